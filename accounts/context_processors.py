@@ -1,0 +1,21 @@
+from .models import Role
+
+
+def _nav_for(user):
+    """Navigation follows the role: (label, url name, icon)."""
+    items = [("工作台", "home", "house")]
+    if user.is_superuser or user.role in (Role.OFFICE, Role.LEADER, Role.INSPECTOR):
+        items.append(("单位", "accounts:unit-list", "diagram-3"))
+    if user.is_staff:
+        items.append(("系统管理", "admin:index", "gear"))
+    return items
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "nav_items": _nav_for(user),
+        "unread_count": user.notifications.unread().count(),
+    }

@@ -1,0 +1,233 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from pypinyin import Style, lazy_pinyin
+from simple_history.models import HistoricalRecords
+
+
+def pinyin_initials(text):
+    """"农贸市场" → "nmsc": what office staff type to find a name quickly."""
+    return "".join(lazy_pinyin(text or "", style=Style.FIRST_LETTER)).lower()
+
+
+class UnitQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Units the user may see: the subtree of their scope root (one query, no joins)."""
+        path = user.scope_path
+        if path is None:
+            return self.none()
+        if path == "":
+            return self
+        return self.filter(path__startswith=path)
+
+    def subtree(self, unit):
+        return self.filter(path__startswith=unit.path)
+
+    def search(self, text):
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(Q(name__icontains=text) | Q(name_initials__startswith=text.lower()))
+
+
+class Unit(models.Model):
+    """A body in the campaign: the city, a district, a street/town, a community, a department,
+    an enterprise or the campaign office (创城办) itself. Units form a tree."""
+
+    class Kind(models.TextChoices):
+        CITY = "city", "市"
+        DISTRICT = "district", "区/县"
+        OFFICE = "office", "创城办"
+        DEPARTMENT = "department", "部门"
+        STREET = "street", "街道/镇"
+        COMMUNITY = "community", "社区/村"
+        ENTERPRISE = "enterprise", "企业/单位"
+
+    REGION_KINDS = (Kind.CITY, Kind.DISTRICT)
+
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="children",
+    )
+    # Materialised path of ids, "/1/4/17/": a subtree is one indexed prefix match.
+    path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    # Path of the nearest city/district at or above this unit: the scope of regional staff.
+    region_path = models.CharField(max_length=255, editable=False, default="")
+    name_initials = models.CharField(max_length=100, editable=False, default="", db_index=True)
+    contact_phone = models.CharField("联系电话", max_length=40, blank=True)
+    webhook_url = models.URLField(
+        "群机器人 Webhook", blank=True,
+        help_text="企业微信/钉钉群机器人地址，提醒和通知会同时发送到该群。",
+    )
+    is_active = models.BooleanField("在用", default=True)
+
+    objects = UnitQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "单位"
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="accounts_unit_unique_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_initials = pinyin_initials(self.name)
+        creating = self.pk is None
+        if creating:
+            super().save(*args, **kwargs)  # the path holds the id, so it is known only now
+        old_path = self.path
+        self.set_paths(self.parent)
+        if creating:
+            Unit.objects.filter(pk=self.pk).update(path=self.path, region_path=self.region_path)
+        else:
+            super().save(*args, **kwargs)
+            if old_path != self.path:
+                self._rebase_descendants(old_path)
+
+    def set_paths(self, parent):
+        """Derive path and region_path from the (already placed) parent."""
+        self.path = f"{parent.path if parent else '/'}{self.pk}/"
+        if parent is None or self.kind in self.REGION_KINDS:
+            self.region_path = self.path
+        else:
+            self.region_path = parent.region_path
+
+    def _rebase_descendants(self, old_path):
+        """A unit moved: its subtree follows. Parents sort before children by path."""
+        placed = {self.pk: self}
+        moved = []
+        for unit in Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+            unit.set_paths(placed[unit.parent_id])
+            placed[unit.pk] = unit
+            moved.append(unit)
+        Unit.objects.bulk_update(moved, ["path", "region_path"])
+
+    @property
+    def depth(self):
+        return self.path.count("/") - 1
+
+    def ancestor_ids(self):
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+    def is_within(self, other):
+        return self.path.startswith(other.path)
+
+
+class Role(models.TextChoices):
+    OFFICE = "office", "创城办工作人员"
+    INSPECTOR = "inspector", "督查员"
+    LIAISON = "liaison", "单位联络员"
+    UNIT_LEADER = "unit_leader", "单位主要领导"
+    POINT_CHIEF = "point_chief", "点位长"
+    LEADER = "leader", "领导"
+
+
+# Roles whose scope is their whole region (district or city), not only their own unit.
+REGIONAL_ROLES = {Role.OFFICE, Role.INSPECTOR, Role.LEADER}
+
+
+class UserQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Users the viewer may see: those whose unit lies in the viewer's scope."""
+        path = user.scope_path
+        if path is None:
+            return self.none()
+        if path == "":
+            return self
+        return self.filter(unit__path__startswith=path)
+
+
+class CampaignUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A person using the platform: they belong to one unit and act in one role."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="users",
+    )
+    role = models.CharField("角色", max_length=20, choices=Role.choices, blank=True)
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+    phone = models.CharField("手机号", max_length=20, blank=True)
+
+    objects = CampaignUserManager()
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用户"
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        return self.full_name or self.get_full_name() or self.username
+
+    @property
+    def scope_path(self):
+        """The unit path prefix this user may see: "" for everything (superuser), None for
+        nothing (no unit, no role, inactive), else the region's or the unit's path."""
+        if not self.is_active or not self.is_authenticated:
+            return None
+        if self.is_superuser:
+            return ""
+        if self.unit is None or not self.role:
+            return None
+        return self.unit.region_path if self.role in REGIONAL_ROLES else self.unit.path
+
+    @property
+    def is_office(self):
+        return self.is_superuser or self.role == Role.OFFICE
+
+    @property
+    def is_read_only(self):
+        """Leaders read everything in their region and write nothing."""
+        return self.role == Role.LEADER and not self.is_superuser
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+    def undelivered(self):
+        return self.filter(delivered_at__isnull=True)
+
+
+class Notification(models.Model):
+    """A message to one person in their inbox (站内消息), also sent by e-mail and to the unit's
+    group robot by the worker."""
+
+    recipient = models.ForeignKey(
+        User, verbose_name="接收人", on_delete=models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=300, blank=True)
+    created = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    # Set by the worker once e-mail and webhook went out; the sweeper retries the rest.
+    delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "消息"
+        ordering = ["-created"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="accounts_notif_unread_idx"),
+            models.Index(
+                fields=["created"], condition=Q(delivered_at__isnull=True),
+                name="accounts_notif_undelivered_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title

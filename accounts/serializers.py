@@ -1,0 +1,54 @@
+from rest_framework import serializers
+
+from .models import Notification, Unit, User
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Unit
+        fields = ["id", "name", "kind", "kind_display", "parent", "contact_phone", "is_active"]
+
+    def validate_parent(self, parent):
+        """A new or moved unit must hang inside the writer's own scope."""
+        user = self.context["request"].user
+        if parent is None:
+            if not user.is_superuser:
+                raise serializers.ValidationError("请选择上级单位。")
+            return parent
+        if not Unit.objects.visible_to(user).filter(pk=parent.pk).exists():
+            raise serializers.ValidationError("上级单位不存在或不在您的管辖范围内。")
+        if self.instance is not None and parent.path.startswith(self.instance.path):
+            raise serializers.ValidationError("不能把单位移到它自己的下级单位之下。")
+        return parent
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            fields["parent"].queryset = Unit.objects.visible_to(request.user)
+        return fields
+
+
+class UserSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    name = serializers.CharField(source="display_name", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name", "unit", "unit_name", "role", "role_display", "phone"]
+        read_only_fields = fields
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    is_read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "title", "body", "url", "created", "read_at", "is_read"]
+        read_only_fields = fields
+
+    def get_is_read(self, obj) -> bool:
+        return obj.read_at is not None

@@ -1,0 +1,114 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
+
+from .filters import UnitFilterSet
+from .home import panels_for
+from .models import Notification, Role, Unit
+from .scoping import RoleRequiredMixin, ScopedDetailView, ScopedListView
+
+
+class HomeView(RoleRequiredMixin, TemplateView):
+    """Each person's 工作台: what needs doing now, by role."""
+
+    template_name = "accounts/home.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        ctx["role"] = user.role
+        ctx["Role"] = Role
+        ctx["scope_units"] = Unit.objects.visible_to(user).count()
+        ctx["recent_notifications"] = user.notifications.all()[:5]
+        ctx["home_panels"] = panels_for(user)
+        return ctx
+
+
+class UnitListView(ScopedListView):
+    model = Unit
+    filterset_class = UnitFilterSet
+    template_name = "accounts/unit_list.html"
+    allowed_roles = {Role.OFFICE, Role.LEADER, Role.INSPECTOR}
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("parent")
+
+
+class UnitDetailView(ScopedDetailView):
+    model = Unit
+    template_name = "accounts/unit_detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        unit = self.object
+        ctx["children"] = Unit.objects.visible_to(self.request.user).filter(parent=unit)
+        ctx["members"] = unit.users.filter(is_active=True).order_by("role", "username")
+        return ctx
+
+
+class NotificationListView(RoleRequiredMixin, TemplateView):
+    template_name = "accounts/notification_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["notifications"] = self.request.user.notifications.all()[:100]
+        return ctx
+
+
+@require_POST
+def notification_open(request, pk):
+    """Mark one message read and follow its link."""
+    note = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    if note.read_at is None:
+        note.read_at = timezone.now()
+        note.save(update_fields=["read_at"])
+    return redirect(note.url or "accounts:notifications")
+
+
+@require_POST
+def notification_read_all(request):
+    request.user.notifications.unread().update(read_at=timezone.now())
+    return redirect("accounts:notifications")
+
+
+def _check_database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_broker():
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+def _check_storage():
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    name = default_storage.save("healthz/probe.txt", ContentFile(b"ok"))
+    default_storage.delete(name)
+
+
+@login_not_required
+@never_cache
+def healthz(request):
+    """200 with each dependency's status, 503 when one is down (for the load balancer)."""
+    checks = {"database": _check_database, "broker": _check_broker, "storage": _check_storage}
+    body = {}
+    for name, check in checks.items():
+        try:
+            check()
+            body[name] = "ok"
+        except Exception as exc:  # noqa: BLE001 - any failure means "down" here
+            body[name] = f"error: {exc.__class__.__name__}"
+    healthy = all(v == "ok" for v in body.values())
+    body["status"] = "ok" if healthy else "error"
+    return JsonResponse(body, status=200 if healthy else 503)

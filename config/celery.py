@@ -1,0 +1,43 @@
+"""The Celery app. Settings are the CELERY_* names in config/settings.py; the beat schedule
+lives here, in code, so it is reviewed with the tasks it runs."""
+
+import logging
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+from django.db import transaction
+from kombu.exceptions import OperationalError
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("chuangcheng")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+logger = logging.getLogger(__name__)
+
+app.conf.beat_schedule = {
+    # Every 5 minutes: re-send notifications whose delivery was never enqueued or failed
+    # (broker down at the time of the change).
+    "sweep-undelivered-notifications": {
+        "task": "accounts.tasks.sweep_undelivered_notifications",
+        "schedule": crontab(minute="*/5"),
+    },
+}
+
+
+def enqueue_on_commit(task, *args):
+    """Send `task` with JSON-safe `args` once the current transaction commits.
+
+    A broker outage must not undo the user's change: the error is logged and the work stays
+    pending in the database, where a beat sweeper finds it again.
+    """
+
+    def send():
+        try:
+            task.delay(*args)
+        except OperationalError:
+            logger.warning("Broker unavailable; %s%r left for the sweeper", task.name, args)
+
+    transaction.on_commit(send)

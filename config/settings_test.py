@@ -1,0 +1,20 @@
+"""Test overrides, kept few: a key, fast hashing, local cache, plain static storage and a
+file-backed SQLite test database (so a real worker process can read what a test wrote)."""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-for-the-test-suite-only-0123456789")
+os.environ.setdefault("STATIC_MANIFEST", "0")
+os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="ccms-test-var-"))
+
+from .settings import *  # noqa: E402,F403
+from .settings import DATABASES, VAR_DIR  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SECURE_SSL_REDIRECT = False
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = VAR_DIR / "media"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
