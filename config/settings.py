@@ -59,6 +59,12 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "accounts",
+    "evidence",
+    "points",
+    "issues",
+    "ledgers",
+    "surveys",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

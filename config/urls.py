@@ -5,10 +5,22 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
 from accounts import views as accounts_views
+from dashboard import api as dashboard_api
+from evidence import api as evidence_api
+from issues import api as issues_api
+from ledgers import api as ledgers_api
+from points import api as points_api
+from surveys import api as surveys_api
 
 api_v1 = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="api-token"),
     path("", include(accounts_api.router.urls)),
+    path("", include(evidence_api.router.urls)),
+    path("", include(points_api.router.urls)),
+    path("", include(issues_api.router.urls)),
+    path("", include(ledgers_api.router.urls)),
+    path("", include(surveys_api.router.urls)),
+    path("", include(dashboard_api.router.urls)),
 ]
 
 urlpatterns = [
@@ -22,6 +34,12 @@ urlpatterns = [
     path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(),
          name="password_change_done"),
     path("accounts/", include("accounts.urls")),
+    path("evidence/", include("evidence.urls")),
+    path("points/", include("points.urls")),
+    path("issues/", include("issues.urls")),
+    path("ledgers/", include("ledgers.urls")),
+    path("surveys/", include("surveys.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
