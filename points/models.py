@@ -1,1 +1,373 @@
-from django.db import models  # noqa: F401
+import os
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from simple_history.models import HistoricalRecords
+
+from accounts.models import REGIONAL_ROLES, Unit, pinyin_initials
+
+
+class Framework(models.Model):
+    """An edition of the national assessment framework (测评体系), e.g. the 2022 edition for
+    prefecture-level cities; exactly one is the current one."""
+
+    name = models.CharField("名称", max_length=100)
+    edition = models.CharField("版本", max_length=50, blank=True, help_text="如：2022年版（地级市）")
+    year = models.PositiveIntegerField("年份", null=True, blank=True)
+    is_current = models.BooleanField("现行版本", default=False)
+    created = models.DateTimeField("创建时间", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "测评体系"
+        ordering = ["-is_current", "-year", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True),
+                name="points_framework_one_current",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.edition}）" if self.edition else self.name
+
+
+class FrameworkItemQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The framework is public to everybody with a scope."""
+        return self if user.scope_path is not None else self.none()
+
+
+class FrameworkItem(models.Model):
+    """One node of a framework tree: 测评项目 → 测评内容 → 测评标准."""
+
+    class Level(models.TextChoices):
+        PROJECT = "project", "测评项目"
+        CONTENT = "content", "测评内容"
+        STANDARD = "standard", "测评标准"
+
+    framework = models.ForeignKey(
+        Framework, verbose_name="测评体系", on_delete=models.CASCADE, related_name="items"
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name="上级", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="children",
+    )
+    level = models.CharField("层级", max_length=10, choices=Level.choices)
+    code = models.CharField("编号", max_length=20, help_text="如 1、1.2、1.2.3")
+    title = models.CharField("名称", max_length=200)
+    text = models.TextField("测评标准内容", blank=True)
+    method_online = models.BooleanField("网上申报", default=False)
+    method_field = models.BooleanField("实地考察", default=False)
+    method_survey = models.BooleanField("问卷调查", default=False)
+    score = models.DecimalField("分值", max_digits=6, decimal_places=2, null=True, blank=True)
+    order = models.PositiveIntegerField("排序", default=0)
+
+    objects = FrameworkItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "测评体系条目"
+        ordering = ["framework", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "code"], name="points_frameworkitem_code"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    @property
+    def methods_display(self):
+        names = []
+        if self.method_online:
+            names.append("网上申报")
+        if self.method_field:
+            names.append("实地考察")
+        if self.method_survey:
+            names.append("问卷调查")
+        return "、".join(names)
+
+
+class PointCategoryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Categories are shared reference data: everybody with a scope sees all."""
+        return self if user.scope_path is not None else self.none()
+
+
+class PointCategory(models.Model):
+    """A kind of point the assessors visit (农贸市场, 背街小巷, …), with its checklist."""
+
+    name = models.CharField("名称", max_length=50, unique=True)
+    code = models.CharField("代码", max_length=20, blank=True)
+    description = models.TextField("说明", blank=True)
+    order = models.PositiveIntegerField("排序", default=0)
+
+    objects = PointCategoryQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "点位类别"
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class CheckItem(models.Model):
+    """One field standard of a category's checklist (e.g. 农贸市场 "四牌一图" 齐全)."""
+
+    category = models.ForeignKey(
+        PointCategory, verbose_name="点位类别", on_delete=models.CASCADE,
+        related_name="check_items",
+    )
+    text = models.CharField("检查内容", max_length=300)
+    score = models.DecimalField("分值", max_digits=5, decimal_places=2, default=1)
+    severe_hint = models.CharField(
+        "严重不合格情形", max_length=200, blank=True,
+        help_text="出现何种情况判为严重不合格，如：路面破损面积超过0.25㎡",
+    )
+    order = models.PositiveIntegerField("排序", default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "检查标准"
+        ordering = ["category", "order", "id"]
+
+    def __str__(self):
+        return self.text
+
+
+class PointQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Points the user may see (one query, no duplicates).
+
+        Regional staff (office, inspector, leader) see every point whose territorial unit lies in
+        their district; everybody else sees points where their unit subtree is the territorial
+        unit, the supervising department or a partner unit, and points they are chief of.
+        """
+        path = user.scope_path
+        if path is None:
+            return self.none()
+        if path == "":
+            return self
+        if user.role in REGIONAL_ROLES:
+            return self.filter(territorial_unit__path__startswith=path)
+        # EXISTS instead of a JOIN on the M2M keeps one row per point without DISTINCT.
+        partner = Point.partner_units.through.objects.filter(
+            point_id=OuterRef("pk"), unit__path__startswith=path
+        )
+        return self.filter(
+            Q(territorial_unit__path__startswith=path)
+            | Q(supervising_unit__path__startswith=path)
+            | Q(chief=user)
+            | Exists(partner)
+        )
+
+    def search(self, text):
+        """By name or pinyin initials ("nmsc" finds 农贸市场) or address."""
+        text = (text or "").strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(name__icontains=text)
+            | Q(name_initials__contains=text.lower())
+            | Q(address__icontains=text)
+        )
+
+
+class Point(models.Model):
+    """A place the assessors inspect in the field (点位), with the units that answer for it."""
+
+    class Kind(models.TextChoices):
+        FIXED = "fixed", "固定"
+        RANDOM = "random", "随机"
+
+    name = models.CharField("名称", max_length=150)
+    name_initials = models.CharField(max_length=150, editable=False, default="", db_index=True)
+    category = models.ForeignKey(
+        PointCategory, verbose_name="类别", on_delete=models.PROTECT, related_name="points"
+    )
+    address = models.CharField("地址", max_length=255, blank=True)
+    longitude = models.DecimalField(
+        "经度", max_digits=10, decimal_places=6, null=True, blank=True,
+        help_text="WGS-84 坐标，如 100.455123",
+    )
+    latitude = models.DecimalField(
+        "纬度", max_digits=9, decimal_places=6, null=True, blank=True,
+        help_text="WGS-84 坐标，如 38.932456",
+    )
+    territorial_unit = models.ForeignKey(
+        Unit, verbose_name="属地单位", on_delete=models.PROTECT, related_name="territorial_points"
+    )
+    supervising_unit = models.ForeignKey(
+        Unit, verbose_name="行业主管部门", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="supervised_points",
+    )
+    partner_units = models.ManyToManyField(
+        Unit, verbose_name="包抓共建单位", blank=True, related_name="partner_points"
+    )
+    chief = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="点位长", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="chief_points",
+    )
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.FIXED)
+    is_active = models.BooleanField("在用", default=True)
+    created = models.DateTimeField("创建时间", auto_now_add=True)
+    updated = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = PointQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[partner_units])
+
+    class Meta:
+        verbose_name = verbose_name_plural = "点位"
+        ordering = ["category__order", "name", "id"]
+        indexes = [
+            models.Index(fields=["category", "is_active"], name="points_point_cat_active_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_initials = pinyin_initials(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_initials"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("points:point-detail", args=[self.pk])
+
+    @property
+    def has_location(self):
+        return self.latitude is not None and self.longitude is not None
+
+
+class PointCircleQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A circle is visible when its core point is."""
+        return self.filter(core__in=Point.objects.visible_to(user))
+
+
+class PointCircle(models.Model):
+    """A key-point circle (重点点位圈): a core point and every point of the chosen categories
+    within the radius. Members are computed by distance, never picked by hand."""
+
+    core = models.ForeignKey(
+        Point, verbose_name="核心点位", on_delete=models.CASCADE, related_name="core_circles"
+    )
+    name = models.CharField("名称", max_length=150)
+    radius_m = models.PositiveIntegerField("半径（米）", default=300)
+    categories = models.ManyToManyField(
+        PointCategory, verbose_name="纳入的点位类别", blank=True, related_name="circles",
+        help_text="不选则纳入半径内所有类别的点位",
+    )
+    members = models.ManyToManyField(
+        Point, verbose_name="圈内点位", blank=True, related_name="circles", editable=False
+    )
+    computed_at = models.DateTimeField("计算时间", null=True, blank=True, editable=False)
+    created = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = PointCircleQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "重点点位圈"
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+def inspection_photo_path(instance, filename):
+    """points/inspections/<inspection_id>/<uuid4hex>.<ext>: the client's name never reaches
+    the file system."""
+    ext = os.path.splitext(filename)[1].lower().lstrip(".")
+    if ext not in {"jpg", "jpeg", "png", "webp"}:
+        ext = "jpg"
+    return f"points/inspections/{instance.inspection_id}/{uuid.uuid4().hex}.{ext}"
+
+
+class InspectionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """An inspection is visible when its point is."""
+        return self.filter(point__in=Point.objects.visible_to(user))
+
+
+class Inspection(models.Model):
+    """A field inspection (督查) of one point against its category's checklist."""
+
+    point = models.ForeignKey(
+        Point, verbose_name="点位", on_delete=models.CASCADE, related_name="inspections"
+    )
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="督查人", null=True, on_delete=models.SET_NULL,
+        related_name="inspections",
+    )
+    created = models.DateTimeField("督查时间", auto_now_add=True, db_index=True)
+    score = models.DecimalField("得分", max_digits=6, decimal_places=2, default=0)
+    max_score = models.DecimalField("满分", max_digits=6, decimal_places=2, default=0)
+    passed = models.BooleanField("达标", default=False)
+    notes = models.TextField("备注", blank=True)
+
+    objects = InspectionQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "实地督查"
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return f"{self.point} {self.created:%Y-%m-%d}"
+
+
+class InspectionResult(models.Model):
+    """The verdict on one checklist item in one inspection."""
+
+    class Verdict(models.TextChoices):
+        PASS = "pass", "合格"
+        FAIL = "fail", "不合格"
+        SEVERE = "severe", "严重不合格"
+
+    inspection = models.ForeignKey(
+        Inspection, verbose_name="督查", on_delete=models.CASCADE, related_name="results"
+    )
+    check_item = models.ForeignKey(
+        CheckItem, verbose_name="检查标准", on_delete=models.PROTECT, related_name="results"
+    )
+    verdict = models.CharField("结论", max_length=10, choices=Verdict.choices)
+    note = models.CharField("说明", max_length=300, blank=True)
+    photo = models.ImageField(
+        "照片", upload_to=inspection_photo_path, blank=True, width_field="photo_width",
+        height_field="photo_height",
+    )
+    photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "督查结果"
+        ordering = ["inspection", "check_item__order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspection", "check_item"], name="points_inspectionresult_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.check_item}: {self.get_verdict_display()}"
+
+    @property
+    def failed(self):
+        return self.verdict != self.Verdict.PASS
+
+    def delete(self, *args, **kwargs):
+        storage, name = self.photo.storage, self.photo.name
+        result = super().delete(*args, **kwargs)
+        if name:
+            storage.delete(name)
+        return result
