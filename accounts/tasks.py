@@ -1,5 +1,6 @@
 import json
 import logging
+import smtplib
 import urllib.request
 from datetime import timedelta
 
@@ -33,8 +34,12 @@ def deliver_notifications(ids):
     for note in notes:
         user = note.recipient
         if user.email:
-            send_mail(note.title, f"{note.body}\n\n{note.url}".strip(),
-                      settings.DEFAULT_FROM_EMAIL, [user.email])
+            try:
+                send_mail(note.title, f"{note.body}\n\n{note.url}".strip(),
+                          settings.DEFAULT_FROM_EMAIL, [user.email])
+            except (OSError, smtplib.SMTPException):
+                # The inbox is the record; a mail server that is down must not hold it back.
+                logger.warning("Mail to %s failed for notification %s", user.email, note.pk)
         unit = user.unit
         if unit is not None and unit.webhook_url:
             robots.setdefault((unit.webhook_url, note.title), f"【{unit.name}】{note.title}\n{note.body}")
