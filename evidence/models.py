@@ -1,1 +1,139 @@
-from django.db import models  # noqa: F401
+"""Abstract evidence files: the photos and documents that issues and ledgers keep.
+
+Each app subclasses `EvidenceImage` / `EvidenceDocument`, adds its owner foreign key and names
+it in `evidence_owner_field`. Files live under `<app>/<owner-id>/<uuid4hex>.<ext>`, the
+extension taken from the sniffed content; the user's file name is kept only in a column.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models, transaction
+from django.urls import reverse
+
+
+def _owner_folder(instance):
+    owner_id = getattr(instance, f"{instance.evidence_owner_field}_id", None)
+    return f"{instance._meta.app_label}/{int(owner_id) if owner_id else 0}"
+
+
+def evidence_upload_to(instance, filename):
+    """`<app>/<owner-id>/<uuid4hex>.<ext>`; `ext` is what the validator sniffed from the content
+    (set with `attach()`), never the user's name, so no path trick can reach the disk."""
+    ext = instance.sniffed_ext or "bin"
+    return f"{_owner_folder(instance)}/{uuid.uuid4().hex}.{ext}"
+
+
+def derived_upload_to(instance, filename):
+    """Thumbnails and display copies sit beside the original, named by a fresh uuid."""
+    return f"{_owner_folder(instance)}/{uuid.uuid4().hex}.webp"
+
+
+class EvidenceFile(models.Model):
+    """What every evidence file has: who sent it, its original name, size and checksum."""
+
+    evidence_owner_field = None  # the concrete model's owner FK name, e.g. "submission"
+    # Name of a URL taking `pk` and `kind` that serves the file after a scope check.
+    file_url_name = None
+
+    original_name = models.CharField("原文件名", max_length=255, blank=True)
+    size = models.PositiveBigIntegerField("大小（字节）", default=0)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True, db_index=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    created = models.DateTimeField("上传时间", auto_now_add=True)
+
+    sniffed_ext = None
+    file_fields = ("file",)
+
+    class Meta:
+        abstract = True
+
+    def attach(self, uploaded, info):
+        """Set the file from a validated upload (`info` from evidence.validators)."""
+        self.sniffed_ext = info.ext
+        self.original_name = (getattr(uploaded, "name", "") or "")[:255]
+        self.size = info.size
+        self.file = uploaded
+
+    def delete(self, *args, **kwargs):
+        """Deleting the row deletes its files, once the deletion is committed."""
+        files = [getattr(self, f) for f in self.file_fields]
+        result = super().delete(*args, **kwargs)
+        for f in files:
+            if f:
+                storage, name = f.storage, f.name
+                transaction.on_commit(lambda s=storage, n=name: s.delete(n))
+        return result
+
+    def file_url(self, kind="file"):
+        return reverse(self.file_url_name, kwargs={"pk": self.pk, "kind": kind})
+
+    @property
+    def url(self):
+        return self.file_url("file")
+
+
+class EvidenceImage(EvidenceFile):
+    """A photo kept as evidence: the untouched original, a thumbnail, a watermarked display
+    copy, its EXIF time and place, and a perceptual hash for copy detection."""
+
+    file = models.ImageField(
+        "照片", upload_to=evidence_upload_to, width_field="width", height_field="height",
+        max_length=255,
+    )
+    width = models.PositiveIntegerField("宽", null=True, blank=True)
+    height = models.PositiveIntegerField("高", null=True, blank=True)
+    # 64-bit pHash (imagehash.phash) stored as signed int64; the four 16-bit bands are indexed
+    # so the near-duplicate lookup reads a few candidates instead of every hash
+    # (see evidence.duplicates).
+    phash = models.BigIntegerField("感知哈希", null=True, blank=True, db_index=True)
+    phash_band0 = models.IntegerField(null=True, blank=True, db_index=True, editable=False)
+    phash_band1 = models.IntegerField(null=True, blank=True, db_index=True, editable=False)
+    phash_band2 = models.IntegerField(null=True, blank=True, db_index=True, editable=False)
+    phash_band3 = models.IntegerField(null=True, blank=True, db_index=True, editable=False)
+    exif_taken_at = models.DateTimeField("拍摄时间（EXIF）", null=True, blank=True)
+    exif_lat = models.FloatField("纬度（EXIF）", null=True, blank=True)
+    exif_lng = models.FloatField("经度（EXIF）", null=True, blank=True)
+    thumbnail = models.ImageField("缩略图", upload_to=derived_upload_to, blank=True,
+                                  max_length=255)
+    display = models.ImageField("水印图", upload_to=derived_upload_to, blank=True,
+                                max_length=255)
+    processed_at = models.DateTimeField("处理完成时间", null=True, blank=True)
+
+    file_fields = ("file", "thumbnail", "display")
+
+    class Meta:
+        abstract = True
+
+    def watermark_place(self):
+        """The place or point name written on the display copy; subclasses say where."""
+        return ""
+
+    @property
+    def thumbnail_url(self):
+        return self.file_url("thumbnail") if self.thumbnail else ""
+
+    @property
+    def display_url(self):
+        return self.file_url("display") if self.display else self.file_url("file")
+
+    @property
+    def is_processed(self):
+        return self.processed_at is not None
+
+
+class EvidenceDocument(EvidenceFile):
+    """A document kept as evidence: PDF, Word or Excel, validated by its content."""
+
+    file = models.FileField("文件", upload_to=evidence_upload_to, max_length=255)
+    content_type = models.CharField("类型", max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def attach(self, uploaded, info):
+        super().attach(uploaded, info)
+        self.content_type = info.content_type
