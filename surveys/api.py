@@ -1,3 +1,138 @@
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response as ApiResponse
 from rest_framework.routers import SimpleRouter
 
+from accounts.models import Role, Unit
+from accounts.scoping import ScopedViewSetMixin
+
+from . import selectors, services
+from .filters import ResponseFilterSet, SurveyFilterSet
+from .models import Response, Survey
+from .serializers import (
+    CopySerializer,
+    ResponseInputSerializer,
+    ResponseSerializer,
+    SurveyDetailSerializer,
+    SurveySerializer,
+    VoidSerializer,
+    _as_drf,
+)
+
+
+def _call(fn, **kwargs):
+    """Run a service; its ValidationError answers 400 per field, PermissionDenied 403."""
+    try:
+        return fn(**kwargs)
+    except DjangoValidationError as exc:
+        raise _as_drf(exc) from None
+    except DjangoPermissionDenied as exc:
+        raise PermissionDenied(str(exc)) from None
+
+
+class SurveyViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                    viewsets.ReadOnlyModelViewSet):
+    """Questionnaires of the caller's region; the office builds, publishes and copies them.
+    `results` gives `response_count` (every valid response) and the rates (inside the
+    sampling frame) with a breakdown per community, street and district."""
+
+    queryset = Survey.objects.select_related("region").with_response_counts()
+    serializer_class = SurveySerializer
+    filterset_class = SurveyFilterSet
+    ordering_fields = ["starts_on", "id", "title"]
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return SurveyDetailSerializer
+        return super().get_serializer_class()
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("sections", "questions__options", "quotas__community")
+        return qs
+
+    def perform_create(self, serializer):
+        serializer.save(created_by=self.request.user)
+
+    def _transition(self, request, status):
+        survey = _call(services.survey_set_status, survey=self.get_object(), by=request.user,
+                       status=status)
+        return ApiResponse(SurveySerializer(self.get_queryset().get(pk=survey.pk),
+                                            context={"request": request}).data)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        return self._transition(request, Survey.Status.OPEN)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._transition(request, Survey.Status.CLOSED)
+
+    @extend_schema(request=CopySerializer)
+    @action(detail=True, methods=["post"])
+    def copy(self, request, pk=None):
+        survey = self.get_object()
+        data = CopySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        new = _call(services.survey_copy, survey=survey, by=request.user, **data.validated_data)
+        return ApiResponse(SurveySerializer(self.get_queryset().get(pk=new.pk),
+                                            context={"request": request}).data,
+                           status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=True)
+    def results(self, request, pk=None):
+        return ApiResponse(selectors.survey_results(survey=self.get_object(), user=request.user))
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=True)
+    def bursts(self, request, pk=None):
+        rows = services.response_bursts(survey=self.get_object(), user=request.user)
+        return ApiResponse([{**r, "minute": r["minute"].isoformat()} for r in rows])
+
+    @extend_schema(request=VoidSerializer, responses=OpenApiTypes.OBJECT)
+    @action(detail=True, methods=["post"])
+    def void(self, request, pk=None):
+        survey = self.get_object()
+        data = VoidSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        args = dict(data.validated_data)
+        if "community" in args:
+            args["community"] = Unit.objects.filter(pk=args["community"]).first()
+        count = _call(services.responses_void, survey=survey, by=request.user, **args)
+        return ApiResponse({"voided": count})
+
+
+class ResponseViewSet(ScopedViewSetMixin, mixins.CreateModelMixin,
+                      viewsets.ReadOnlyModelViewSet):
+    """Responses in the caller's result scope. Office staff and inspectors enter household,
+    intercept and mock interviews (interviewer = the caller); residents answer online
+    through the public form."""
+
+    queryset = Response.objects.select_related("survey").order_by("-created", "-id")
+    serializer_class = ResponseSerializer
+    filterset_class = ResponseFilterSet
+    write_roles = {Role.OFFICE, Role.INSPECTOR}
+    ordering_fields = ["created", "id"]
+
+    @extend_schema(request=ResponseInputSerializer, responses=ResponseSerializer)
+    def create(self, request, *args, **kwargs):
+        data = ResponseInputSerializer(data=request.data, user=request.user)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        response = _call(services.response_submit, survey=v["survey"], community=v["community"],
+                         answers=v["answers"], channel=v["channel"], interviewer=request.user)
+        return ApiResponse(ResponseSerializer(response).data, status=status.HTTP_201_CREATED)
+
+
 router = SimpleRouter()
+router.register("surveys", SurveyViewSet, basename="survey")
+router.register("survey-responses", ResponseViewSet, basename="survey-response")

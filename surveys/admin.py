@@ -1,0 +1,43 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Option, Question, Quota, Response, Section, Survey
+
+
+class SectionInline(admin.TabularInline):
+    model = Section
+    extra = 0
+
+
+class QuotaInline(admin.TabularInline):
+    model = Quota
+    extra = 0
+    raw_id_fields = ["community"]
+
+
+@admin.register(Survey)
+class SurveyAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "region", "round_kind", "status", "starts_on", "ends_on", "version"]
+    list_filter = ["status", "round_kind"]
+    search_fields = ["title"]
+    inlines = [SectionInline, QuotaInline]
+
+
+class OptionInline(admin.TabularInline):
+    model = Option
+    extra = 0
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["text", "survey", "kind", "indicator", "screening", "required", "order"]
+    list_filter = ["kind", "indicator"]
+    inlines = [OptionInline]
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    list_display = ["id", "survey", "community", "channel", "created", "in_frame", "voided"]
+    list_filter = ["channel", "voided", "in_frame"]
+    raw_id_fields = ["community", "interviewer"]
+    readonly_fields = ["device_hash"]

@@ -1,0 +1,123 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from accounts.models import Unit
+
+from .models import Option, Question, Quota, Response, Section, Survey
+
+
+def _as_drf(exc):
+    return serializers.ValidationError(
+        exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+
+
+class OptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Option
+        fields = ["id", "text", "order", "indicator", "in_frame"]
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    options = OptionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Question
+        fields = ["id", "section", "text", "kind", "required", "order", "indicator", "screening",
+                  "options"]
+
+
+class SectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Section
+        fields = ["id", "title", "order"]
+
+
+class QuotaSerializer(serializers.ModelSerializer):
+    community_name = serializers.CharField(source="community.name", read_only=True)
+
+    class Meta:
+        model = Quota
+        fields = ["community", "community_name", "target"]
+
+
+class SurveySerializer(serializers.ModelSerializer):
+    public_url = serializers.SerializerMethodField()
+    response_count = serializers.IntegerField(read_only=True)
+    region = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.none())
+
+    class Meta:
+        model = Survey
+        fields = ["id", "title", "intro", "region", "round_kind", "starts_on", "ends_on", "status",
+                  "target_awareness", "target_support", "target_participation",
+                  "target_satisfaction", "version", "copied_from", "public_url",
+                  "response_count", "created"]
+        read_only_fields = ["status", "version", "copied_from", "created"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["region"].queryset = Unit.objects.visible_to(request.user).filter(
+                kind__in=Unit.REGION_KINDS)
+
+    def get_public_url(self, obj) -> str:
+        request = self.context.get("request")
+        path = obj.public_path()
+        return request.build_absolute_uri(path) if request else path
+
+    def validate(self, attrs):
+        instance = Survey(**{**({f: getattr(self.instance, f) for f in attrs}
+                                if self.instance else {}), **attrs})
+        try:
+            instance.clean()
+        except DjangoValidationError as exc:
+            raise _as_drf(exc) from None
+        return attrs
+
+
+class SurveyDetailSerializer(SurveySerializer):
+    sections = SectionSerializer(many=True, read_only=True)
+    questions = QuestionSerializer(many=True, read_only=True)
+    quotas = QuotaSerializer(many=True, read_only=True)
+
+    class Meta(SurveySerializer.Meta):
+        fields = SurveySerializer.Meta.fields + ["sections", "questions", "quotas"]
+
+
+class ResponseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Response
+        fields = ["id", "survey", "community", "channel", "interviewer", "created", "in_frame",
+                  "voided", "void_reason"]
+
+
+class ResponseInputSerializer(serializers.Serializer):
+    """Staff entry: {"survey", "community", "channel", "answers": {question_id: value}}.
+    value: an option id, a list of option ids (multiple choice) or a text."""
+
+    survey = serializers.PrimaryKeyRelatedField(queryset=Survey.objects.none())
+    community = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.none())
+    channel = serializers.ChoiceField(choices=[c for c in Response.Channel.choices
+                                               if c[0] != Response.Channel.ONLINE])
+    answers = serializers.DictField(child=serializers.JSONField())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["survey"].queryset = Survey.objects.visible_to(user)
+        self.fields["community"].queryset = Unit.objects.visible_to(user).filter(
+            kind=Unit.Kind.COMMUNITY)
+
+
+class VoidSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+    ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    community = serializers.IntegerField(required=False)
+    channel = serializers.ChoiceField(choices=Response.Channel.choices, required=False)
+    minute = serializers.DateTimeField(required=False)
+
+
+class CopySerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    round_kind = serializers.ChoiceField(choices=Survey.RoundKind.choices, required=False)
+    starts_on = serializers.DateField(required=False)
+    ends_on = serializers.DateField(required=False)

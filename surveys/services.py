@@ -1,0 +1,268 @@
+"""Writes of the survey app: build and copy questionnaires, take responses, void them."""
+
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.db.models.functions import TruncMinute
+
+from accounts.models import Role, Unit
+
+from .models import Answer, Option, Question, Quota, Response, Section, Survey, SurveyEvent
+
+RATING_LABELS = ["1分（很不满意）", "2分（不满意）", "3分（一般）", "4分（比较满意）",
+                 "5分（很满意）"]
+# A burst: this many responses or more in one minute from one community and channel.
+BURST_PER_MINUTE = 8
+
+
+def device_hash(token):
+    """The stored form of a device cookie: a keyed hash, so the raw token never reaches the
+    database and cannot be matched against another site's cookies."""
+    return hashlib.sha256(f"{settings.SECRET_KEY}:survey-device:{token}".encode()).hexdigest()
+
+
+def _check_office(user, survey=None):
+    if not (user.is_superuser or user.role == Role.OFFICE):
+        raise PermissionDenied("只有创城办工作人员可以管理问卷。")
+    if survey is not None and not Survey.objects.visible_to(user).filter(pk=survey.pk).exists():
+        raise PermissionDenied("该问卷不在您的管辖范围内。")
+
+
+def _event(survey, actor, action, detail=""):
+    SurveyEvent.objects.create(survey=survey, actor=actor, action=action, detail=detail[:300])
+
+
+@transaction.atomic
+def question_add(*, survey, by, text, kind, required=True, indicator="", screening="",
+                 section=None, options=()):
+    """Add a question at the end of `survey`. `options` is a list of (text, indicator,
+    in_frame) tuples; a rating question gets its five options 1–5 made here, 4 and 5 counting
+    toward its indicator. Raises ValidationError naming the field."""
+    _check_office(by, survey)
+    order = survey.questions.count() + 1
+    question = Question(survey=survey, section=section, text=text, kind=kind, required=required,
+                        indicator=indicator, screening=screening, order=order)
+    question.full_clean()
+    question.save()
+    if kind == Question.Kind.RATING:
+        options = [(label, indicator if n >= 4 else "", True)
+                   for n, label in enumerate(RATING_LABELS, start=1)]
+    if kind != Question.Kind.TEXT:
+        if len(options) < 2:
+            raise ValidationError({"options": "选择题至少需要两个选项。"})
+        rows = []
+        for n, (opt_text, opt_indicator, in_frame) in enumerate(options, start=1):
+            if opt_indicator and opt_indicator != indicator:
+                raise ValidationError({"options": f"选项“{opt_text}”计入的指标与题目不一致。"})
+            rows.append(Option(question=question, text=opt_text, order=n,
+                               indicator=opt_indicator, in_frame=in_frame))
+        Option.objects.bulk_create(rows)
+    return question
+
+
+@transaction.atomic
+def survey_set_status(*, survey, by, status):
+    """Publish (draft → open) or close (open → closed) a survey; locks its row."""
+    _check_office(by, survey)
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    allowed = {(Survey.Status.DRAFT, Survey.Status.OPEN), (Survey.Status.OPEN, Survey.Status.CLOSED),
+               (Survey.Status.CLOSED, Survey.Status.OPEN)}
+    if (survey.status, status) not in allowed:
+        raise ValidationError({"status": f"问卷当前为“{survey.get_status_display()}”，不能改为"
+                                         f"“{Survey.Status(status).label}”。"})
+    if status == Survey.Status.OPEN and not survey.questions.exists():
+        raise ValidationError({"status": "问卷还没有题目，不能发布。"})
+    old = survey.status
+    survey.status = status
+    survey.save(update_fields=["status"])
+    _event(survey, by, "status", f"{old} → {status}")
+    return survey
+
+
+@transaction.atomic
+def survey_copy(*, survey, by, title=None, round_kind=None, starts_on=None, ends_on=None):
+    """A new draft version of `survey` with copies of its sections, questions, options and
+    quotas. Responses stay with the original, so answers already given never change."""
+    _check_office(by, survey)
+    new = Survey.objects.get(pk=survey.pk)
+    new.pk = None
+    new.id = None
+    new.public_token = Survey._meta.get_field("public_token").default()
+    new.title = title or survey.title
+    new.round_kind = round_kind or survey.round_kind
+    new.starts_on = starts_on or survey.starts_on
+    new.ends_on = ends_on or survey.ends_on
+    new.status = Survey.Status.DRAFT
+    new.version = survey.version + 1
+    new.copied_from = survey
+    new.created_by = by
+    new.full_clean()
+    new.save()
+    sections = {}
+    for section in survey.sections.all():
+        sections[section.pk] = Section.objects.create(survey=new, title=section.title,
+                                                      order=section.order)
+    questions = list(survey.questions.prefetch_related("options"))
+    for q in questions:
+        old_options = list(q.options.all())
+        q.pk = None
+        q.survey = new
+        q.section = sections.get(q.section_id)
+        q.save()
+        Option.objects.bulk_create([
+            Option(question=q, text=o.text, order=o.order, indicator=o.indicator,
+                   in_frame=o.in_frame) for o in old_options
+        ])
+    Quota.objects.bulk_create([Quota(survey=new, community_id=qt.community_id, target=qt.target)
+                               for qt in survey.quotas.all()])
+    _event(survey, by, "copy", f"复制为第 {new.version} 版（#{new.pk}）")
+    _event(new, by, "created", f"复制自 #{survey.pk}")
+    return new
+
+
+def _clean_answers(survey, raw):
+    """Turn {question_id: value} into Answer rows (unsaved) and the in-frame verdict.
+
+    value: an option id for single choice and rating, a list of option ids for multiple
+    choice, a string for text. Raises ValidationError with one message per question
+    ("q<id>") or for "answers" as a whole."""
+    if not isinstance(raw, dict) or not raw:
+        raise ValidationError({"answers": "没有收到任何答案，请作答后再提交。"})
+    questions = list(survey.questions.prefetch_related("options"))
+    by_id = {q.pk: q for q in questions}
+    errors = {}
+    rows = []
+    in_frame = True
+    for key in raw:
+        try:
+            if int(key) not in by_id:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors["answers"] = f"题目编号“{key}”不属于本问卷。"
+    for q in questions:
+        value = raw.get(q.pk, raw.get(str(q.pk)))
+        if isinstance(value, str):
+            value = value.strip()
+        if value in (None, "", []):
+            if q.required:
+                errors[f"q{q.pk}"] = f"第 {q.order} 题“{q.text}”为必答题，请作答。"
+            if q.screening:
+                in_frame = False
+            continue
+        options = {o.pk: o for o in q.options.all()}
+        answer = Answer(question=q)
+        try:
+            if q.kind == Question.Kind.TEXT:
+                if not isinstance(value, str) or len(value) > 2000:
+                    raise ValueError
+                answer.text = value
+            elif q.kind == Question.Kind.MULTIPLE:
+                ids = value if isinstance(value, list) else [value]
+                ids = {int(v) for v in ids}
+                if not ids or not ids <= options.keys():
+                    raise ValueError
+                answer.chosen = [options[i] for i in sorted(ids)]
+            else:
+                if isinstance(value, list):
+                    raise ValueError
+                answer.option = options[int(value)]
+                if q.screening and not answer.option.in_frame:
+                    in_frame = False
+        except (TypeError, ValueError, KeyError):
+            errors[f"q{q.pk}"] = f"第 {q.order} 题“{q.text}”的答案无效，请重新选择。"
+            continue
+        rows.append(answer)
+    if errors:
+        raise ValidationError(errors)
+    if not rows:
+        raise ValidationError({"answers": "没有收到任何答案，请作答后再提交。"})
+    return rows, in_frame
+
+
+@transaction.atomic
+def response_submit(*, survey, community, answers, channel, interviewer=None, device="",
+                    today=None):
+    """Save one filled-in questionnaire with its answers, or raise ValidationError.
+
+    `device` is the raw device cookie of an online respondent: only its hash is stored, and a
+    second response from the same device to the same survey is refused (the unique constraint
+    holds even when two requests race). Staff entries pass `interviewer` and no device. When
+    `today` is given the survey must be open on that date. Costs about five queries."""
+    if today is not None and not survey.accepts_answers(today):
+        raise ValidationError({"survey": survey.closed_message(today) or "本问卷暂不接受填写。"})
+    if community is None or community.kind != Unit.Kind.COMMUNITY \
+            or not community.path.startswith(survey.region.path):
+        raise ValidationError({"community": "请选择本次调查范围内的社区。"})
+    if channel not in Response.Channel.values:
+        raise ValidationError({"channel": "调查渠道无效。"})
+    rows, in_frame = _clean_answers(survey, answers)
+    response = Response(survey=survey, community=community, channel=channel,
+                        interviewer=interviewer, in_frame=in_frame,
+                        device_hash=device_hash(device) if device else "")
+    try:
+        with transaction.atomic():
+            response.save()
+    except IntegrityError:
+        raise ValidationError({"survey": "您已经填写过本问卷，感谢您的参与！"}) from None
+    for row in rows:
+        row.response = response
+    Answer.objects.bulk_create(rows)
+    through = Answer.choices.through
+    through.objects.bulk_create([
+        through(answer_id=row.pk, option_id=opt.pk)
+        for row in rows for opt in getattr(row, "chosen", ())
+    ])
+    return response
+
+
+@transaction.atomic
+def responses_void(*, survey, by, reason, ids=None, community=None, channel=None, minute=None):
+    """Void valid responses of `survey`: the given ids, or a burst (one community, channel
+    and minute). One UPDATE; returns how many were voided. Raises ValidationError without a
+    reason, PermissionDenied for non-office users."""
+    _check_office(by, survey)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写作废原因。"})
+    qs = Response.objects.visible_to(by).filter(survey=survey, voided=False)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    elif community is not None and channel and minute is not None:
+        qs = qs.annotate(minute=TruncMinute("created")).filter(
+            community=community, channel=channel, minute=minute)
+    else:
+        raise ValidationError({"ids": "请选择要作废的答卷。"})
+    count = Response.objects.filter(pk__in=list(qs.values_list("pk", flat=True))).update(
+        voided=True, void_reason=reason[:200])
+    if count:
+        _event(survey, by, "void", f"作废 {count} 份：{reason}")
+    return count
+
+
+def response_bursts(*, survey, user, threshold=BURST_PER_MINUTE):
+    """Minutes in which one community and channel sent `threshold` or more valid responses
+    (possible ballot stuffing), busiest first. One grouped query."""
+    return list(
+        Response.objects.visible_to(user).filter(survey=survey, voided=False)
+        .annotate(minute=TruncMinute("created"))
+        .values("community", "community__name", "channel", "minute")
+        .annotate(n=Count("pk")).filter(n__gte=threshold).order_by("-n", "-minute")[:100]
+    )
+
+
+@transaction.atomic
+def quotas_set(*, survey, by, targets):
+    """Set the quota of each community in {community: target}; 0 removes it."""
+    _check_office(by, survey)
+    for community, target in targets.items():
+        if not community.path.startswith(survey.region.path) \
+                or community.kind != Unit.Kind.COMMUNITY:
+            raise ValidationError({"community": f"“{community}”不在本次调查范围内。"})
+        if target:
+            Quota.objects.update_or_create(survey=survey, community=community,
+                                           defaults={"target": target})
+        else:
+            Quota.objects.filter(survey=survey, community=community).delete()
