@@ -1,3 +1,144 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from accounts.models import Role
+from accounts.scoping import ScopedViewSetMixin
+
+from .filters import (
+    FrameworkItemFilterSet,
+    InspectionFilterSet,
+    PointCategoryFilterSet,
+    PointCircleFilterSet,
+    PointFilterSet,
+)
+from .models import FrameworkItem, Inspection, Point, PointCategory, PointCircle
+from .selectors import point_map_features, points_export_file
+from .serializers import (
+    FrameworkItemSerializer,
+    InspectionInputSerializer,
+    InspectionSerializer,
+    PointCategorySerializer,
+    PointCircleSerializer,
+    PointSerializer,
+    as_drf_error,
+)
+from .services import ImportFileError, inspection_create, points_import
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class FrameworkItemViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """The assessment framework tree (read-only here; office staff import it from Excel)."""
+
+    queryset = FrameworkItem.objects.select_related("framework")
+    serializer_class = FrameworkItemSerializer
+    filterset_class = FrameworkItemFilterSet
+    ordering_fields = ["order", "code", "id"]
+
+
+class PointCategoryViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+    """The 39 kinds of point with their checklists; office staff maintain them."""
+
+    queryset = PointCategory.objects.prefetch_related("check_items")
+    serializer_class = PointCategorySerializer
+    filterset_class = PointCategoryFilterSet
+    ordering_fields = ["order", "name", "id"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+
+class PointViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                   viewsets.ReadOnlyModelViewSet):
+    """Points in the caller's scope; office staff create, edit and import them."""
+
+    queryset = (Point.objects.select_related("category", "territorial_unit", "supervising_unit",
+                                             "chief").prefetch_related("partner_units"))
+    serializer_class = PointSerializer
+    filterset_class = PointFilterSet
+    search_fields = ["name", "name_initials", "address"]
+    ordering_fields = ["name", "id", "updated", "category__order"]
+
+    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
+        "file": {"type": "string", "format": "binary"}}}}, responses=None)
+    @action(detail=False, methods=["post"], url_path="import",
+            parser_classes=[MultiPartParser, FormParser])
+    def import_(self, request):
+        """All or nothing: 201 with the count, or 400 with every bad row."""
+        upload = request.FILES.get("file")
+        if upload is None:
+            return Response({"file": ["请选择要导入的 Excel 文件。"]}, status=400)
+        try:
+            result = points_import(file=upload, by=request.user)
+        except ImportFileError as exc:
+            return Response({"file": [str(exc)]}, status=400)
+        if not result.ok:
+            return Response({"created": 0, "errors": result.errors}, status=400)
+        return Response({"created": result.created, "errors": []}, status=201)
+
+    @extend_schema(responses={(200, XLSX): bytes})
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        points = self.filter_queryset(self.get_queryset())
+        return FileResponse(points_export_file(points), as_attachment=True,
+                            filename="点位.xlsx", content_type=XLSX)
+
+    @action(detail=False, methods=["get"], url_path="map", pagination_class=None)
+    def map(self, request):
+        """[id, name, lat, lng, category, state] for every point in scope matching the filters."""
+        points = self.filter_queryset(self.get_queryset().order_by())
+        return Response({"points": point_map_features(points)})
+
+
+class PointCircleViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                         viewsets.ReadOnlyModelViewSet):
+    """Key-point circles with their computed members."""
+
+    queryset = (PointCircle.objects.select_related("core")
+                .prefetch_related("categories", "members__category"))
+    serializer_class = PointCircleSerializer
+    filterset_class = PointCircleFilterSet
+    ordering_fields = ["name", "id"]
+
+
+class InspectionViewSet(ScopedViewSetMixin, mixins.CreateModelMixin,
+                        viewsets.ReadOnlyModelViewSet):
+    """Field inspections of points in scope; inspectors and office staff record them."""
+
+    queryset = (Inspection.objects.select_related("point", "inspector")
+                .prefetch_related("results__check_item"))
+    serializer_class = InspectionSerializer
+    filterset_class = InspectionFilterSet
+    ordering_fields = ["created", "score", "id"]
+    write_roles = {Role.OFFICE, Role.INSPECTOR}
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=InspectionInputSerializer, responses=InspectionSerializer)
+    def create(self, request, *args, **kwargs):
+        data = InspectionInputSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        results = [
+            {**row, "photo": request.FILES.get(f"photo_{row['check_item']}")}
+            for row in data.validated_data["results"]
+        ]
+        try:
+            inspection = inspection_create(
+                point=data.validated_data["point"], by=request.user, results=results,
+                notes=data.validated_data.get("notes", ""),
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        inspection = self.get_queryset().get(pk=inspection.pk)
+        return Response(self.get_serializer(inspection).data, status=201)
+
+
 router = SimpleRouter()
+router.register("framework-items", FrameworkItemViewSet)
+router.register("point-categories", PointCategoryViewSet)
+router.register("points", PointViewSet)
+router.register("point-circles", PointCircleViewSet)
+router.register("inspections", InspectionViewSet)

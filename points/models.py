@@ -3,7 +3,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, FloatField, Func, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Cast, Coalesce, NullIf
 from simple_history.models import HistoricalRecords
 
 from accounts.models import REGIONAL_ROLES, Unit, pinyin_initials
@@ -33,6 +34,27 @@ class Framework(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.edition}）" if self.edition else self.name
+
+
+def count_of(queryset):
+    """A correlated COUNT(*) of `queryset` as an integer expression (0 when none).
+
+    Subquery counts instead of JOIN + GROUP BY keep one row per outer object and a constant
+    number of queries however many inspections there are."""
+    counted = queryset.order_by().annotate(_n=Func(F("pk"), function="COUNT")).values("_n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def with_pass_rate(queryset, inspections):
+    """Annotate `inspection_count`, `passed_count` and `pass_rate` (达标率 in %, None when never
+    inspected) from a correlated Inspection queryset."""
+    return queryset.annotate(
+        inspection_count=count_of(inspections),
+        passed_count=count_of(inspections.filter(passed=True)),
+    ).annotate(
+        pass_rate=Cast(F("passed_count"), FloatField()) * 100.0
+        / Cast(NullIf(F("inspection_count"), 0), FloatField()),
+    )
 
 
 class FrameworkItemQuerySet(models.QuerySet):
@@ -94,6 +116,11 @@ class PointCategoryQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Categories are shared reference data: everybody with a scope sees all."""
         return self if user.scope_path is not None else self.none()
+
+    def with_pass_rate(self, user):
+        """达标率 of the inspections the user may see, per category."""
+        inspections = Inspection.objects.visible_to(user).filter(point__category=OuterRef("pk"))
+        return with_pass_rate(self, inspections)
 
 
 class PointCategory(models.Model):
@@ -165,6 +192,10 @@ class PointQuerySet(models.QuerySet):
             | Q(chief=user)
             | Exists(partner)
         )
+
+    def with_pass_rate(self):
+        """达标率 per point: inspection_count, passed_count, pass_rate (two subqueries)."""
+        return with_pass_rate(self, Inspection.objects.filter(point=OuterRef("pk")))
 
     def search(self, text):
         """By name or pinyin initials ("nmsc" finds 农贸市场) or address."""

@@ -1,0 +1,533 @@
+"""Writes of the points app: saving points (which moves circles), circle computation, the Excel
+imports of points and of the framework, and field inspections."""
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+from simple_history.utils import bulk_create_with_history
+
+from accounts.models import Role, Unit, User, pinyin_initials
+from accounts.scoping import may_write
+
+from .models import (
+    CheckItem,
+    Framework,
+    FrameworkItem,
+    Inspection,
+    InspectionResult,
+    Point,
+    PointCategory,
+    PointCircle,
+)
+
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), metres
+# Rounding slack for "exactly on the edge is inside": coordinates carry 6 decimals (~0.1 m).
+EDGE_TOLERANCE_M = 0.01
+# An inspection is 达标 when it scores at least this share of the full marks and has no
+# 严重不合格 item; the share is what the office uses for its mock assessments.
+PASS_SHARE = Decimal("0.85")
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_MAX_PIXELS = 50_000_000
+PHOTO_FORMATS = ("JPEG", "PNG", "WEBP")
+
+
+class ImportFileError(Exception):
+    """The upload is not a readable workbook (or has the wrong headers): the whole file is
+    refused with this message."""
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    errors: list = field(default_factory=list)  # dicts: row, column, message
+
+    @property
+    def ok(self):
+        return not self.errors
+
+
+def haversine_m(lat1, lng1, lat2, lng2):
+    """Great-circle distance in metres between two WGS-84 points."""
+    p1, p2 = math.radians(float(lat1)), math.radians(float(lat2))
+    dp = p2 - p1
+    dl = math.radians(float(lng2) - float(lng1))
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _bounding_box(lat, lng, radius_m):
+    """Degrees around (lat, lng) that surely contain the circle: a cheap index-friendly
+    prefilter before the exact distance."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M) * 1.01
+    coslat = max(math.cos(math.radians(float(lat))), 1e-6)
+    dlng = dlat / coslat
+    lat, lng = float(lat), float(lng)
+    return (Decimal(str(lat - dlat)), Decimal(str(lat + dlat)),
+            Decimal(str(lng - dlng)), Decimal(str(lng + dlng)))
+
+
+def _check_office(user):
+    if not may_write(user, {Role.OFFICE}):
+        raise PermissionDenied("只有创城办工作人员可以维护点位。")
+
+
+# --- Points and circles ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def circle_compute(*, circle):
+    """Set the circle's members: its core point and every active point of the chosen categories
+    (all categories if none chosen) whose distance from the core is at most the radius (a point
+    exactly on the edge is inside). Two queries for the candidates, one for the M2M write."""
+    core = circle.core
+    members = {core.pk}
+    if core.has_location:
+        lat_min, lat_max, lng_min, lng_max = _bounding_box(core.latitude, core.longitude,
+                                                           circle.radius_m)
+        candidates = Point.objects.filter(
+            is_active=True, latitude__range=(lat_min, lat_max),
+            longitude__range=(lng_min, lng_max),
+        ).exclude(pk=core.pk)
+        category_ids = list(circle.categories.values_list("pk", flat=True))
+        if category_ids:
+            candidates = candidates.filter(category_id__in=category_ids)
+        for pk, lat, lng in candidates.values_list("pk", "latitude", "longitude"):
+            distance = haversine_m(core.latitude, core.longitude, lat, lng)
+            if distance <= circle.radius_m + EDGE_TOLERANCE_M:
+                members.add(pk)
+    circle.members.set(members)
+    circle.computed_at = timezone.now()
+    circle.save(update_fields=["computed_at"])
+    return circle
+
+
+def circles_recompute_near(points):
+    """Recompute every circle a moved/new/changed point may enter or leave: circles it is core
+    or member of, and circles whose core lies within the largest radius of it."""
+    points = [p for p in points if p.pk]
+    if not points:
+        return
+    ids = {p.pk for p in points}
+    circles = set(PointCircle.objects.filter(core_id__in=ids).values_list("pk", flat=True))
+    circles |= set(PointCircle.objects.filter(members__in=ids).values_list("pk", flat=True))
+    max_radius = max(PointCircle.objects.values_list("radius_m", flat=True), default=0)
+    if max_radius:
+        for p in points:
+            if not p.has_location:
+                continue
+            lat_min, lat_max, lng_min, lng_max = _bounding_box(p.latitude, p.longitude, max_radius)
+            circles |= set(PointCircle.objects.filter(
+                core__latitude__range=(lat_min, lat_max),
+                core__longitude__range=(lng_min, lng_max),
+            ).values_list("pk", flat=True))
+    for circle in PointCircle.objects.filter(pk__in=circles).select_related("core"):
+        circle_compute(circle=circle)
+
+
+@transaction.atomic
+def point_save(*, point, by, partner_units=None):
+    """Create or update a point (office staff only) and recompute the key-point circles it may
+    have entered or left. Raises PermissionDenied for other roles and ValidationError (field
+    names as keys) for bad data, including units outside the caller's scope."""
+    _check_office(by)
+    visible_units = Unit.objects.visible_to(by)
+    errors = {}
+    if point.territorial_unit_id and not visible_units.filter(pk=point.territorial_unit_id).exists():
+        errors["territorial_unit"] = "属地单位不在您的管辖范围内。"
+    if point.supervising_unit_id and not visible_units.filter(pk=point.supervising_unit_id).exists():
+        errors["supervising_unit"] = "行业主管部门不在您的管辖范围内。"
+    if partner_units is not None:
+        partner_ids = {u.pk for u in partner_units}
+        if visible_units.filter(pk__in=partner_ids).count() != len(partner_ids):
+            errors["partner_units"] = "包抓共建单位不在您的管辖范围内。"
+    if point.chief_id and not User.objects.visible_to(by).filter(pk=point.chief_id).exists():
+        errors["chief"] = "点位长不在您的管辖范围内。"
+    if errors:
+        raise ValidationError(errors)
+    if (point.latitude is None) != (point.longitude is None):
+        raise ValidationError({"latitude": "经度和纬度需同时填写。"})
+    point.full_clean()
+    point.save()
+    if partner_units is not None:
+        point.partner_units.set(partner_units)
+    circles_recompute_near([point])
+    return point
+
+
+@transaction.atomic
+def circle_save(*, circle, categories, by):
+    """Create or update a key-point circle (office staff only) and compute its members."""
+    _check_office(by)
+    if not Point.objects.visible_to(by).filter(pk=circle.core_id).exists():
+        raise ValidationError({"core": "核心点位不在您的管辖范围内。"})
+    circle.full_clean()
+    circle.save()
+    circle.categories.set(categories)
+    return circle_compute(circle=circle)
+
+
+# --- Excel import of points -------------------------------------------------------------------
+
+POINT_HEADERS = ["名称", "类别", "地址", "经度", "纬度", "属地单位", "主管部门", "点位长", "类型"]
+POINT_EXAMPLE = ["东关农贸市场", "农贸市场", "东关街12号", "100.455123", "38.932456", "东街街道",
+                 "区市场监管局", "陈点位长", "固定"]
+
+
+def _open_sheet(file, headers):
+    """The rows of the first sheet as tuples of values, header row checked; ImportFileError
+    when the file is not a workbook or the headers differ."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(file, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a non-workbook
+        raise ImportFileError("文件无法读取：请上传 Excel 工作簿（.xlsx），可先下载模板填写。") from exc
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(v).strip() if v is not None else "" for v in next(rows, ())]
+    if header[: len(headers)] != headers:
+        workbook.close()
+        raise ImportFileError(f"表头不符：第 1 行应依次为“{'、'.join(headers)}”。请使用模板。")
+    return workbook, rows
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _by_name(objects, key):
+    """name → object, or name → None when the name is ambiguous in scope."""
+    found = {}
+    for obj in objects:
+        name = key(obj)
+        found[name] = None if name in found else obj
+    return found
+
+
+def _coordinate(value, low, high, label):
+    text = _text(value)
+    if not text:
+        return None, None
+    try:
+        number = Decimal(text).quantize(Decimal("0.000001"))
+    except InvalidOperation:
+        return None, f"{label}“{text}”不是数字。"
+    if not low <= number <= high:
+        return None, f"{label}“{text}”超出范围（{low}～{high}）。"
+    return number, None
+
+
+@transaction.atomic
+def points_import(*, file, by):
+    """Import points from a workbook with POINT_HEADERS, all or nothing: if any row is bad,
+    every bad row is reported (row number as in Excel, the header is row 1; column; Chinese
+    message) and nothing is written. Units and the chief are matched by name within the caller's
+    scope. Raises ImportFileError for a non-workbook, PermissionDenied for non-office callers.
+    Queries: a constant handful for lookups, then bulk inserts."""
+    _check_office(by)
+    workbook, rows = _open_sheet(file, POINT_HEADERS)
+    categories = {c.name: c for c in PointCategory.objects.all()}
+    units = _by_name(Unit.objects.visible_to(by).only("pk", "name", "path"), lambda u: u.name)
+    users = User.objects.visible_to(by).filter(is_active=True).only("pk", "username", "full_name")
+    chiefs = _by_name(users, lambda u: u.full_name or u.username)
+    chiefs_by_username = {u.username: u for u in users}
+    existing = set(Point.objects.visible_to(by).values_list("name", "territorial_unit_id"))
+    kinds = {label: value for value, label in Point.Kind.choices}
+    result = ImportResult()
+    new_points = []
+    seen = set()
+
+    def error(row, column, message):
+        result.errors.append({"row": row, "column": column, "message": message})
+
+    def unit(row, column, name, required):
+        if not name:
+            if required:
+                error(row, column, f"{column}不能为空。")
+            return None
+        if name not in units:
+            error(row, column, f"找不到单位“{name}”（须为您管辖范围内的单位全称）。")
+        elif units[name] is None:
+            error(row, column, f"单位名称“{name}”不唯一，请在系统中核对。")
+        return units.get(name)
+
+    try:
+        for number, values in enumerate(rows, start=2):
+            values = list(values) + [None] * (len(POINT_HEADERS) - len(values))
+            if all(_text(v) == "" for v in values[: len(POINT_HEADERS)]):
+                continue
+            name, category_name, address, lng, lat, terr, sup, chief_name, kind = (
+                _text(v) for v in values[: len(POINT_HEADERS)]
+            )
+            before = len(result.errors)
+            if not name:
+                error(number, "名称", "名称不能为空。")
+            elif len(name) > 150:
+                error(number, "名称", "名称过长（最多150字）。")
+            category = categories.get(category_name)
+            if category is None:
+                error(number, "类别", f"类别“{category_name}”不存在，请填写系统中的点位类别名称。"
+                      if category_name else "类别不能为空。")
+            longitude, message = _coordinate(lng, Decimal(-180), Decimal(180), "经度")
+            if message:
+                error(number, "经度", message)
+            latitude, message = _coordinate(lat, Decimal(-90), Decimal(90), "纬度")
+            if message:
+                error(number, "纬度", message)
+            if (longitude is None) != (latitude is None) and len(result.errors) == before:
+                error(number, "经度" if longitude is None else "纬度", "经度和纬度需同时填写。")
+            territorial = unit(number, "属地单位", terr, required=True)
+            supervising = unit(number, "主管部门", sup, required=False)
+            chief = None
+            if chief_name:
+                chief = chiefs_by_username.get(chief_name) or chiefs.get(chief_name)
+                if chief is None:
+                    error(number, "点位长", f"找不到人员“{chief_name}”（填写姓名或账号）。")
+            kind_value = kinds.get(kind or "固定")
+            if kind_value is None:
+                error(number, "类型", f"类型“{kind}”无效，只能填“固定”或“随机”。")
+            if territorial is not None and name:
+                key = (name, territorial.pk)
+                if key in existing:
+                    error(number, "名称", f"点位“{name}”在{territorial.name}已存在。")
+                elif key in seen:
+                    error(number, "名称", f"点位“{name}”在本表中重复。")
+                seen.add(key)
+            if len(result.errors) == before:
+                new_points.append(Point(
+                    name=name, name_initials=pinyin_initials(name), category=category,
+                    address=address[:255], longitude=longitude, latitude=latitude,
+                    territorial_unit=territorial, supervising_unit=supervising, chief=chief,
+                    kind=kind_value,
+                ))
+    finally:
+        workbook.close()
+    if result.errors:
+        return result
+    if not new_points:
+        raise ImportFileError("表格中没有数据行。")
+    created = bulk_create_with_history(new_points, Point, batch_size=1000, default_user=by)
+    result.created = len(created)
+    # New points may fall inside existing circles: recompute those of the caller's region (a
+    # few dozen circles, three queries each) rather than one search per imported row.
+    for circle in PointCircle.objects.visible_to(by).select_related("core"):
+        circle_compute(circle=circle)
+    return result
+
+
+def points_template_workbook():
+    """The import template as bytes: headers, one example row, and the category names."""
+    return _template([("点位", POINT_HEADERS, [POINT_EXAMPLE]),
+                      ("点位类别", ["类别名称"], [[c] for c in
+                                                 PointCategory.objects.values_list("name", flat=True)])])
+
+
+def _template(sheets):
+    import io
+
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    bold = workbook.add_format({"bold": True, "bg_color": "#FDE9D9"})
+    for title, headers, rows in sheets:
+        sheet = workbook.add_worksheet(title)
+        sheet.write_row(0, 0, headers, bold)
+        sheet.set_column(0, len(headers) - 1, 16)
+        for i, row in enumerate(rows, start=1):
+            sheet.write_row(i, 0, row)
+    workbook.close()
+    return buffer.getvalue()
+
+
+# --- Excel import of the framework ------------------------------------------------------------
+
+FRAMEWORK_HEADERS = ["编号", "层级", "名称", "测评标准内容", "测评方法", "分值"]
+FRAMEWORK_EXAMPLE = [
+    ["1", "测评项目", "理想信念教育", "", "", ""],
+    ["1.1", "测评内容", "习近平新时代中国特色社会主义思想学习宣传", "", "", ""],
+    ["1.1.1", "测评标准", "理论学习制度落实", "党委（党组）理论学习中心组学习制度健全、落实到位",
+     "网上申报、实地考察", "2"],
+]
+METHOD_NAMES = {"网上申报": "method_online", "实地考察": "method_field", "问卷调查": "method_survey"}
+
+
+@transaction.atomic
+def framework_import(*, file, framework, by):
+    """Load a framework tree from a workbook with FRAMEWORK_HEADERS into `framework`, all or
+    nothing (every bad row reported). The parent of "1.2.3" is "1.2". Existing items of the
+    framework are replaced. Office only."""
+    _check_office(by)
+    workbook, rows = _open_sheet(file, FRAMEWORK_HEADERS)
+    levels = {label: value for value, label in FrameworkItem.Level.choices}
+    depth = {FrameworkItem.Level.PROJECT: 1, FrameworkItem.Level.CONTENT: 2,
+             FrameworkItem.Level.STANDARD: 3}
+    result = ImportResult()
+    parsed = []
+    codes = set()
+    try:
+        for number, values in enumerate(rows, start=2):
+            values = [_text(v) for v in (list(values) + [None] * 6)[:6]]
+            if not any(values):
+                continue
+            code, level_label, title, text, methods, score = values
+            before = len(result.errors)
+
+            def error(column, message, number=number):
+                result.errors.append({"row": number, "column": column, "message": message})
+
+            level = levels.get(level_label)
+            if level is None:
+                error("层级", "层级只能是“测评项目”“测评内容”“测评标准”。")
+            parts = code.split(".") if code else []
+            if not code or not all(p.isdigit() for p in parts):
+                error("编号", "编号应为数字，用点分隔，如 1.2.3。")
+            elif level is not None and len(parts) != depth[level]:
+                error("编号", f"{level_label}的编号应为{depth[level]}段，如“{'.'.join(['1'] * depth[level])}”。")
+            elif code in codes:
+                error("编号", f"编号“{code}”重复。")
+            elif len(parts) > 1 and ".".join(parts[:-1]) not in codes:
+                error("编号", f"上级“{'.'.join(parts[:-1])}”须在本行之前出现。")
+            if not title:
+                error("名称", "名称不能为空。")
+            flags = {}
+            for name in [m for m in methods.replace("，", "、").replace(",", "、").split("、") if m]:
+                if name.strip() not in METHOD_NAMES:
+                    error("测评方法", f"测评方法“{name}”无效，可填：网上申报、实地考察、问卷调查。")
+                else:
+                    flags[METHOD_NAMES[name.strip()]] = True
+            value = None
+            if score:
+                try:
+                    value = Decimal(score)
+                except InvalidOperation:
+                    error("分值", f"分值“{score}”不是数字。")
+            if len(result.errors) == before:
+                codes.add(code)
+                parsed.append((code, level, title, text, flags, value))
+    finally:
+        workbook.close()
+    if result.errors:
+        return result
+    if not parsed:
+        raise ImportFileError("表格中没有数据行。")
+    framework.items.all().delete()
+    created = {}
+    for order, (code, level, title, text, flags, value) in enumerate(parsed):
+        parent = created.get(code.rpartition(".")[0]) if "." in code else None
+        created[code] = FrameworkItem.objects.create(
+            framework=framework, parent=parent, level=level, code=code, title=title[:200],
+            text=text, score=value, order=order, **flags,
+        )
+    result.created = len(created)
+    return result
+
+
+def framework_template_workbook():
+    return _template([("测评体系", FRAMEWORK_HEADERS, FRAMEWORK_EXAMPLE)])
+
+
+@transaction.atomic
+def framework_make_current(*, framework, by):
+    """Make one edition the current one (the others stop being current)."""
+    _check_office(by)
+    Framework.objects.select_for_update().filter(is_current=True).exclude(
+        pk=framework.pk).update(is_current=False)
+    framework.is_current = True
+    framework.save(update_fields=["is_current"])
+    return framework
+
+
+# --- Field inspections ---------------------------------------------------------------------
+
+
+def validate_photo(photo):
+    """Accept only real JPEG/PNG/WEBP images of sane size, judged by content (Pillow), not by
+    the file name. Raises ValidationError with a Chinese message."""
+    if photo.size > PHOTO_MAX_BYTES:
+        raise ValidationError("照片不能超过 10 MB。")
+    try:
+        photo.seek(0)
+        with Image.open(photo, formats=PHOTO_FORMATS) as image:
+            if image.width * image.height > PHOTO_MAX_PIXELS:
+                raise ValidationError("照片像素过大。")
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise ValidationError("照片无法识别：请上传 JPG、PNG 或 WEBP 图片。") from exc
+    finally:
+        photo.seek(0)
+
+
+@transaction.atomic
+def inspection_create(*, point, by, results, notes=""):
+    """Record a field inspection of `point` by inspector or office staff `by`.
+
+    `results` is a list of dicts {check_item, verdict, note, photo}: exactly one per checklist
+    item of the point's category; a 不合格/严重不合格 verdict needs a photo. Score: the sum of
+    the scores of the items passed; 达标 when score ≥ PASS_SHARE of the full marks and nothing is
+    严重不合格. Raises PermissionDenied, ValidationError (keyed by field or "results").
+    Returns the inspection; its failed results are `inspection.results.exclude(verdict="pass")`.
+    """
+    if not may_write(by, {Role.OFFICE, Role.INSPECTOR}):
+        raise PermissionDenied("只有督查员和创城办工作人员可以录入督查。")
+    if not Point.objects.visible_to(by).filter(pk=point.pk).exists():
+        raise PermissionDenied("该点位不在您的管辖范围内。")
+    items = {item.pk: item for item in CheckItem.objects.filter(category_id=point.category_id)}
+    if not items:
+        raise ValidationError({"point": "该点位类别还没有检查标准，无法督查。"})
+    given = {}
+    errors = []
+    for entry in results:
+        item = entry.get("check_item")
+        item_id = getattr(item, "pk", item)
+        if item_id not in items:
+            errors.append(f"检查项 {item_id} 不属于该点位类别。")
+            continue
+        if item_id in given:
+            errors.append(f"检查项“{items[item_id].text}”重复。")
+            continue
+        verdict = entry.get("verdict")
+        if verdict not in InspectionResult.Verdict.values:
+            errors.append(f"检查项“{items[item_id].text}”的结论无效。")
+            continue
+        photo = entry.get("photo")
+        if verdict != InspectionResult.Verdict.PASS and not photo:
+            errors.append(f"检查项“{items[item_id].text}”不合格，需要拍照。")
+            continue
+        if photo:
+            try:
+                validate_photo(photo)
+            except ValidationError as exc:
+                errors.append(f"检查项“{items[item_id].text}”：{exc.messages[0]}")
+                continue
+        given[item_id] = entry
+    missing = [items[pk].text for pk in items if pk not in given]
+    if missing and not errors:
+        errors.append(f"还有 {len(missing)} 项未检查：{'、'.join(missing[:3])}")
+    if errors:
+        raise ValidationError({"results": errors})
+
+    max_score = sum((item.score for item in items.values()), Decimal(0))
+    score = sum((items[pk].score for pk, e in given.items()
+                 if e["verdict"] == InspectionResult.Verdict.PASS), Decimal(0))
+    severe = any(e["verdict"] == InspectionResult.Verdict.SEVERE for e in given.values())
+    inspection = Inspection.objects.create(
+        point=point, inspector=by, score=score, max_score=max_score, notes=notes,
+        passed=not severe and max_score > 0 and score >= max_score * PASS_SHARE,
+    )
+    for pk, entry in given.items():
+        result = InspectionResult(inspection=inspection, check_item=items[pk],
+                                  verdict=entry["verdict"], note=(entry.get("note") or "")[:300])
+        if entry.get("photo"):
+            result.photo = entry["photo"]
+        result.save()
+    return inspection
