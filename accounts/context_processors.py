@@ -6,6 +6,8 @@ def _nav_for(user):
     items = [("工作台", "home", "house")]
     if user.is_superuser or user.role in (Role.OFFICE, Role.LEADER, Role.INSPECTOR):
         items.append(("单位", "accounts:unit-list", "diagram-3"))
+    if user.is_superuser or user.role == Role.OFFICE:
+        items.append(("账号解锁", "accounts:lockouts", "unlock"))
     if user.is_staff:
         items.append(("系统管理", "admin:index", "gear"))
     return items

@@ -10,4 +10,6 @@ urlpatterns = [
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
     path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
+    path("lockouts/", views.LockoutListView.as_view(), name="lockouts"),
+    path("lockouts/<str:username>/reset/", views.LockoutResetView.as_view(), name="lockout-reset"),
 ]

@@ -1,3 +1,7 @@
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import JsonResponse
@@ -5,11 +9,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
 from .filters import UnitFilterSet
 from .home import panels_for
-from .models import Notification, Role, Unit
+from .models import Notification, Role, Unit, User
 from .scoping import RoleRequiredMixin, ScopedDetailView, ScopedListView
 
 
@@ -112,3 +116,28 @@ def healthz(request):
     healthy = all(v == "ok" for v in body.values())
     body["status"] = "ok" if healthy else "error"
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+class LockoutListView(RoleRequiredMixin, TemplateView):
+    """Accounts of the office's region locked after repeated wrong passwords, to unlock."""
+
+    template_name = "accounts/lockout_list.html"
+    allowed_roles = {Role.OFFICE}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        usernames = User.objects.visible_to(self.request.user).values("username")
+        ctx["attempts"] = AccessAttempt.objects.filter(
+            username__in=usernames, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+        ).order_by("-attempt_time")
+        return ctx
+
+
+class LockoutResetView(RoleRequiredMixin, View):
+    allowed_roles = {Role.OFFICE}
+
+    def post(self, request, username):
+        user = get_object_or_404(User.objects.visible_to(request.user), username=username)
+        axes_reset(username=user.username)
+        messages.success(request, f"已解锁账号 {user.username}（{user.display_name}）。")
+        return redirect("accounts:lockouts")
