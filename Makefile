@@ -16,7 +16,7 @@ endef
 
 VENDOR := static/vendor
 
-.PHONY: run test bench lint setup assets clean
+.PHONY: run test lint setup assets clean
 
 setup: $(VENV)/.installed assets
 
@@ -55,9 +55,6 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
-
-bench: setup
-	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR)
