@@ -24,6 +24,16 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.sweep_undelivered_notifications",
         "schedule": crontab(minute="*/5"),
     },
+    # Every 15 minutes: deadline reminders and the overdue ladder (issues.reminders).
+    "issues-send-reminders": {
+        "task": "issues.tasks.send_reminders_task",
+        "schedule": crontab(minute="*/15"),
+    },
+    # Every 10 minutes: process issue photos whose task was lost.
+    "issues-sweep-unprocessed-photos": {
+        "task": "issues.tasks.sweep_unprocessed_photos",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 

@@ -1,3 +1,242 @@
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from accounts.models import Role
+from accounts.scoping import ScopedViewSetMixin
+
+from . import services
+from .exports import export_response
+from .filters import IssueFilterSet
+from .models import Issue, IssueCategory, IssueEvent
+from .serializers import (
+    AssignSerializer,
+    BulkAssignSerializer,
+    CommentSerializer,
+    ExtensionGrantSerializer,
+    ExtensionRequestSerializer,
+    IssueCategorySerializer,
+    IssueDetailSerializer,
+    IssueFileSerializer,
+    IssueSerializer,
+    OptionalReasonSerializer,
+    ReasonSerializer,
+    ReassignSerializer,
+    ReopenSerializer,
+    SubmitSerializer,
+)
+
+ALL_WRITERS = {Role.OFFICE, Role.INSPECTOR, Role.LIAISON, Role.UNIT_LEADER, Role.POINT_CHIEF}
+
+
+class IssueCategoryViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+    """Kinds of defect with their default deadline and severity; the office edits them."""
+
+    queryset = IssueCategory.objects.all()
+    serializer_class = IssueCategorySerializer
+    ordering_fields = ["order", "name", "id"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+
+def call_service(fn, **kwargs):
+    """Run a service, turning its errors into API answers: 403, 409, 400 per field."""
+    try:
+        return fn(**kwargs)
+    except services.TransitionError as exc:
+        return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+    except DjangoPermissionDenied as exc:
+        raise PermissionDenied(str(exc) or None) from None
+    except DjangoValidationError as exc:
+        raise ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        ) from None
+
+
+class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Rectification issues in the caller's scope, with the workflow as actions."""
+
+    queryset = Issue.objects.all()
+    serializer_class = IssueSerializer
+    filterset_class = IssueFilterSet
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    ordering_fields = ["created", "deadline", "status", "id"]
+    write_roles = ALL_WRITERS
+    action_roles = {
+        "create": services.FILE_ROLES,
+        "assign": services.DISPATCH_ROLES,
+        "bulk_assign": services.DISPATCH_ROLES,
+        "reassign": services.DISPATCH_ROLES,
+        "grant_extension": services.DISPATCH_ROLES,
+        "refuse_extension": services.DISPATCH_ROLES,
+        "approve": services.REVIEW_ROLES,
+        "reject": services.REVIEW_ROLES,
+        "reopen": services.REVIEW_ROLES,
+        "submit": services.UNIT_ROLES,
+        "dispute": services.UNIT_ROLES,
+        "request_extension": services.UNIT_ROLES,
+        "comment": ALL_WRITERS,
+    }
+
+    def get_queryset(self):
+        qs = super().get_queryset().for_list(timezone.now())
+        if self.action == "retrieve":
+            qs = qs.prefetch_related(
+                "photos",
+                Prefetch("events", queryset=IssueEvent.objects.select_related("actor")),
+            )
+        return qs
+
+    def get_serializer_class(self):
+        return IssueDetailSerializer if self.action == "retrieve" else IssueSerializer
+
+    def _answer(self, result, code=status.HTTP_200_OK):
+        if isinstance(result, Response):
+            return result
+        issue = self.get_queryset().get(pk=result.pk)
+        return Response(IssueDetailSerializer(issue, context=self.get_serializer_context()).data
+                        if self.action == "create" else IssueSerializer(issue).data, status=code)
+
+    def _input(self, serializer_class):
+        ser = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        ser.is_valid(raise_exception=True)
+        return ser.validated_data
+
+    @extend_schema(request=IssueFileSerializer, responses=IssueDetailSerializer)
+    def create(self, request, *args, **kwargs):
+        """File an issue (multipart: point, category, description, source, photos 1–9)."""
+        data = self._input(IssueFileSerializer)
+        result = call_service(
+            services.issue_file, by=request.user, point=data.get("point"),
+            category=data["category"], description=data["description"],
+            source=data.get("source"), latitude=data.get("latitude"),
+            longitude=data.get("longitude"), address=data.get("address", ""),
+            photos=data["photos"],
+        )
+        return self._answer(result, status.HTTP_201_CREATED)
+
+    @extend_schema(request=AssignSerializer, responses=IssueSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        issue = self.get_object()
+        data = self._input(AssignSerializer)
+        return self._answer(call_service(
+            services.issue_assign, issue=issue, by=request.user,
+            responsible_unit=data["responsible_unit"], deadline=data.get("deadline")))
+
+    @extend_schema(request=BulkAssignSerializer)
+    @action(detail=False, methods=["post"], url_path="bulk-assign")
+    def bulk_assign(self, request):
+        data = self._input(BulkAssignSerializer)
+        issues = list(self.get_queryset().filter(pk__in=data["ids"]))
+        if len(issues) != len(set(data["ids"])):
+            raise ValidationError({"ids": "部分问题不存在或不在您的管辖范围内。"})
+        result = call_service(services.issue_bulk_assign, issues=issues, by=request.user,
+                              responsible_unit=data["responsible_unit"],
+                              deadline=data.get("deadline"))
+        if isinstance(result, Response):
+            return result
+        return Response({"assigned": len(result)})
+
+    @extend_schema(request=SubmitSerializer, responses=IssueSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        issue = self.get_object()
+        data = self._input(SubmitSerializer)
+        return self._answer(call_service(services.issue_submit, issue=issue, by=request.user,
+                                         photos=data["photos"], note=data["note"]))
+
+    @extend_schema(request=OptionalReasonSerializer, responses=IssueSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        issue = self.get_object()
+        data = self._input(OptionalReasonSerializer)
+        return self._answer(call_service(services.issue_approve, issue=issue, by=request.user,
+                                         reason=data["reason"]))
+
+    @extend_schema(request=ReasonSerializer, responses=IssueSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        issue = self.get_object()
+        data = self._input(ReasonSerializer)
+        return self._answer(call_service(services.issue_reject, issue=issue, by=request.user,
+                                         reason=data["reason"]))
+
+    @extend_schema(request=ReasonSerializer, responses=IssueSerializer)
+    @action(detail=True, methods=["post"])
+    def dispute(self, request, pk=None):
+        issue = self.get_object()
+        data = self._input(ReasonSerializer)
+        return self._answer(call_service(services.issue_dispute, issue=issue, by=request.user,
+                                         reason=data["reason"]))
+
+    @extend_schema(request=ReassignSerializer, responses=IssueSerializer)
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        issue = self.get_object()
+        data = self._input(ReassignSerializer)
+        return self._answer(call_service(
+            services.issue_reassign, issue=issue, by=request.user,
+            responsible_unit=data["responsible_unit"], deadline=data.get("deadline"),
+            reason=data["reason"]))
+
+    @extend_schema(request=ReopenSerializer, responses=IssueSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        issue = self.get_object()
+        data = self._input(ReopenSerializer)
+        return self._answer(call_service(services.issue_reopen, issue=issue, by=request.user,
+                                         reason=data["reason"], deadline=data.get("deadline")))
+
+    @extend_schema(request=ExtensionRequestSerializer, responses=IssueSerializer)
+    @action(detail=True, methods=["post"], url_path="request-extension")
+    def request_extension(self, request, pk=None):
+        issue = self.get_object()
+        data = self._input(ExtensionRequestSerializer)
+        result = call_service(services.extension_request, issue=issue, by=request.user,
+                              reason=data["reason"], deadline=data["deadline"])
+        return self._answer(result if isinstance(result, Response) else issue)
+
+    @extend_schema(request=ExtensionGrantSerializer, responses=IssueSerializer)
+    @action(detail=True, methods=["post"], url_path="grant-extension")
+    def grant_extension(self, request, pk=None):
+        issue = self.get_object()
+        data = self._input(ExtensionGrantSerializer)
+        return self._answer(call_service(services.extension_grant, issue=issue, by=request.user,
+                                         deadline=data.get("deadline"), note=data["note"]))
+
+    @extend_schema(request=ReasonSerializer, responses=IssueSerializer)
+    @action(detail=True, methods=["post"], url_path="refuse-extension")
+    def refuse_extension(self, request, pk=None):
+        issue = self.get_object()
+        data = self._input(ReasonSerializer)
+        return self._answer(call_service(services.extension_refuse, issue=issue, by=request.user,
+                                         reason=data["reason"]))
+
+    @extend_schema(request=CommentSerializer, responses=IssueSerializer)
+    @action(detail=True, methods=["post"])
+    def comment(self, request, pk=None):
+        issue = self.get_object()
+        data = self._input(CommentSerializer)
+        result = call_service(services.issue_comment, issue=issue, by=request.user,
+                              text=data["text"])
+        return self._answer(result if isinstance(result, Response) else issue)
+
+    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument."
+                                    "spreadsheetml.sheet"): bytes})
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        """Excel of whatever the filter shows, streamed, within the caller's scope."""
+        return export_response(self.filter_queryset(self.get_queryset()))
+
+
 router = SimpleRouter()
+router.register("issue-categories", IssueCategoryViewSet, basename="issue-category")
+router.register("issues", IssueViewSet, basename="issue")

@@ -1,1 +1,374 @@
-from django.db import models  # noqa: F401
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from accounts.models import REGIONAL_ROLES, Role, Unit
+from evidence.models import EvidenceImage
+
+
+class Severity(models.TextChoices):
+    MINOR = "minor", "一般"
+    MAJOR = "major", "较重"
+    SEVERE = "severe", "严重"
+
+
+class IssueCategoryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Categories are reference data shared by the whole city."""
+        return self if user.scope_path is not None else self.none()
+
+
+class IssueCategory(models.Model):
+    """A kind of defect (乱停乱放, 飞线充电, …) with the deadline it usually gets."""
+
+    class DeadlineUnit(models.TextChoices):
+        HOURS = "hours", "小时"
+        WORKING_DAYS = "working_days", "工作日"
+
+    name = models.CharField("名称", max_length=50, unique=True)
+    deadline_value = models.PositiveIntegerField("默认整改时限", default=3)
+    deadline_unit = models.CharField(
+        "时限单位", max_length=20, choices=DeadlineUnit.choices, default=DeadlineUnit.WORKING_DAYS
+    )
+    severity = models.CharField("默认严重程度", max_length=10, choices=Severity.choices,
+                                default=Severity.MINOR)
+    suggested_unit = models.ForeignKey(
+        Unit, verbose_name="建议责任单位", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text="点位没有主管部门时，派发时默认建议的单位",
+    )
+    order = models.PositiveIntegerField("排序", default=0)
+    is_active = models.BooleanField("在用", default=True)
+
+    objects = IssueCategoryQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "问题类别"
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def deadline_display(self):
+        return f"{self.deadline_value}{self.get_deadline_unit_display()}"
+
+
+class Holiday(models.Model):
+    """One day of the office-maintained calendar that differs from Monday–Friday: a public
+    holiday (is_workday false) or an adjusted working weekend (调休上班, is_workday true)."""
+
+    date = models.DateField("日期", unique=True)
+    name = models.CharField("名称", max_length=50)
+    is_workday = models.BooleanField("调休上班", default=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "节假日"
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.name}{'（上班）' if self.is_workday else ''}"
+
+
+class Status(models.TextChoices):
+    NEW = "new", "待派发"
+    ASSIGNED = "assigned", "整改中"
+    SUBMITTED = "submitted", "待复核"
+    DISPUTED = "disputed", "有异议"
+    CLOSED = "closed", "已销号"
+
+
+class Source(models.TextChoices):
+    DAILY = "daily", "日常督查"
+    UNDERCOVER = "undercover", "暗访"
+    MOCK = "mock", "模拟测评"
+    PROVINCIAL = "provincial", "省测"
+    NATIONAL = "national", "国测"
+    CITIZEN = "citizen", "市民反映"
+    HOTLINE = "hotline", "12345"
+
+
+# Statuses in which the responsible unit owes a rectification: the deadline runs, reminders
+# go out and the issue can be overdue.
+RECTIFYING = (Status.ASSIGNED,)
+OPEN = (Status.NEW, Status.ASSIGNED, Status.SUBMITTED, Status.DISPUTED)
+
+
+class IssueQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Issues the user may see (one query, no duplicates).
+
+        Office, inspectors and leaders: every issue filed in their region. Liaisons and unit
+        leaders: issues whose responsible unit lies in their unit's subtree. Point chiefs: those
+        too, and every issue at a point they are chief of.
+        """
+        path = user.scope_path
+        if path is None:
+            return self.none()
+        if path == "":
+            return self
+        if user.role in REGIONAL_ROLES:
+            return self.filter(region__path__startswith=path)
+        cond = Q(responsible_unit__path__startswith=path)
+        if user.role == Role.POINT_CHIEF:
+            cond |= Q(point__chief=user)
+        return self.filter(cond)
+
+    def open(self):
+        return self.exclude(status=Status.CLOSED)
+
+    def overdue(self, now):
+        return self.filter(status__in=RECTIFYING, deadline__lt=now)
+
+    def with_overdue(self, now):
+        """`is_overdue` is derived on read from deadline and status, never stored."""
+        return self.annotate(is_overdue=Q(status__in=RECTIFYING, deadline__lt=now))
+
+    def with_relapse_count(self):
+        """`relapse_count`: reopen events per issue. A correlated subquery rather than JOIN +
+        GROUP BY keeps one row per issue and composes with any filter and ordering."""
+        reopens = (
+            IssueEvent.objects.filter(issue=OuterRef("pk"), kind=IssueEvent.Kind.REOPEN)
+            .order_by().values("issue").annotate(n=Count("pk")).values("n")
+        )
+        return self.annotate(relapse_count=Coalesce(Subquery(reopens), Value(0)))
+
+    def with_pending_extension(self):
+        pending = ExtensionRequest.objects.filter(
+            issue=OuterRef("pk"), status=ExtensionRequest.Status.PENDING
+        )
+        return self.annotate(has_pending_extension=Exists(pending))
+
+    def for_list(self, now):
+        """Everything a list row shows, in one query."""
+        return (
+            self.select_related("category", "point", "responsible_unit")
+            .with_overdue(now).with_relapse_count()
+        )
+
+    def search(self, text):
+        text = (text or "").strip()
+        if not text:
+            return self
+        cond = Q(description__icontains=text) | Q(address__icontains=text)
+        cond |= Q(point__name__icontains=text) | Q(point__name_initials__contains=text.lower())
+        if text.isdigit():
+            cond |= Q(pk=int(text))
+        return self.filter(cond)
+
+
+class Issue(models.Model):
+    """A defect found at a point or a free location that a responsible unit must rectify by a
+    deadline (限时整改) and the office must review before it is closed (销号)."""
+
+    Status = Status
+    Source = Source
+
+    point = models.ForeignKey(
+        "points.Point", verbose_name="点位", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="issues",
+    )
+    latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("经度", max_digits=10, decimal_places=6, null=True,
+                                    blank=True)
+    address = models.CharField("地址", max_length=255, blank=True)
+    category = models.ForeignKey(IssueCategory, verbose_name="问题类别",
+                                 on_delete=models.PROTECT, related_name="issues")
+    source = models.CharField("来源", max_length=20, choices=Source.choices, default=Source.DAILY)
+    severity = models.CharField("严重程度", max_length=10, choices=Severity.choices,
+                                default=Severity.MINOR)
+    description = models.TextField("问题描述")
+    # The district the issue belongs to: it scopes the issue for office staff even before a
+    # responsible unit is chosen.
+    region = models.ForeignKey(Unit, verbose_name="所属区域", on_delete=models.PROTECT,
+                               related_name="region_issues")
+    responsible_unit = models.ForeignKey(
+        Unit, verbose_name="责任单位", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="issues",
+    )
+    deadline = models.DateTimeField("整改期限", null=True, blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.NEW)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="发现人", null=True, on_delete=models.SET_NULL,
+        related_name="filed_issues",
+    )
+    created = models.DateTimeField("发现时间", auto_now_add=True, db_index=True)
+    updated = models.DateTimeField("更新时间", auto_now=True)
+    closed_at = models.DateTimeField("销号时间", null=True, blank=True)
+
+    objects = IssueQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "问题"
+        ordering = ["-created", "-id"]
+        indexes = [
+            models.Index(fields=["status", "deadline"], name="issues_issue_status_dl_idx"),
+            models.Index(fields=["responsible_unit", "status"], name="issues_issue_unit_st_idx"),
+            models.Index(fields=["point", "category", "status"], name="issues_issue_dup_idx"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.category} · {self.location_display}"
+
+    def get_absolute_url(self):
+        return reverse("issues:issue-detail", args=[self.pk])
+
+    @property
+    def location_display(self):
+        if self.point_id:
+            return self.point.name
+        return self.address or "（未填地址）"
+
+    def coordinates(self):
+        """(lat, lng) as floats from the issue itself or its point, or None."""
+        if self.latitude is not None and self.longitude is not None:
+            return float(self.latitude), float(self.longitude)
+        if self.point_id and self.point.has_location:
+            return float(self.point.latitude), float(self.point.longitude)
+        return None
+
+    def deadline_passed(self, now):
+        return self.status in RECTIFYING and self.deadline is not None and self.deadline < now
+
+
+class IssueEvent(models.Model):
+    """One line of an issue's audit trail: a transition, comment, reassignment or file."""
+
+    class Kind(models.TextChoices):
+        FILE = "file", "发现上报"
+        ASSIGN = "assign", "派发"
+        SUBMIT = "submit", "提交整改"
+        APPROVE = "approve", "复核通过"
+        REJECT = "reject", "退回重改"
+        DISPUTE = "dispute", "提出异议"
+        REASSIGN = "reassign", "改派"
+        REOPEN = "reopen", "反弹重开"
+        EXTENSION_REQUEST = "extension_request", "申请延期"
+        EXTENSION_GRANT = "extension_grant", "同意延期"
+        EXTENSION_REFUSE = "extension_refuse", "不同意延期"
+        COMMENT = "comment", "备注"
+
+    issue = models.ForeignKey(Issue, verbose_name="问题", on_delete=models.CASCADE,
+                              related_name="events")
+    kind = models.CharField("事项", max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    from_status = models.CharField("原状态", max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField("新状态", max_length=20, choices=Status.choices, blank=True)
+    reason = models.TextField("说明", blank=True)
+    unit = models.ForeignKey(Unit, verbose_name="责任单位", null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
+    deadline = models.DateTimeField("期限", null=True, blank=True)
+    created = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "问题流转记录"
+        ordering = ["created", "id"]
+        indexes = [models.Index(fields=["issue", "kind"], name="issues_event_issue_kind_idx")]
+
+    def __str__(self):
+        return f"{self.issue_id} {self.get_kind_display()}"
+
+
+class ExtensionRequest(models.Model):
+    """A unit asking for more time on an issue; the office grants or refuses."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审批"
+        GRANTED = "granted", "已同意"
+        REFUSED = "refused", "不同意"
+
+    issue = models.ForeignKey(Issue, verbose_name="问题", on_delete=models.CASCADE,
+                              related_name="extensions")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申请人",
+                                     null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField("延期理由")
+    requested_deadline = models.DateTimeField("申请延至")
+    status = models.CharField("状态", max_length=10, choices=Status.choices,
+                              default=Status.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审批人", null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.TextField("审批意见", blank=True)
+    created = models.DateTimeField("申请时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "延期申请"
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue"], condition=Q(status="pending"),
+                name="issues_extensionrequest_one_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.issue_id} 延期申请"
+
+
+class Reminder(models.Model):
+    """A reminder or escalation that went out for an issue. The database guarantees each is
+    sent once per (issue, kind, deadline, day): a re-run or a second worker inserts nothing,
+    and a changed deadline starts afresh."""
+
+    class Kind(models.TextChoices):
+        BEFORE = "before", "即将到期"
+        DUE = "due", "已到期"
+        OVERDUE = "overdue", "逾期提醒"
+        LEADER = "leader", "逾期告知单位领导"
+        NOTICE = "notice", "列入通报"
+
+    issue = models.ForeignKey(Issue, verbose_name="问题", on_delete=models.CASCADE,
+                              related_name="reminders")
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    deadline = models.DateTimeField("针对的期限")
+    # Daily overdue reminders carry the local day they are for; the others the deadline's day.
+    day = models.DateField("日期")
+    unit = models.ForeignKey(Unit, verbose_name="责任单位", null=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    run_token = models.CharField(max_length=32, db_index=True)
+    created = models.DateTimeField("发送时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "提醒记录"
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "kind", "deadline", "day"],
+                                    name="issues_reminder_once"),
+        ]
+
+    def __str__(self):
+        return f"#{self.issue_id} {self.get_kind_display()}"
+
+
+class IssuePhoto(EvidenceImage):
+    """A photo of an issue: taken when it was found (before) or after the rectification."""
+
+    class Kind(models.TextChoices):
+        BEFORE = "before", "整改前"
+        AFTER = "after", "整改后"
+
+    evidence_owner_field = "issue"
+    file_url_name = "issues:photo-file"
+
+    issue = models.ForeignKey(Issue, verbose_name="问题", on_delete=models.CASCADE,
+                              related_name="photos")
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    # What the reviewer should look at twice, read from the photo when it was submitted
+    # (EXIF time older than the issue, EXIF position far from the point).
+    review_flags = models.JSONField("复核提示", default=list, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "问题照片"
+        ordering = ["issue", "kind", "id"]
+        indexes = [models.Index(fields=["issue", "kind"], name="issues_photo_issue_kind_idx")]
+
+    def __str__(self):
+        return f"#{self.issue_id} {self.get_kind_display()}"
+
+    def watermark_place(self):
+        return self.issue.location_display

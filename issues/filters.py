@@ -1,0 +1,76 @@
+import datetime as dt
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Unit
+
+from . import deadlines
+from .models import RECTIFYING, Issue, IssueCategory, Source, Status
+
+
+class IssueFilterSet(django_filters.FilterSet):
+    """The one filter of issue lists: the page, the API and the Excel export."""
+
+    q = django_filters.CharFilter(label="搜索", method="filter_q")
+    status = django_filters.ChoiceFilter(label="状态", choices=Status.choices)
+    unit = django_filters.ModelChoiceFilter(
+        label="责任单位", method="filter_unit",
+        queryset=lambda request: Unit.objects.visible_to(request.user) if request else
+        Unit.objects.all(),
+    )
+    category = django_filters.ModelChoiceFilter(label="类别",
+                                                queryset=IssueCategory.objects.all())
+    source = django_filters.ChoiceFilter(label="来源", choices=Source.choices)
+    point = django_filters.NumberFilter(label="点位", field_name="point_id")
+    street = django_filters.ModelChoiceFilter(
+        label="街道", method="filter_street",
+        queryset=Unit.objects.filter(kind=Unit.Kind.STREET),
+    )
+    overdue = django_filters.BooleanFilter(label="逾期", method="filter_overdue")
+    due_within = django_filters.NumberFilter(label="几天内到期", method="filter_due_within",
+                                             min_value=0)
+    created_after = django_filters.DateFilter(label="发现日期从", method="filter_created_after")
+    created_before = django_filters.DateFilter(label="至", method="filter_created_before")
+    ordering = django_filters.OrderingFilter(
+        label="排序",
+        fields=(("created", "created"), ("deadline", "deadline"), ("status", "status"),
+                ("id", "id")),
+        field_labels={"created": "发现时间", "deadline": "整改期限", "status": "状态",
+                      "id": "编号"},
+    )
+
+    class Meta:
+        model = Issue
+        fields = []
+
+    def __init__(self, *args, now=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now = now or timezone.now()
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(responsible_unit__path__startswith=value.path)
+
+    def filter_street(self, queryset, name, value):
+        """Issues at points whose territorial unit lies in the street."""
+        return queryset.filter(point__territorial_unit__path__startswith=value.path)
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Q(status__in=RECTIFYING, deadline__lt=self.now)
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_due_within(self, queryset, name, value):
+        until = deadlines.end_of_day(deadlines.local_date(self.now) + dt.timedelta(days=int(value)))
+        return queryset.filter(status__in=RECTIFYING, deadline__gte=self.now,
+                               deadline__lte=until)
+
+    def filter_created_after(self, queryset, name, value):
+        return queryset.filter(created__gte=deadlines.start_of_day(value))
+
+    def filter_created_before(self, queryset, name, value):
+        return queryset.filter(created__lte=deadlines.end_of_day(value))
+

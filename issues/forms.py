@@ -1,0 +1,70 @@
+from django import forms
+
+from accounts.models import Unit
+from points.models import Point
+
+from . import deadlines
+from .models import IssueCategory, Source
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class IssueFileForm(forms.Form):
+    """Filing on the desktop and the phone; photos are validated by the service."""
+
+    point = forms.ModelChoiceField(label="点位", queryset=Point.objects.none(), required=False,
+                                   help_text="在点位发现的问题请选择点位；否则填写地址并获取位置")
+    category = forms.ModelChoiceField(label="问题类别",
+                                      queryset=IssueCategory.objects.filter(is_active=True))
+    source = forms.ChoiceField(label="来源", choices=Source.choices, initial=Source.DAILY)
+    description = forms.CharField(label="问题描述", widget=forms.Textarea(attrs={"rows": 3}))
+    address = forms.CharField(label="地址", required=False)
+    latitude = forms.DecimalField(label="纬度", required=False, max_digits=9, decimal_places=6,
+                                  widget=forms.HiddenInput)
+    longitude = forms.DecimalField(label="经度", required=False, max_digits=10,
+                                   decimal_places=6, widget=forms.HiddenInput)
+    photos = forms.FileField(
+        label="问题照片（1–9 张）", required=False,
+        widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment",
+                                        "multiple": True}))
+    confirm_duplicate = forms.BooleanField(label="确认不是重复问题，继续上报", required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["point"].queryset = Point.objects.visible_to(user).filter(is_active=True)
+
+
+class ActionForm(forms.Form):
+    """The fields any issue action may carry; each action takes what it needs."""
+
+    reason = forms.CharField(required=False)
+    note = forms.CharField(required=False)
+    text = forms.CharField(required=False)
+    deadline = forms.DateField(required=False)
+    responsible_unit = forms.ModelChoiceField(queryset=Unit.objects.none(), required=False)
+    photos = forms.FileField(required=False, widget=MultipleFileInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.files_list = self.files.getlist("photos") if self.files else []
+        self.fields["responsible_unit"].queryset = Unit.objects.visible_to(user)
+
+    def kwargs_for(self, action):
+        d = self.cleaned_data
+        deadline = deadlines.deadline_from_input(d.get("deadline"))
+        return {
+            "assign": {"responsible_unit": d.get("responsible_unit"), "deadline": deadline},
+            "reassign": {"responsible_unit": d.get("responsible_unit"), "deadline": deadline,
+                         "reason": d.get("reason")},
+            "submit": {"photos": self.files_list, "note": d.get("note")},
+            "dispute": {"reason": d.get("reason")},
+            "reject": {"reason": d.get("reason")},
+            "approve": {"reason": d.get("reason")},
+            "reopen": {"reason": d.get("reason"), "deadline": deadline},
+            "request_extension": {"reason": d.get("reason"), "deadline": deadline},
+            "grant_extension": {"deadline": deadline, "note": d.get("note")},
+            "refuse_extension": {"reason": d.get("reason")},
+            "comment": {"text": d.get("text")},
+        }[action]

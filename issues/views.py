@@ -1,0 +1,224 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from accounts.models import Role, Unit
+from accounts.scoping import RoleRequiredMixin, ScopedDetailView, ScopedListView, may_write
+from evidence.views import serve_file
+
+from . import services
+from .exports import export_response
+from .filters import IssueFilterSet
+from .forms import ActionForm, IssueFileForm
+from .models import Issue, IssuePhoto, Status
+from .reminders import interview_candidates, notice_draft
+
+
+class IssueListView(ScopedListView):
+    model = Issue
+    filterset_class = IssueFilterSet
+    template_name = "issues/issue_list.html"
+
+    def get_queryset(self):
+        return super().get_queryset().for_list(timezone.now())
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        ctx["can_dispatch"] = may_write(user, services.DISPATCH_ROLES)
+        ctx["can_file"] = may_write(user, services.FILE_ROLES)
+        if ctx["can_dispatch"]:
+            ctx["units"] = services.visible_responsible_units(user)
+        return ctx
+
+
+class IssueExportView(RoleRequiredMixin, View):
+    def get(self, request):
+        qs = Issue.objects.visible_to(request.user).for_list(timezone.now())
+        return export_response(IssueFilterSet(request.GET or None, queryset=qs,
+                                              request=request).qs)
+
+
+class IssueDetailView(ScopedDetailView):
+    model = Issue
+    template_name = "issues/issue_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().for_list(timezone.now()).with_pending_extension()
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        issue, user = self.object, self.request.user
+        photos = list(issue.photos.all())
+        ctx["before_photos"] = [p for p in photos if p.kind == IssuePhoto.Kind.BEFORE]
+        ctx["after_photos"] = [p for p in photos if p.kind == IssuePhoto.Kind.AFTER]
+        ctx["events"] = issue.events.select_related("actor", "unit")
+        ctx["actions"] = available_actions(issue, user)
+        ctx["units"] = services.visible_responsible_units(user) if may_write(
+            user, services.DISPATCH_ROLES) else []
+        ctx["suggested_unit"] = services.suggest_unit(point=issue.point, category=issue.category)
+        return ctx
+
+
+def available_actions(issue, user):
+    """The actions the page offers this user on this issue (the service checks again)."""
+    s = issue.status
+    rules = [
+        ("assign", services.DISPATCH_ROLES, s == Status.NEW),
+        ("submit", services.UNIT_ROLES, s == Status.ASSIGNED),
+        ("dispute", services.UNIT_ROLES, s == Status.ASSIGNED),
+        ("request_extension", services.UNIT_ROLES,
+         s == Status.ASSIGNED and not issue.has_pending_extension),
+        ("grant_extension", services.DISPATCH_ROLES, issue.has_pending_extension),
+        ("refuse_extension", services.DISPATCH_ROLES, issue.has_pending_extension),
+        ("approve", services.REVIEW_ROLES, s == Status.SUBMITTED),
+        ("reject", services.REVIEW_ROLES, s == Status.SUBMITTED),
+        ("reassign", services.DISPATCH_ROLES, s in (Status.ASSIGNED, Status.DISPUTED)),
+        ("reopen", services.REVIEW_ROLES, s == Status.CLOSED),
+    ]
+    return {name for name, roles, ok in rules if ok and may_write(user, roles)}
+
+
+SERVICES = {
+    "assign": services.issue_assign,
+    "submit": services.issue_submit,
+    "dispute": services.issue_dispute,
+    "request_extension": services.extension_request,
+    "grant_extension": services.extension_grant,
+    "refuse_extension": services.extension_refuse,
+    "approve": services.issue_approve,
+    "reject": services.issue_reject,
+    "reassign": services.issue_reassign,
+    "reopen": services.issue_reopen,
+    "comment": services.issue_comment,
+}
+
+
+class IssueActionView(RoleRequiredMixin, View):
+    """POST from the issue page: one form for every action, the same services as the API."""
+
+    def post(self, request, pk, action):
+        if action not in SERVICES:
+            raise Http404
+        issue = get_object_or_404(Issue.objects.visible_to(request.user), pk=pk)
+        form = ActionForm(request.POST, request.FILES, user=request.user)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                messages.error(request, "；".join(errors))
+            return redirect(issue)
+        try:
+            SERVICES[action](issue=issue, by=request.user, **form.kwargs_for(action))
+        except services.TransitionError as exc:
+            messages.error(request, exc.message)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, "操作成功。")
+        return redirect(issue)
+
+
+class BulkAssignView(RoleRequiredMixin, View):
+    allowed_roles = services.DISPATCH_ROLES
+
+    def post(self, request):
+        ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+        unit = Unit.objects.visible_to(request.user).filter(
+            pk=request.POST.get("responsible_unit") or 0).first()
+        issues = list(Issue.objects.visible_to(request.user).filter(pk__in=ids,
+                                                                     status=Status.NEW))
+        if not issues or unit is None:
+            messages.error(request, "请勾选待派发的问题并选择责任单位。")
+        else:
+            try:
+                services.issue_bulk_assign(issues=issues, by=request.user,
+                                           responsible_unit=unit)
+                messages.success(request, f"已派发 {len(issues)} 个问题给{unit}。")
+            except (services.TransitionError, ValidationError) as exc:
+                messages.error(request, getattr(exc, "message", None) or "；".join(exc.messages))
+        return redirect(request.POST.get("next") or "issues:issue-list")
+
+
+class IssueFileView(RoleRequiredMixin, FormView):
+    """File an issue from the desktop or the phone (camera capture, phone location)."""
+
+    allowed_roles = services.FILE_ROLES
+    form_class = IssueFileForm
+    template_name = "issues/issue_file.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        dupes = services.possible_duplicates(point=data.get("point"), category=data["category"])
+        if dupes.exists() and not data.get("confirm_duplicate"):
+            return self.render_to_response(self.get_context_data(form=form, duplicates=dupes))
+        try:
+            issue = services.issue_file(
+                by=self.request.user, point=data.get("point"), category=data["category"],
+                description=data["description"], source=data["source"],
+                latitude=data.get("latitude"), longitude=data.get("longitude"),
+                address=data.get("address") or "", photos=self.request.FILES.getlist("photos"))
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return self.form_invalid(form)
+        messages.success(self.request, f"问题 #{issue.pk} 已上报。")
+        return redirect(issue)
+
+
+class PhotoFileView(RoleRequiredMixin, View):
+    """A photo of an issue the user may see; other units' photos do not exist (404)."""
+
+    def get(self, request, pk, kind):
+        photo = get_object_or_404(
+            IssuePhoto.objects.filter(issue__in=Issue.objects.visible_to(request.user)), pk=pk)
+        if kind not in ("file", "thumbnail", "display"):
+            raise Http404
+        field = getattr(photo, kind)
+        return serve_file(request, field, download_name=f"问题{photo.issue_id}_{photo.pk}.jpg",
+                          as_attachment=False)
+
+
+class IssueMapView(RoleRequiredMixin, TemplateView):
+    """Open issues on a map (clusters; draws without tiles too)."""
+
+    template_name = "issues/issue_map.html"
+
+    def get_context_data(self, **kwargs):
+        from django.conf import settings
+
+        ctx = super().get_context_data(**kwargs)
+        qs = IssueFilterSet(self.request.GET or None,
+                            queryset=Issue.objects.visible_to(self.request.user).open(),
+                            request=self.request).qs
+        features = []
+        for row in qs.select_related("point", "category")[:5000]:
+            where = row.coordinates()
+            if where:
+                features.append({"id": row.pk, "lat": where[0], "lng": where[1],
+                                 "title": f"#{row.pk} {row.category.name}",
+                                 "status": row.get_status_display(),
+                                 "url": row.get_absolute_url()})
+        ctx["features"] = features
+        ctx["tile_url"] = settings.MAP_TILE_URL
+        return ctx
+
+
+class NoticeDraftView(RoleRequiredMixin, TemplateView):
+    """The 通报 draft: issues far overdue, and units repeatedly late (约谈候选)."""
+
+    allowed_roles = {Role.OFFICE, Role.LEADER}
+    template_name = "issues/notice_draft.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user, now = self.request.user, timezone.now()
+        ctx["issues"] = notice_draft(Issue.objects.visible_to(user).for_list(now))
+        ctx["candidates"] = interview_candidates(Unit.objects.visible_to(user), now=now)
+        return ctx
+
