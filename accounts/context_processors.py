@@ -5,6 +5,7 @@ def _nav_for(user):
     """Navigation follows the role: (label, url name, icon)."""
     items = [("工作台", "home", "house")]
     items.append(("问题整改", "issues:issue-list", "exclamation-triangle"))
+    items.append(("点位", "points:point-list", "geo-alt"))
     if user.is_superuser or user.role in (Role.OFFICE, Role.LEADER, Role.INSPECTOR):
         items.append(("单位", "accounts:unit-list", "diagram-3"))
     if user.is_superuser or user.role == Role.OFFICE:

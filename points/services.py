@@ -8,11 +8,11 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 from simple_history.utils import bulk_create_with_history
 
 from accounts.models import Role, Unit, User, pinyin_initials
 from accounts.scoping import may_write
+from evidence.validators import validate_image
 
 from .models import (
     CheckItem,
@@ -26,14 +26,12 @@ from .models import (
 )
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), metres
-# Rounding slack for "exactly on the edge is inside": coordinates carry 6 decimals (~0.1 m).
-EDGE_TOLERANCE_M = 0.01
+# "Exactly on the edge is inside": stored coordinates carry 6 decimals (about 0.1 m), so a
+# point entered at the radius may compute a few centimetres beyond it.
+EDGE_TOLERANCE_M = 0.1
 # An inspection is 达标 when it scores at least this share of the full marks and has no
 # 严重不合格 item; the share is what the office uses for its mock assessments.
 PASS_SHARE = Decimal("0.85")
-PHOTO_MAX_BYTES = 10 * 1024 * 1024
-PHOTO_MAX_PIXELS = 50_000_000
-PHOTO_FORMATS = ("JPEG", "PNG", "WEBP")
 
 
 class ImportFileError(Exception):
@@ -363,9 +361,9 @@ METHOD_NAMES = {"网上申报": "method_online", "实地考察": "method_field",
 
 @transaction.atomic
 def framework_import(*, file, framework, by):
-    """Load a framework tree from a workbook with FRAMEWORK_HEADERS into `framework`, all or
-    nothing (every bad row reported). The parent of "1.2.3" is "1.2". Existing items of the
-    framework are replaced. Office only."""
+    """Load a framework tree from a workbook with FRAMEWORK_HEADERS into `framework` (saved
+    here if new, only when the file is good), all or nothing (every bad row reported). The
+    parent of "1.2.3" is "1.2". Existing items of the framework are replaced. Office only."""
     _check_office(by)
     workbook, rows = _open_sheet(file, FRAMEWORK_HEADERS)
     levels = {label: value for value, label in FrameworkItem.Level.choices}
@@ -420,6 +418,9 @@ def framework_import(*, file, framework, by):
         return result
     if not parsed:
         raise ImportFileError("表格中没有数据行。")
+    if framework.pk is None:
+        framework.full_clean()
+        framework.save()
     framework.items.all().delete()
     created = {}
     for order, (code, level, title, text, flags, value) in enumerate(parsed):
@@ -448,23 +449,6 @@ def framework_make_current(*, framework, by):
 
 
 # --- Field inspections ---------------------------------------------------------------------
-
-
-def validate_photo(photo):
-    """Accept only real JPEG/PNG/WEBP images of sane size, judged by content (Pillow), not by
-    the file name. Raises ValidationError with a Chinese message."""
-    if photo.size > PHOTO_MAX_BYTES:
-        raise ValidationError("照片不能超过 10 MB。")
-    try:
-        photo.seek(0)
-        with Image.open(photo, formats=PHOTO_FORMATS) as image:
-            if image.width * image.height > PHOTO_MAX_PIXELS:
-                raise ValidationError("照片像素过大。")
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise ValidationError("照片无法识别：请上传 JPG、PNG 或 WEBP 图片。") from exc
-    finally:
-        photo.seek(0)
 
 
 @transaction.atomic
@@ -505,7 +489,7 @@ def inspection_create(*, point, by, results, notes=""):
             continue
         if photo:
             try:
-                validate_photo(photo)
+                validate_image(photo)
             except ValidationError as exc:
                 errors.append(f"检查项“{items[item_id].text}”：{exc.messages[0]}")
                 continue

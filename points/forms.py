@@ -1,0 +1,56 @@
+from django import forms
+
+from accounts.models import Unit, User
+
+from .models import Framework, Point, PointCategory, PointCircle
+
+
+class PointForm(forms.ModelForm):
+    """Office staff create and edit points; unit and chief choices are limited to their scope."""
+
+    class Meta:
+        model = Point
+        fields = ["name", "category", "address", "longitude", "latitude", "territorial_unit",
+                  "supervising_unit", "partner_units", "chief", "kind", "is_active"]
+        widgets = {"partner_units": forms.SelectMultiple(attrs={"size": 8})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = Unit.objects.visible_to(user).filter(is_active=True)
+        self.fields["territorial_unit"].queryset = units
+        self.fields["supervising_unit"].queryset = units.filter(kind=Unit.Kind.DEPARTMENT)
+        self.fields["partner_units"].queryset = units
+        self.fields["chief"].queryset = User.objects.visible_to(user).filter(
+            is_active=True).select_related("unit").order_by("full_name", "username")
+        self.fields["chief"].label_from_instance = lambda u: f"{u.display_name}（{u.unit}）"
+
+
+class PointCircleForm(forms.ModelForm):
+    class Meta:
+        model = PointCircle
+        fields = ["name", "core", "radius_m", "categories"]
+        widgets = {"categories": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["core"].queryset = Point.objects.visible_to(user).select_related("category")
+        self.fields["categories"].queryset = PointCategory.objects.all()
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="Excel 文件（.xlsx）")
+
+
+class FrameworkImportForm(forms.Form):
+    framework = forms.ModelChoiceField(label="导入到", queryset=Framework.objects.all(),
+                                       required=False, empty_label="新建一个版本")
+    name = forms.CharField(label="新版本名称", required=False, initial="全国文明城市测评体系")
+    edition = forms.CharField(label="版本说明", required=False, help_text="如：2022年版（县级城市）")
+    year = forms.IntegerField(label="年份", required=False)
+    file = forms.FileField(label="Excel 文件（.xlsx）")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("framework") and not data.get("name"):
+            self.add_error("name", "请选择已有版本，或填写新版本名称。")
+        return data

@@ -1,0 +1,400 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from accounts.models import Role, Unit
+from accounts.scoping import RoleRequiredMixin, ScopedDetailView, ScopedListView, may_write
+from evidence.views import serve_file
+
+from .filters import PointCircleFilterSet, PointFilterSet
+from .forms import FrameworkImportForm, ImportForm, PointCircleForm, PointForm
+from .models import (
+    Framework,
+    FrameworkItem,
+    Inspection,
+    InspectionResult,
+    Point,
+    PointCategory,
+    PointCircle,
+)
+from .selectors import point_map_features, points_export_file, units_with_pass_rate
+from .services import (
+    PASS_SHARE,
+    ImportFileError,
+    circle_save,
+    framework_import,
+    framework_template_workbook,
+    inspection_create,
+    point_save,
+    points_import,
+    points_template_workbook,
+)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+OFFICE = {Role.OFFICE}
+FIELD_ROLES = {Role.OFFICE, Role.INSPECTOR}
+
+
+def _xlsx(content, filename):
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
+
+
+def _apply_errors(form, exc):
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+class PointListView(ScopedListView):
+    model = Point
+    filterset_class = PointFilterSet
+    template_name = "points/point_list.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related(
+            "category", "territorial_unit", "supervising_unit", "chief")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["can_edit"] = may_write(self.request.user, OFFICE)
+        ctx["can_inspect"] = may_write(self.request.user, FIELD_ROLES)
+        return ctx
+
+
+class PointExportView(RoleRequiredMixin, View):
+    """The filtered list as Excel, same columns as the import template."""
+
+    def get(self, request):
+        points = PointFilterSet(request.GET or None, request=request,
+                                queryset=Point.objects.visible_to(request.user)).qs
+        return FileResponse(points_export_file(points), as_attachment=True,
+                            filename="点位.xlsx", content_type=XLSX)
+
+
+class PointDetailView(ScopedDetailView):
+    model = Point
+    template_name = "points/point_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().with_pass_rate().select_related(
+            "category", "territorial_unit", "supervising_unit", "chief__unit")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        point = self.object
+        user = self.request.user
+        ctx["partners"] = point.partner_units.all()
+        ctx["circles"] = point.circles.select_related("core")
+        ctx["inspections"] = point.inspections.select_related("inspector").prefetch_related(
+            Prefetch("results", queryset=InspectionResult.objects.select_related("check_item")
+                     .exclude(verdict=InspectionResult.Verdict.PASS), to_attr="failures"))[:20]
+        ctx["check_items"] = point.category.check_items.all()
+        ctx["can_edit"] = may_write(user, OFFICE)
+        ctx["can_inspect"] = may_write(user, FIELD_ROLES)
+        ctx["map_tile_url"] = settings.MAP_TILE_URL
+        if point.has_location:
+            ctx["map_points"] = [[point.pk, point.name, float(point.latitude),
+                                  float(point.longitude), point.category.name,
+                                  "active" if point.is_active else "inactive"]]
+        return ctx
+
+
+class PointFormView(RoleRequiredMixin, FormView):
+    """Create (no pk) or edit a point; only office staff."""
+
+    allowed_roles = OFFICE
+    form_class = PointForm
+    template_name = "points/point_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.object = None
+        if "pk" in kwargs and request.user.is_authenticated:
+            self.object = get_object_or_404(Point.objects.visible_to(request.user), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.object}
+
+    def form_valid(self, form):
+        point = form.save(commit=False)
+        try:
+            point = point_save(point=point, by=self.request.user,
+                               partner_units=list(form.cleaned_data["partner_units"]))
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"点位“{point.name}”已保存。")
+        return redirect(point)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "object": self.object}
+
+
+class PointImportView(RoleRequiredMixin, FormView):
+    allowed_roles = OFFICE
+    form_class = ImportForm
+    template_name = "points/point_import.html"
+
+    def form_valid(self, form):
+        try:
+            result = points_import(file=form.cleaned_data["file"], by=self.request.user)
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        if not result.ok:
+            return self.render_to_response(
+                self.get_context_data(form=form, errors=result.errors), status=400)
+        messages.success(self.request, f"已导入 {result.created} 个点位。")
+        return redirect("points:point-list")
+
+
+class PointImportTemplateView(RoleRequiredMixin, View):
+    def get(self, request):
+        return _xlsx(points_template_workbook(), "点位导入模板.xlsx")
+
+
+class PointMapView(RoleRequiredMixin, TemplateView):
+    template_name = "points/point_map.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["filterset"] = PointFilterSet(self.request.GET or None, request=self.request,
+                                          queryset=Point.objects.none())
+        query = self.request.GET.copy()
+        ctx["data_url"] = reverse("points:point-map-data") + "?" + query.urlencode()
+        ctx["map_tile_url"] = settings.MAP_TILE_URL
+        return ctx
+
+
+class PointMapDataView(RoleRequiredMixin, View):
+    """[id, name, lat, lng, category, state] of every point in scope matching the filters."""
+
+    def get(self, request):
+        points = PointFilterSet(request.GET or None, request=request,
+                                queryset=Point.objects.visible_to(request.user).order_by()).qs
+        return JsonResponse({"points": point_map_features(points)})
+
+
+class CircleListView(ScopedListView):
+    model = PointCircle
+    filterset_class = PointCircleFilterSet
+    template_name = "points/circle_list.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("core__category").prefetch_related(
+            "categories", "members")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs),
+                "can_edit": may_write(self.request.user, OFFICE)}
+
+
+class CircleDetailView(ScopedDetailView):
+    model = PointCircle
+    template_name = "points/circle_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("core__category")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["members"] = self.object.members.select_related("category", "territorial_unit")
+        ctx["categories"] = self.object.categories.all()
+        ctx["can_edit"] = may_write(self.request.user, OFFICE)
+        ctx["map_tile_url"] = settings.MAP_TILE_URL
+        ctx["map_points"] = point_map_features(self.object.members.all())
+        return ctx
+
+
+class CircleFormView(RoleRequiredMixin, FormView):
+    allowed_roles = OFFICE
+    form_class = PointCircleForm
+    template_name = "points/circle_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.object = None
+        if "pk" in kwargs and request.user.is_authenticated:
+            self.object = get_object_or_404(PointCircle.objects.visible_to(request.user),
+                                            pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.object}
+
+    def form_valid(self, form):
+        try:
+            circle = circle_save(circle=form.save(commit=False), by=self.request.user,
+                                 categories=list(form.cleaned_data["categories"]))
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"已计算：圈内 {circle.members.count()} 个点位。")
+        return redirect("points:circle-detail", circle.pk)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "object": self.object}
+
+
+class NearbyView(RoleRequiredMixin, TemplateView):
+    """The inspector's phone page: active points in scope, sorted by distance in the browser."""
+
+    allowed_roles = FIELD_ROLES
+    template_name = "points/inspection_nearby.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["points"] = (Point.objects.visible_to(self.request.user)
+                         .filter(is_active=True, latitude__isnull=False)
+                         .select_related("category").order_by("name")[:2000])
+        return ctx
+
+
+class InspectionCreateView(RoleRequiredMixin, TemplateView):
+    """Walk the category's checklist at a point: a verdict per item, a photo for a failure."""
+
+    allowed_roles = FIELD_ROLES
+    template_name = "points/inspection_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.point = get_object_or_404(
+                Point.objects.visible_to(request.user).select_related("category"),
+                pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["point"] = self.point
+        ctx["items"] = self.point.category.check_items.all()
+        ctx["verdicts"] = InspectionResult.Verdict.choices
+        ctx["pass_share"] = int(PASS_SHARE * 100)
+        return ctx
+
+    def post(self, request, pk):
+        results = []
+        for item in self.point.category.check_items.all():
+            results.append({
+                "check_item": item, "verdict": request.POST.get(f"verdict_{item.pk}"),
+                "note": request.POST.get(f"note_{item.pk}", ""),
+                "photo": request.FILES.get(f"photo_{item.pk}"),
+            })
+        try:
+            inspection = inspection_create(point=self.point, by=request.user, results=results,
+                                           notes=request.POST.get("notes", ""))
+        except ValidationError as exc:
+            ctx = self.get_context_data(errors=exc.message_dict.get("results") or exc.messages,
+                                        posted=request.POST)
+            return self.render_to_response(ctx, status=400)
+        messages.success(request, f"督查已保存：得分 {inspection.score}/{inspection.max_score}，"
+                                  f"{'达标' if inspection.passed else '未达标'}。")
+        return redirect(self.point)
+
+
+class InspectionDetailView(ScopedDetailView):
+    model = Inspection
+    template_name = "points/inspection_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("point__category", "inspector")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["results"] = self.object.results.select_related("check_item")
+        return ctx
+
+
+class InspectionPhotoView(RoleRequiredMixin, View):
+    """A result's photo, for people who may see its point (another unit's → 404)."""
+
+    def get(self, request, pk):
+        result = get_object_or_404(
+            InspectionResult.objects.filter(
+                inspection__in=Inspection.objects.visible_to(request.user)), pk=pk)
+        if not result.photo:
+            raise Http404("没有照片")
+        return serve_file(request, result.photo, download_name=f"督查照片{result.pk}.jpg",
+                          as_attachment=False)
+
+
+class PassRateView(RoleRequiredMixin, TemplateView):
+    """达标率 by category and by unit (streets, communities and departments in scope)."""
+
+    template_name = "points/pass_rates.html"
+    allowed_roles = {Role.OFFICE, Role.INSPECTOR, Role.LEADER}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        ctx["categories"] = [c for c in PointCategory.objects.with_pass_rate(user)
+                             if c.inspection_count]
+        units = Unit.objects.visible_to(user).filter(
+            kind__in=[Unit.Kind.STREET, Unit.Kind.COMMUNITY])
+        ctx["units"] = [u for u in units_with_pass_rate(units, user=user) if u.inspection_count]
+        ctx["pass_share"] = int(PASS_SHARE * 100)
+        return ctx
+
+
+class FrameworkView(RoleRequiredMixin, TemplateView):
+    """Browse an edition of the framework as a tree (current edition by default)."""
+
+    template_name = "points/framework.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        frameworks = list(Framework.objects.all())
+        chosen = self.request.GET.get("framework")
+        framework = next((f for f in frameworks if str(f.pk) == chosen), None) or next(
+            iter(frameworks), None)
+        items = list(framework.items.all()) if framework else []
+        children = {}
+        for item in items:
+            children.setdefault(item.parent_id, []).append(item)
+        for item in items:
+            item.kids = children.get(item.pk, [])
+        ctx.update(frameworks=frameworks, framework=framework, projects=children.get(None, []),
+                   standard_count=sum(1 for i in items if i.level == FrameworkItem.Level.STANDARD),
+                   can_edit=may_write(self.request.user, OFFICE))
+        return ctx
+
+
+class FrameworkImportView(RoleRequiredMixin, FormView):
+    allowed_roles = OFFICE
+    form_class = FrameworkImportForm
+    template_name = "points/framework_import.html"
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        framework = data["framework"] or Framework(
+            name=data["name"], edition=data["edition"], year=data["year"])
+        try:
+            result = framework_import(file=data["file"], framework=framework,
+                                      by=self.request.user)
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        if not result.ok:
+            return self.render_to_response(
+                self.get_context_data(form=form, errors=result.errors), status=400)
+        messages.success(self.request, f"已导入 {result.created} 条测评体系条目。")
+        return redirect(reverse("points:framework") + f"?framework={framework.pk}")
+
+
+class FrameworkTemplateView(RoleRequiredMixin, View):
+    def get(self, request):
+        return _xlsx(framework_template_workbook(), "测评体系导入模板.xlsx")
+
+
+class CategoryListView(RoleRequiredMixin, TemplateView):
+    template_name = "points/category_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["categories"] = PointCategory.objects.prefetch_related("check_items")
+        return ctx
