@@ -1,3 +1,145 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from accounts.models import Role
+from accounts.scoping import ScopedViewSetMixin
+
+from . import services
+from .export import export_start
+from .filters import LedgerRequirementFilterSet, LedgerSubmissionFilterSet
+from .models import ExportJob, LedgerRequirement, LedgerSubmission
+from .serializers import (
+    ExportJobSerializer,
+    LedgerRequirementSerializer,
+    LedgerSubmissionSerializer,
+    ReturnSerializer,
+    SubmissionCreateSerializer,
+    SubmissionUpdateSerializer,
+    as_drf_error,
+)
+
+
+def _call(service, **kwargs):
+    try:
+        return service(**kwargs)
+    except DjangoValidationError as exc:
+        raise as_drf_error(exc) from exc
+
+
+class LedgerRequirementViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+    """Ledger tasks per framework standard; office staff write, units read theirs."""
+
+    queryset = LedgerRequirement.objects.select_related("standard", "lead_unit").prefetch_related(
+        "contributing_units").with_progress()
+    serializer_class = LedgerRequirementSerializer
+    filterset_class = LedgerRequirementFilterSet
+    ordering_fields = ["deadline", "year", "id"]
+
+    def perform_create(self, serializer):
+        user = self.request.user
+        from accounts.models import Unit
+
+        region = Unit.objects.filter(path=user.unit.region_path).first() if user.unit else None
+        serializer.save(created_by=user, region=region or user.unit)
+
+
+class LedgerSubmissionViewSet(ScopedViewSetMixin, mixins.CreateModelMixin,
+                              mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Units' material per task. Create (multipart: requirement + files) makes a draft;
+    PATCH sets the report or adds files; sign → unit leader; approve/return → office."""
+
+    queryset = LedgerSubmission.objects.select_related("unit").prefetch_related(
+        "photos", "documents")
+    serializer_class = LedgerSubmissionSerializer
+    filterset_class = LedgerSubmissionFilterSet
+    ordering_fields = ["updated", "created", "id"]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    write_roles = {Role.LIAISON}
+    action_roles = {
+        "sign": {Role.UNIT_LEADER},
+        "approve": {Role.OFFICE},
+        "return_submission": {Role.OFFICE},
+        "new_version": {Role.LIAISON},
+    }
+
+    def _out(self, submission, code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=submission.pk)
+        return Response(LedgerSubmissionSerializer(fresh, context={"request": self.request}).data,
+                        status=code)
+
+    def create(self, request, *args, **kwargs):
+        data = SubmissionCreateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        photos, documents = v["files"]
+        captions = {k: v[k] for k in services.CAPTION_FIELDS if k in v}
+        submission = _call(services.ledger_submission_create, requirement=v["requirement"],
+                           by=request.user, photos=photos, documents=documents,
+                           report=v.get("report"), captions=captions)
+        return self._out(submission, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        submission = self.get_object()
+        data = SubmissionUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        photos, documents = data.validated_data.get("files", ([], []))
+        _call(services.ledger_submission_update, submission=submission, by=request.user,
+              report=data.validated_data.get("report"), photos=photos, documents=documents)
+        return self._out(submission)
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+    @action(detail=True, methods=["post"])
+    def sign(self, request, pk=None):
+        return self._out(_call(services.ledger_submission_sign, submission=self.get_object(),
+                               by=request.user))
+
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._out(_call(services.ledger_submission_approve,
+                               submission=self.get_object(), by=request.user,
+                               comment=str(request.data.get("comment", ""))))
+
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_submission(self, request, pk=None):
+        submission = self.get_object()
+        data = ReturnSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._out(_call(services.ledger_submission_return, submission=submission,
+                               by=request.user, comments=data.validated_data["comments"]))
+
+    @action(detail=True, methods=["post"], url_path="new-version")
+    def new_version(self, request, pk=None):
+        new = _call(services.ledger_submission_new_version, submission=self.get_object(),
+                    by=request.user)
+        return self._out(new, status.HTTP_201_CREATED)
+
+
+class LedgerExportViewSet(ScopedViewSetMixin, mixins.CreateModelMixin,
+                          viewsets.ReadOnlyModelViewSet):
+    """Export jobs: POST {"year"} starts one; GET shows progress and the download link."""
+
+    queryset = ExportJob.objects.all()
+    serializer_class = ExportJobSerializer
+
+    def create(self, request, *args, **kwargs):
+        try:
+            year = int(request.data.get("year"))
+        except (TypeError, ValueError):
+            return Response({"year": ["请填写年度，如 2025。"]}, status=400)
+        with transaction.atomic():
+            job = export_start(by=request.user, year=year)
+        return Response(ExportJobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+
 router = SimpleRouter()
+router.register("ledger-requirements", LedgerRequirementViewSet, basename="ledger-requirement")
+router.register("ledger-submissions", LedgerSubmissionViewSet, basename="ledger-submission")
+router.register("ledger-exports", LedgerExportViewSet, basename="ledger-export")

@@ -1,0 +1,198 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from evidence.validators import validate_document, validate_image
+
+from .models import (
+    REPORT_ELEMENTS,
+    ExportJob,
+    LedgerDocument,
+    LedgerPhoto,
+    LedgerRequirement,
+    LedgerSubmission,
+)
+from .services import CAPTION_FIELDS
+
+
+def as_drf_error(exc):
+    if hasattr(exc, "message_dict"):
+        return serializers.ValidationError(exc.message_dict)
+    return serializers.ValidationError({"non_field_errors": exc.messages})
+
+
+def classify_uploads(files):
+    """Split uploads into (photos, documents) by content; every file that is neither a real
+    photo nor a PDF/Word/Excel document is reported by name (nothing is stored)."""
+    photos, documents, errors = [], [], []
+    for f in files:
+        try:
+            f.evidence_info = validate_image(f)
+            photos.append(f)
+            continue
+        except DjangoValidationError as exc:
+            if exc.code != "not_image":
+                errors += [f"{f.name}：{m}" for m in exc.messages]
+                continue
+        try:
+            f.evidence_info = validate_document(f)
+            documents.append(f)
+        except DjangoValidationError as exc:
+            code = exc.code
+            msg = exc.messages[0] if code == "file_too_large" else (
+                "不是真实的照片（JPG/PNG/WebP）或 PDF/Word/Excel 文件。")
+            errors.append(f"{f.name}：{msg}")
+    if errors:
+        raise serializers.ValidationError(errors)
+    return photos, documents
+
+
+class ReportField(serializers.DictField):
+    """The five elements as an object {responsibility, deployment, measures, data, results}."""
+
+    child = serializers.CharField(allow_blank=True, max_length=5000)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            import json
+
+            try:
+                data = json.loads(data)
+            except ValueError:
+                raise serializers.ValidationError("说明报告应为 JSON 对象。") from None
+        value = super().to_internal_value(data)
+        unknown = set(value) - set(REPORT_ELEMENTS)
+        if unknown:
+            raise serializers.ValidationError(f"不认识的要素：{'、'.join(sorted(unknown))}。")
+        return value
+
+
+class LedgerRequirementSerializer(serializers.ModelSerializer):
+    standard_code = serializers.CharField(source="standard.code", read_only=True)
+    lead_unit_name = serializers.CharField(source="lead_unit.name", read_only=True)
+
+    class Meta:
+        model = LedgerRequirement
+        fields = ["id", "year", "standard", "standard_code", "title", "lead_unit",
+                  "lead_unit_name", "contributing_units", "deadline", "photo_count",
+                  "report_required", "document_count", "documents_note", "material_start",
+                  "material_end", "activity_name", "activity_start", "activity_end",
+                  "guidance", "created"]
+        read_only_fields = ["created"]
+
+    def validate(self, attrs):
+        instance = LedgerRequirement(**{k: v for k, v in attrs.items()
+                                        if k != "contributing_units"})
+        try:
+            instance.clean()
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return attrs
+
+
+class LedgerPhotoSerializer(serializers.ModelSerializer):
+    kind = serializers.SerializerMethodField()
+    url = serializers.CharField(read_only=True)
+    thumbnail_url = serializers.CharField(read_only=True)
+    duplicate_of = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LedgerPhoto
+        fields = ["id", "kind", "original_name", "url", "thumbnail_url", "width", "height",
+                  "size", *CAPTION_FIELDS, "exif_taken_at", "exif_lat", "exif_lng",
+                  "duplicate_of", "exif_outside_window", "no_exif", "processed_at",
+                  "checked_at"]
+
+    def get_kind(self, obj):
+        return "photo"
+
+    def get_duplicate_of(self, obj):
+        if obj.duplicate_of_id is None:
+            return None
+        return {"model": obj.duplicate_of_model, "id": obj.duplicate_of_id,
+                "distance": obj.duplicate_distance, "url": obj.duplicate_of_url}
+
+
+class LedgerDocumentSerializer(serializers.ModelSerializer):
+    kind = serializers.SerializerMethodField()
+    url = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = LedgerDocument
+        fields = ["id", "kind", "title", "original_name", "url", "size", "content_type"]
+
+    def get_kind(self, obj):
+        return "document"
+
+
+class LedgerSubmissionSerializer(serializers.ModelSerializer):
+    """Output: the submission with its files (photos carry their honesty flags)."""
+
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    report = ReportField(required=False)
+    files = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LedgerSubmission
+        fields = ["id", "requirement", "unit", "unit_name", "version", "previous", "status",
+                  "report", "signed_by", "signed_at", "reviewed_by", "reviewed_at",
+                  "review_comments", "files", "created", "updated"]
+        read_only_fields = [f for f in fields if f != "report"]
+
+    def get_files(self, obj):
+        return (LedgerPhotoSerializer(obj.photos.all(), many=True).data
+                + LedgerDocumentSerializer(obj.documents.all(), many=True).data)
+
+
+class SubmissionCreateSerializer(serializers.Serializer):
+    requirement = serializers.PrimaryKeyRelatedField(queryset=LedgerRequirement.objects.none())
+    files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
+    report = ReportField(required=False)
+    caption_time = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    caption_place = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    caption_people = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    caption_subject = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    caption_reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.context["request"].user
+        self.fields["requirement"].queryset = LedgerRequirement.objects.visible_to(user)
+
+    def validate_files(self, files):
+        return classify_uploads(files)
+
+
+class SubmissionUpdateSerializer(serializers.Serializer):
+    report = ReportField(required=False)
+    files = serializers.ListField(child=serializers.FileField(), required=False)
+
+    def validate_files(self, files):
+        return classify_uploads(files)
+
+
+class ReturnSerializer(serializers.Serializer):
+    comments = serializers.DictField(child=serializers.CharField(allow_blank=True),
+                                     required=False)
+    comment = serializers.CharField(required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        comments = dict(attrs.get("comments") or {})
+        if attrs.get("comment"):
+            comments["general"] = attrs["comment"]
+        attrs["comments"] = comments
+        return attrs
+
+
+class ExportJobSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExportJob
+        fields = ["id", "year", "status", "progress", "total", "error", "created", "finished",
+                  "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, obj):
+        from django.urls import reverse
+
+        return reverse("ledgers:export-download", kwargs={"pk": obj.pk}) if obj.file else None

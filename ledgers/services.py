@@ -1,0 +1,285 @@
+"""Ledger transitions: create/edit drafts, sign, approve, return, new version; honesty checks.
+
+Each transition locks the submission, checks role and state, writes a `LedgerEvent` and
+enqueues work after commit. Errors: `PermissionDenied` (wrong role or unit → 403) and
+`ValidationError` (wrong state or missing material → 400).
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role
+from accounts.services import notify, unit_contacts
+from config.celery import enqueue_on_commit
+from evidence.duplicates import find_near_duplicates
+
+from .models import (
+    REPORT_ELEMENTS,
+    LedgerDocument,
+    LedgerEvent,
+    LedgerPhoto,
+    LedgerSubmission,
+)
+
+S = LedgerSubmission.Status
+CAPTION_FIELDS = ("caption_time", "caption_place", "caption_people", "caption_subject",
+                  "caption_reason")
+
+
+def _is(user, *roles):
+    return user.is_superuser or user.role in roles
+
+
+def _event(submission, by, action, from_status, comment=""):
+    LedgerEvent.objects.create(submission=submission, actor=by, action=action,
+                               from_status=from_status, to_status=submission.status,
+                               comment=comment)
+
+
+def _locked(submission):
+    return LedgerSubmission.objects.select_for_update().select_related(
+        "requirement", "unit").get(pk=submission.pk)
+
+
+def clean_report(report):
+    """Keep the five known keys as stripped strings; anything else is refused."""
+    if not isinstance(report, dict):
+        raise ValidationError({"report": "说明报告格式不正确。"})
+    unknown = set(report) - set(REPORT_ELEMENTS)
+    if unknown:
+        raise ValidationError({"report": f"不认识的要素：{'、'.join(sorted(unknown))}。"})
+    return {k: str(v or "").strip() for k, v in report.items()}
+
+
+def _add_files(submission, by, photos, documents, captions):
+    from .tasks import process_ledger_photo_task
+
+    for uploaded in photos:
+        photo = LedgerPhoto(submission=submission, uploaded_by=by,
+                            **{f: (captions or {}).get(f, "")[:100] for f in CAPTION_FIELDS})
+        photo.attach(uploaded, uploaded.evidence_info)
+        photo.save()
+        enqueue_on_commit(process_ledger_photo_task, photo.pk)
+    for uploaded in documents:
+        doc = LedgerDocument(submission=submission, uploaded_by=by,
+                             title=(uploaded.name or "")[:200])
+        doc.attach(uploaded, uploaded.evidence_info)
+        doc.save()
+
+
+@transaction.atomic
+def ledger_submission_create(*, requirement, by, photos=(), documents=(), report=None,
+                             captions=None):
+    """A new draft of `by`'s unit for `requirement`, with the validated uploads (each carries
+    `evidence_info`). If the unit's current version was returned, the draft is its next
+    version. Locks the current version; enqueues processing of each photo."""
+    if not _is(by, Role.LIAISON):
+        raise PermissionDenied("只有单位联络员可以填报台账。")
+    if by.unit_id not in requirement.unit_ids():
+        raise ValidationError({"requirement": "本单位不是该台账任务的牵头或配合单位。"})
+    current = (LedgerSubmission.objects.select_for_update()
+               .filter(requirement=requirement, unit_id=by.unit_id, is_current=True).first())
+    if current is not None and current.status != S.RETURNED:
+        shown = current.get_status_display()
+        raise ValidationError({"requirement": f"本单位已有该任务的材料（{shown}），请在原材料上继续。"})
+    submission = LedgerSubmission(
+        requirement=requirement, unit_id=by.unit_id, created_by=by,
+        report=clean_report(report or {}),
+        version=current.version + 1 if current else 1, previous=current,
+        first_signed_at=current.first_signed_at if current else None,
+    )
+    if current is not None:
+        current.is_current = False
+        current.save(update_fields=["is_current"])
+    submission.save()
+    _add_files(submission, by, photos, documents, captions)
+    _event(submission, by, "create", "", f"第{submission.version}版")
+    return submission
+
+
+@transaction.atomic
+def ledger_submission_update(*, submission, by, report=None, photos=(), documents=(),
+                             captions=None):
+    """Change a draft's report (keys given replace old ones) and add files."""
+    if not _is(by, Role.LIAISON) or by.unit_id != submission.unit_id:
+        raise PermissionDenied("只有本单位联络员可以修改台账材料。")
+    submission = _locked(submission)
+    if submission.status != S.DRAFT:
+        raise ValidationError({"status": "只有草稿可以修改；已退回的材料请新建版本。"})
+    if report is not None:
+        submission.report = {**submission.report, **clean_report(report)}
+        submission.save(update_fields=["report", "updated"])
+    _add_files(submission, by, photos, documents, captions)
+    return submission
+
+
+@transaction.atomic
+def ledger_submission_new_version(*, submission, by):
+    """After a return: a new draft version copying the report, the photos (with their
+    processing results and flags, under new file names) and the documents."""
+    if not _is(by, Role.LIAISON) or by.unit_id != submission.unit_id:
+        raise PermissionDenied("只有本单位联络员可以重新填报。")
+    old = _locked(submission)
+    if old.status != S.RETURNED or not old.is_current:
+        raise ValidationError({"status": "只有被退回的当前版本可以重新填报。"})
+    old.is_current = False
+    old.save(update_fields=["is_current"])
+    new = LedgerSubmission.objects.create(
+        requirement=old.requirement, unit=old.unit, created_by=by, report=dict(old.report),
+        version=old.version + 1, previous=old, first_signed_at=old.first_signed_at,
+    )
+    for photo in old.photos.all():
+        copy = LedgerPhoto(submission=new)
+        for field in photo._meta.concrete_fields:
+            if field.name not in ("id", "submission", "file", "thumbnail", "display", "created"):
+                setattr(copy, field.attname, getattr(photo, field.attname))
+        for name in ("file", "thumbnail", "display"):
+            source = getattr(photo, name)
+            if source:
+                with source.open("rb") as fh:
+                    ext = source.name.rsplit(".", 1)[-1]
+                    copy.sniffed_ext = ext
+                    getattr(copy, name).save(f"x.{ext}", ContentFile(fh.read()), save=False)
+        copy.save()
+    for doc in old.documents.all():
+        ext = doc.file.name.rsplit(".", 1)[-1]
+        copy = LedgerDocument(submission=new, title=doc.title, original_name=doc.original_name,
+                              size=doc.size, sha256=doc.sha256, content_type=doc.content_type,
+                              uploaded_by=doc.uploaded_by)
+        copy.sniffed_ext = ext
+        with doc.file.open("rb") as fh:
+            copy.file.save(f"x.{ext}", ContentFile(fh.read()), save=False)
+        copy.save()
+    _event(new, by, "new_version", "", f"根据退回意见重新填报，第{new.version}版")
+    return new
+
+
+@transaction.atomic
+def ledger_submission_sign(*, submission, by, now=None):
+    """The unit's main leader signs off (主要领导签字确认): draft → signed. Requires the five
+    report elements, the required number of photos and documents. Notifies the office."""
+    if not _is(by, Role.UNIT_LEADER) or (not by.is_superuser and by.unit_id != submission.unit_id):
+        raise PermissionDenied("只有本单位主要领导可以签字确认。")
+    sub = _locked(submission)
+    if sub.status != S.DRAFT:
+        raise ValidationError({"status": f"当前状态为“{sub.get_status_display()}”，不能签字。"})
+    req = sub.requirement
+    errors = {}
+    missing = sub.missing_report_elements()
+    if missing and req.report_required:
+        errors["report"] = f"说明报告缺少：{'、'.join(missing)}。"
+    if sub.photos.count() < req.photo_count:
+        errors["files"] = f"照片不足：要求 {req.photo_count} 张。"
+    if sub.documents.count() < req.document_count:
+        errors["documents"] = f"文件不足：要求 {req.document_count} 份。"
+    if errors:
+        raise ValidationError(errors)
+    now = now or timezone.now()
+    sub.status, sub.signed_by, sub.signed_at = S.SIGNED, by, now
+    sub.first_signed_at = sub.first_signed_at or now
+    sub.save(update_fields=["status", "signed_by", "signed_at", "first_signed_at", "updated"])
+    _event(sub, by, "sign", S.DRAFT)
+    return sub
+
+
+def _check_reviewer(sub, by):
+    if not _is(by, Role.OFFICE):
+        raise PermissionDenied("只有创城办工作人员可以审核。")
+    path = by.scope_path
+    if path is None or not sub.unit.path.startswith(path):
+        raise PermissionDenied("该材料不在您的审核范围。")
+
+
+@transaction.atomic
+def ledger_submission_approve(*, submission, by, comment="", now=None):
+    """The office approves a signed submission: signed → approved."""
+    sub = _locked(submission)
+    _check_reviewer(sub, by)
+    if sub.status != S.SIGNED:
+        raise ValidationError({"status": "只有已签字确认的材料可以审核通过。"})
+    sub.status, sub.reviewed_by, sub.reviewed_at = S.APPROVED, by, now or timezone.now()
+    sub.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated"])
+    _event(sub, by, "approve", S.SIGNED, comment)
+    return sub
+
+
+@transaction.atomic
+def ledger_submission_return(*, submission, by, comments, now=None):
+    """The office returns a signed submission with comments per item (`comments`: a dict of
+    report keys, "photos", "documents" or "general" → text; at least one). signed → returned;
+    the unit's liaisons are notified."""
+    sub = _locked(submission)
+    _check_reviewer(sub, by)
+    if sub.status != S.SIGNED:
+        raise ValidationError({"status": "只有已签字确认的材料可以退回。"})
+    allowed = set(REPORT_ELEMENTS) | {"photos", "documents", "general"}
+    comments = {k: str(v).strip() for k, v in (comments or {}).items() if str(v or "").strip()}
+    if not comments or set(comments) - allowed:
+        raise ValidationError({"comments": "请填写退回意见（可按说明报告要素、照片、文件分别填写）。"})
+    sub.status, sub.reviewed_by, sub.reviewed_at = S.RETURNED, by, now or timezone.now()
+    sub.review_comments = comments
+    sub.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comments",
+                            "updated"])
+    _event(sub, by, "return", S.SIGNED, "；".join(comments.values()))
+    notify(users=unit_contacts(sub.unit), title=f"台账材料被退回：{sub.requirement.title}",
+           body="；".join(comments.values()), url=sub.get_absolute_url())
+    return sub
+
+
+def ledger_requirement_remind(*, requirement, by, unit_ids=None):
+    """Send the units that have not yet handed in (no signed/approved current version) a
+    reminder. Returns the number of units reminded."""
+    if not _is(by, Role.OFFICE):
+        raise PermissionDenied("只有创城办工作人员可以催报。")
+    done = set(requirement.submissions.filter(
+        is_current=True, status__in=[S.SIGNED, S.APPROVED]).values_list("unit_id", flat=True))
+    targets = [u for u in requirement.unit_ids() - done if unit_ids is None or u in unit_ids]
+    users = list(unit_contacts_for(targets))
+    deadline = timezone.localtime(requirement.deadline)
+    notify(users=users, title=f"请按时报送台账：{requirement.title}",
+           body=f"截止时间 {deadline:%Y-%m-%d %H:%M}，请尽快上传材料并由主要领导签字确认。",
+           url=requirement.get_absolute_url())
+    return len(targets)
+
+
+def unit_contacts_for(unit_ids):
+    from accounts.models import User
+
+    return User.objects.filter(unit_id__in=unit_ids, role=Role.LIAISON, is_active=True)
+
+
+def ledger_photo_check(*, photo, now=None):
+    """Honesty flags of one processed photo: a near-identical photo anywhere else (other
+    units, other requirements, other years, issue photos — not other versions of the same
+    unit's material), EXIF time outside the requirement's window, or no EXIF time. Costs one
+    lookup query per evidence model plus one to drop same-chain matches."""
+    sub = photo.submission
+    req = sub.requirement
+    matches = find_near_duplicates(photo.phash, exclude=[(LedgerPhoto, photo.pk)])
+    own = [m.pk for m in matches if m.model is LedgerPhoto]
+    same_chain = set(LedgerPhoto.objects.filter(
+        pk__in=own, submission__requirement_id=req.pk, submission__unit_id=sub.unit_id,
+    ).values_list("pk", flat=True))
+    matches = [m for m in matches if not (m.model is LedgerPhoto and m.pk in same_chain)]
+    photo.duplicate_of_model = photo.duplicate_of_url = ""
+    photo.duplicate_of_id = photo.duplicate_distance = None
+    if matches:
+        best = matches[0]
+        other = best.model._default_manager.filter(pk=best.pk).first()
+        photo.duplicate_of_model = best.label
+        photo.duplicate_of_id = best.pk
+        photo.duplicate_distance = best.distance
+        owner = getattr(other, other.evidence_owner_field, None) if other else None
+        photo.duplicate_of_url = owner.get_absolute_url() if hasattr(
+            owner, "get_absolute_url") else ""
+    start, end = req.photo_window()
+    photo.no_exif = photo.exif_taken_at is None
+    photo.exif_outside_window = bool(
+        photo.exif_taken_at and not (start <= photo.exif_taken_at <= end))
+    photo.checked_at = now or timezone.now()
+    photo.save(update_fields=["duplicate_of_model", "duplicate_of_id", "duplicate_of_url",
+                              "duplicate_distance", "no_exif", "exif_outside_window",
+                              "checked_at"])
+    return photo

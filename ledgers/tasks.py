@@ -1,0 +1,30 @@
+"""Thin Celery tasks: ids in, service inside, retried on transient failure."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from evidence.processing import process_image_by_id
+
+from .models import ExportJob, LedgerPhoto
+
+
+@shared_task(autoretry_for=(OSError, OperationalError), retry_backoff=True, retry_jitter=True,
+             max_retries=5)
+def process_ledger_photo_task(photo_id):
+    """Thumbnail, hash, EXIF and watermark of one photo, then its honesty flags."""
+    from .services import ledger_photo_check
+
+    photo = process_image_by_id(LedgerPhoto, photo_id)
+    if photo is not None:
+        ledger_photo_check(photo=LedgerPhoto.objects.select_related(
+            "submission__requirement").get(pk=photo_id))
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def build_export_task(job_id):
+    """Build the zip of approved material for an export job (progress on the job row)."""
+    from .export import export_build
+
+    job = ExportJob.objects.filter(pk=job_id).first()
+    if job is not None:
+        export_build(job=job)

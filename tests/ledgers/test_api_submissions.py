@@ -1,0 +1,128 @@
+import os
+
+import pytest
+
+from ledgers.models import LedgerPhoto, LedgerSubmission
+
+from ..evidence.images import exif_for, jpeg_bytes, scene, upload
+from .conftest import REPORT
+
+URL = "/api/v1/ledger-submissions/"
+
+
+def _create(api, user, req, data=None, **extra):
+    files = [upload(data or jpeg_bytes(seed=11, exif=exif_for("2024:05:01 10:00:00")))]
+    return api.as_user(user).post(URL, {"requirement": req.pk, "files": files, **extra},
+                                  format="multipart")
+
+
+def test_the_duplicate_scenario_across_units(city, api, req_cg, req_zj, run_tasks,
+                                             django_capture_on_commit_callbacks):
+    # given: 区城管局 hands in a photo
+    with django_capture_on_commit_callbacks(execute=True):
+        r1 = _create(api, city.users.liaison, req_cg, caption_place="人民广场")
+    assert r1.status_code == 201, r1.data
+    assert r1.data["status"] == "draft"
+    first = LedgerPhoto.objects.get(submission_id=r1.data["id"])
+    assert first.processed_at and first.thumbnail and first.display and first.phash is not None
+    assert first.duplicate_of_id is None
+    # when: 区住建局 uploads a re-encoded copy of the same photo to its own requirement
+    copy = jpeg_bytes(scene(11).resize((640, 480)), quality=60)
+    with django_capture_on_commit_callbacks(execute=True):
+        r2 = _create(api, city.users.liaison2, req_zj, data=copy)
+    assert r2.status_code == 201
+    # then: the file is flagged with a link to 城管局's photo
+    detail = api.as_user(city.users.office).get(f"{URL}{r2.data['id']}/").data
+    flag = detail["files"][0]["duplicate_of"]
+    assert flag["model"] == "ledgers.ledgerphoto" and flag["id"] == first.pk
+    assert flag["url"] == f"/ledgers/submissions/{r1.data['id']}/"
+    # and 住建局 cannot read 城管局's submission
+    assert api.as_user(city.users.liaison2).get(f"{URL}{r1.data['id']}/").status_code == 404
+    ids = [s["id"] for s in api.as_user(city.users.liaison2).get(URL).data["results"]]
+    assert r1.data["id"] not in ids
+
+
+def test_a_different_picture_is_not_a_duplicate(city, api, req_cg, req_zj, run_tasks,
+                                                django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _create(api, city.users.liaison, req_cg)
+        r = _create(api, city.users.liaison2, req_zj, data=jpeg_bytes(seed=99))
+    assert LedgerPhoto.objects.get(submission_id=r.data["id"]).duplicate_of_id is None
+
+
+def test_sign_approve_and_return_roles(city, api, req_cg):
+    sid = _create(api, city.users.liaison, req_cg).data["id"]
+    # the report is required before signing
+    r = api.as_user(city.users.unitleader).post(f"{URL}{sid}/sign/")
+    assert r.status_code == 400 and "report" in r.data
+    r = api.as_user(city.users.liaison).patch(f"{URL}{sid}/", {"report": REPORT}, format="json")
+    assert r.status_code == 200 and r.data["report"]["results"] == "群众满意"
+    assert api.as_user(city.users.liaison).post(f"{URL}{sid}/sign/").status_code == 403
+    assert api.as_user(city.users.leader).post(f"{URL}{sid}/sign/").status_code == 403
+    r = api.as_user(city.users.unitleader).post(f"{URL}{sid}/sign/")
+    assert r.status_code == 200 and r.data["status"] == "signed" and r.data["signed_at"]
+    # the office returns with a comment; the liaison is notified
+    assert api.as_user(city.users.unitleader).post(f"{URL}{sid}/approve/").status_code == 403
+    r = api.as_user(city.users.office).post(f"{URL}{sid}/return/",
+                                            {"comments": {"data": "缺少数据来源"}}, format="json")
+    assert r.status_code == 200 and r.data["status"] == "returned"
+    assert city.users.liaison.notifications.filter(title__contains="退回").exists()
+    # a new version, signed again, then approved
+    r = api.as_user(city.users.liaison).post(f"{URL}{sid}/new-version/")
+    assert r.status_code == 201 and r.data["version"] == 2 and r.data["previous"] == sid
+    assert len(r.data["files"]) == 1
+    new = r.data["id"]
+    assert api.as_user(city.users.unitleader).post(f"{URL}{new}/sign/").status_code == 200
+    r = api.as_user(city.users.office).post(f"{URL}{new}/approve/")
+    assert r.status_code == 200 and r.data["status"] == "approved"
+    assert LedgerSubmission.objects.get(pk=sid).is_current is False
+    # another district's office cannot see it at all
+    assert api.as_user(city.users.office_b).post(f"{URL}{new}/approve/").status_code == 404
+
+
+def test_a_disguised_jpeg_is_refused_and_nothing_is_stored(city, api, req_cg, settings):
+    r = _create(api, city.users.liaison, req_cg,
+                data=b"<html>not a photo</html>" * 20)
+    assert r.status_code == 400 and "files" in r.data
+    assert not LedgerSubmission.objects.exists() and not LedgerPhoto.objects.exists()
+    assert not os.path.exists(settings.MEDIA_ROOT / "ledgers") or not any(
+        (settings.MEDIA_ROOT / "ledgers").rglob("*.*"))
+
+
+def test_an_oversize_file_is_refused(city, api, req_cg, settings):
+    settings.UPLOAD_MAX_BYTES = 5_000
+    r = _create(api, city.users.liaison, req_cg)
+    assert r.status_code in (400, 413)
+    assert "不能超过" in str(r.data["files"])
+    assert not LedgerSubmission.objects.exists()
+
+
+def test_bad_input_names_the_field(city, api, req_cg, req_zj):
+    r = api.as_user(city.users.liaison).post(URL, {"requirement": req_cg.pk}, format="multipart")
+    assert r.status_code == 400 and "files" in r.data
+    # a requirement of another unit
+    r = _create(api, city.users.liaison, req_zj)
+    assert r.status_code == 400 and "requirement" in r.data
+    sid = _create(api, city.users.liaison, req_cg).data["id"]
+    r = api.as_user(city.users.liaison).patch(f"{URL}{sid}/", {"report": {"x": "1"}},
+                                              format="json")
+    assert r.status_code == 400 and "report" in r.data
+
+
+@pytest.mark.parametrize("who", ["office", "leader", "unitleader", "liaison2"])
+def test_only_liaisons_create(city, api, req_cg, who):
+    r = _create(api, getattr(city.users, who), req_cg)
+    assert r.status_code in (403, 400)
+    assert not LedgerSubmission.objects.exists()
+
+
+def test_anonymous_gets_401(api):
+    assert api.get(URL).status_code == 401
+
+
+def test_list_query_count_is_constant(city, api, req_cg, django_assert_num_queries):
+    _create(api, city.users.liaison, req_cg)
+    client = api.as_user(city.users.office)
+    # user + count + page (unit joined) + photos prefetch + documents prefetch
+    with django_assert_num_queries(5):
+        assert client.get(URL).status_code == 200
