@@ -11,6 +11,7 @@ from accounts.models import Unit
 # Each app adds its part of the benchmark data set, in this order.
 GENERATORS = [
     "accounts.citygen.generate",
+    "surveys.demo.generate",
     "points.demo.generate",
 ]
 

@@ -8,6 +8,7 @@ from accounts.models import Unit
 # Each app seeds its part of the demo city, in this order (later ones use earlier ones' data).
 SEEDERS = [
     "accounts.demo.seed",
+    "surveys.demo.seed",
     "points.demo.seed",
 ]
 

@@ -1,0 +1,459 @@
+import hashlib
+import io
+import secrets
+import tempfile
+
+import segno
+import xlsxwriter
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django.views.generic import CreateView, DetailView, TemplateView, UpdateView
+
+from accounts.models import Role, Unit
+from accounts.scoping import RoleRequiredMixin, ScopedListView, may_write
+
+from . import selectors, services
+from .filters import SurveyFilterSet
+from .forms import QuestionForm, SurveyForm, VoidForm
+from .models import INDICATORS, Answer, Indicator, Question, Response, Survey
+
+DEVICE_COOKIE = "survey_device"
+STAFF_ENTRY_ROLES = {Role.OFFICE, Role.INSPECTOR}
+
+
+def _visible_survey(request, pk):
+    return get_object_or_404(Survey.objects.visible_to(request.user).select_related("region"),
+                             pk=pk)
+
+
+def _office_survey(request, pk):
+    survey = _visible_survey(request, pk)
+    if not may_write(request.user, {Role.OFFICE}):
+        raise PermissionDenied("只有创城办工作人员可以管理问卷。")
+    return survey
+
+
+def _communities(survey):
+    return Unit.objects.filter(path__startswith=survey.region.path,
+                               kind=Unit.Kind.COMMUNITY, is_active=True).select_related("parent")
+
+
+def _questions(survey):
+    return survey.questions.select_related("section").prefetch_related("options")
+
+
+def _answers_from_post(survey, post):
+    """{question_id: value} from a form post (field q<id>; multiple choice as a list)."""
+    raw = {}
+    for q in survey.questions.only("id", "kind"):
+        key = f"q{q.pk}"
+        if q.kind == Question.Kind.MULTIPLE:
+            values = [v for v in post.getlist(key) if v]
+            if values:
+                raw[q.pk] = values
+        elif post.get(key, "").strip():
+            raw[q.pk] = post.get(key).strip()
+    return raw
+
+
+class SurveyListView(ScopedListView):
+    model = Survey
+    filterset_class = SurveyFilterSet
+    template_name = "surveys/survey_list.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("region").with_response_counts()
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["can_manage"] = may_write(self.request.user, {Role.OFFICE})
+        return ctx
+
+
+class SurveyFormMixin(RoleRequiredMixin):
+    model = Survey
+    form_class = SurveyForm
+    template_name = "surveys/survey_form.html"
+    allowed_roles = {Role.OFFICE}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+
+class SurveyCreateView(SurveyFormMixin, CreateView):
+    def form_valid(self, form):
+        form.instance.created_by = self.request.user
+        messages.success(self.request, "问卷已创建，请添加题目。")
+        return super().form_valid(form)
+
+
+class SurveyUpdateView(SurveyFormMixin, UpdateView):
+    def get_queryset(self):
+        return Survey.objects.visible_to(self.request.user)
+
+
+class SurveyDetailView(RoleRequiredMixin, DetailView):
+    """The office's workbench for one survey: questions, quotas with progress, links and QR
+    codes per community, publishing and copying."""
+
+    template_name = "surveys/survey_detail.html"
+
+    def get_queryset(self):
+        return Survey.objects.visible_to(self.request.user).select_related("region",
+                                                                           "copied_from")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        survey = self.object
+        user = self.request.user
+        ctx["questions"] = _questions(survey)
+        ctx["can_manage"] = may_write(user, {Role.OFFICE})
+        ctx["can_enter"] = may_write(user, STAFF_ENTRY_ROLES)
+        ctx["question_form"] = QuestionForm(survey=survey)
+        path = selectors.result_scope_path(user) or ""
+        counts = dict(Response.objects.filter(survey=survey, voided=False,
+                                              community__path__startswith=path)
+                      .values("community").annotate(n=Count("pk"))
+                      .values_list("community", "n"))
+        quotas = dict(survey.quotas.values_list("community_id", "target"))
+        rows = []
+        for community in _communities(survey).filter(path__startswith=path):
+            target = quotas.get(community.pk)
+            done = counts.get(community.pk, 0)
+            rows.append({"community": community, "target": target, "done": done,
+                         "percent": min(100, round(100 * done / target)) if target else None,
+                         "public_path": survey.public_path(community)})
+        ctx["community_rows"] = rows
+        ctx["public_url"] = self.request.build_absolute_uri(survey.public_path())
+        ctx["today"] = timezone.localdate()
+        return ctx
+
+
+@require_POST
+def survey_question_add(request, pk):
+    survey = _office_survey(request, pk)
+    form = QuestionForm(request.POST, survey=survey)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.question_add(survey=survey, by=request.user, text=data["text"],
+                                  kind=data["kind"], required=data["required"],
+                                  indicator=data["indicator"], screening=data["screening"],
+                                  section=data["section"], options=form.option_specs())
+            messages.success(request, "题目已添加。")
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+    else:
+        messages.error(request, "；".join(f"{form.fields[f].label}：{e[0]}"
+                                         for f, e in form.errors.items()))
+    return redirect(survey)
+
+
+@require_POST
+def survey_status(request, pk, status):
+    survey = _office_survey(request, pk)
+    try:
+        services.survey_set_status(survey=survey, by=request.user, status=status)
+        messages.success(request, "问卷状态已更新。")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return redirect(survey)
+
+
+@require_POST
+def survey_copy(request, pk):
+    survey = _office_survey(request, pk)
+    kind = request.POST.get("round_kind") or survey.round_kind
+    new = services.survey_copy(survey=survey, by=request.user,
+                               round_kind=kind if kind in Survey.RoundKind.values else None)
+    messages.success(request, f"已复制为第 {new.version} 版（草稿），原问卷的答卷不受影响。")
+    return redirect(new)
+
+
+@require_POST
+def survey_quotas(request, pk):
+    survey = _office_survey(request, pk)
+    targets = {}
+    for community in _communities(survey):
+        value = request.POST.get(f"quota_{community.pk}", "").strip()
+        if value == "":
+            continue
+        if not value.isdigit() or int(value) > 100000:
+            messages.error(request, f"“{community.name}”的配额应为整数。")
+            return redirect(survey)
+        targets[community] = int(value)
+    services.quotas_set(survey=survey, by=request.user, targets=targets)
+    messages.success(request, "样本配额已保存。")
+    return redirect(survey)
+
+
+def survey_qr(request, pk, fmt):
+    """The QR code of the public link (of the survey, or of one community with ?community=)
+    as PNG or SVG, for printing on posters and door cards."""
+    survey = _visible_survey(request, pk)
+    community = None
+    if request.GET.get("community"):
+        community = get_object_or_404(_communities(survey), pk=request.GET["community"])
+    url = request.build_absolute_uri(survey.public_path(community))
+    qr = segno.make(url, error="m")
+    out = io.BytesIO()
+    name = f"survey-{survey.pk}" + (f"-{community.pk}" if community else "")
+    if fmt == "svg":
+        qr.save(out, kind="svg", scale=8, border=2, title=survey.title)
+        content_type = "image/svg+xml"
+    else:
+        qr.save(out, kind="png", scale=10, border=2)
+        content_type = "image/png"
+    response = HttpResponse(out.getvalue(), content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{name}.{fmt}"'
+    return response
+
+
+class SurveyResultsView(RoleRequiredMixin, TemplateView):
+    template_name = "surveys/survey_results.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        survey = _visible_survey(self.request, kwargs["pk"])
+        results = selectors.survey_results(survey=survey, user=self.request.user)
+        ctx.update(survey=survey, results=results,
+                   indicators=[(i, Indicator(i).label) for i in INDICATORS],
+                   chart_data={
+                       "labels": {i: Indicator(i).label for i in INDICATORS},
+                       "rates": results["rates"], "targets": results["targets"],
+                       "communities": [{"name": r["name"], "rates": r["rates"]}
+                                       for r in results["areas"]["communities"]],
+                       "trend": results["trend"],
+                   })
+        return ctx
+
+
+def _rate_text(value):
+    return "—" if value is None else f"{value:.1f}%"
+
+
+def _xlsx_response(build, filename):
+    handle = tempfile.TemporaryFile()
+    book = xlsxwriter.Workbook(handle, {"constant_memory": True})
+    build(book)
+    book.close()
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=filename,
+                        content_type="application/vnd.openxmlformats-officedocument."
+                                     "spreadsheetml.sheet")
+
+
+def survey_export_rates(request, pk):
+    survey = _visible_survey(request, pk)
+    results = selectors.survey_results(survey=survey, user=request.user)
+
+    def build(book):
+        sheet = book.add_worksheet("各区域指标")
+        head = ["层级", "区域", "有效答卷", "抽样框内"] + [Indicator(i).label for i in INDICATORS]
+        sheet.write_row(0, 0, head)
+        sheet.write_row(1, 0, ["目标", "", "", ""] + [f"{results['targets'][i]:.1f}%"
+                                                   for i in INDICATORS])
+        row = 2
+        for level, key in (("区/市", "districts"), ("街道", "streets"), ("社区", "communities")):
+            for area in results["areas"][key]:
+                sheet.write_row(row, 0, [level, area["name"], area["response_count"],
+                                         area["in_frame_count"]]
+                                + [_rate_text(area["rates"][i]) for i in INDICATORS])
+                row += 1
+        qsheet = book.add_worksheet("各题统计")
+        qsheet.write_row(0, 0, ["题号", "题目", "计入指标", "作答数", "指标率", "选项", "选择次数"])
+        row = 1
+        for q in results["questions"]:
+            for n, option in enumerate(q["options"] or [{"text": "", "count": ""}]):
+                qsheet.write_row(row, 0, [q["order"], q["text"] if n == 0 else "",
+                                          q["indicator_label"] if n == 0 else "",
+                                          q["answered"] if n == 0 else "",
+                                          _rate_text(q["rate"]) if n == 0 and q["indicator"]
+                                          else "", option["text"], option["count"]])
+                row += 1
+
+    return _xlsx_response(build, f"问卷指标-{survey.pk}.xlsx")
+
+
+def survey_export_responses(request, pk):
+    """Every visible response with one column per question, streamed in chunks of 2,000
+    (three queries per chunk)."""
+    survey = _visible_survey(request, pk)
+    questions = list(_questions(survey))
+    option_text = {o.pk: o.text for q in questions for o in q.options.all()}
+    responses = Response.objects.visible_to(request.user).filter(survey=survey) \
+        .select_related("community", "interviewer").order_by("pk")
+
+    def build(book):
+        sheet = book.add_worksheet("原始答卷")
+        sheet.write_row(0, 0, ["编号", "社区", "渠道", "调查员", "提交时间", "抽样框内",
+                               "已作废", "作废原因"] + [f"{q.order}. {q.text}" for q in questions])
+        row = 1
+        last = 0
+        column = {q.pk: 8 + n for n, q in enumerate(questions)}
+        while True:
+            chunk = list(responses.filter(pk__gt=last)[:2000])
+            if not chunk:
+                break
+            last = chunk[-1].pk
+            answers = {}
+            for a in Answer.objects.filter(response__in=chunk).prefetch_related(
+                    Prefetch("choices")).order_by("pk"):
+                if a.option_id:
+                    value = option_text.get(a.option_id, "")
+                elif a.text:
+                    value = a.text
+                else:
+                    value = "；".join(o.text for o in a.choices.all())
+                answers[(a.response_id, a.question_id)] = value
+            for r in chunk:
+                sheet.write_row(row, 0, [
+                    r.pk, r.community.name, r.get_channel_display(),
+                    r.interviewer.display_name if r.interviewer else "",
+                    timezone.localtime(r.created).strftime("%Y-%m-%d %H:%M"),
+                    "是" if r.in_frame else "否", "是" if r.voided else "否", r.void_reason])
+                for q in questions:
+                    value = answers.get((r.pk, q.pk))
+                    if value:
+                        sheet.write(row, column[q.pk], value)
+                row += 1
+
+    return _xlsx_response(build, f"问卷答卷-{survey.pk}.xlsx")
+
+
+class ResponseListView(RoleRequiredMixin, TemplateView):
+    """Recent responses and suspicious bursts, where the office voids stuffed ballots."""
+
+    template_name = "surveys/response_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        survey = _visible_survey(self.request, kwargs["pk"])
+        ctx["survey"] = survey
+        ctx["responses"] = Response.objects.visible_to(self.request.user).filter(
+            survey=survey).select_related("community", "interviewer")[:200]
+        ctx["bursts"] = services.response_bursts(survey=survey, user=self.request.user)
+        ctx["can_manage"] = may_write(self.request.user, {Role.OFFICE})
+        ctx["void_form"] = VoidForm()
+        return ctx
+
+
+@require_POST
+def survey_void(request, pk):
+    survey = _office_survey(request, pk)
+    args = {"ids": [int(i) for i in request.POST.getlist("ids") if i.isdigit()] or None}
+    if request.POST.get("minute"):
+        args = {"community": Unit.objects.filter(pk=request.POST.get("community")).first(),
+                "channel": request.POST.get("channel"),
+                "minute": parse_datetime(request.POST["minute"])}
+    try:
+        count = services.responses_void(survey=survey, by=request.user,
+                                        reason=request.POST.get("reason", ""), **args)
+        messages.success(request, f"已作废 {count} 份答卷。")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return redirect("surveys:responses", pk=survey.pk)
+
+
+def staff_entry(request, pk):
+    """A household, intercept or mock interview entered on the interviewer's phone."""
+    survey = _visible_survey(request, pk)
+    if not may_write(request.user, STAFF_ENTRY_ROLES):
+        raise PermissionDenied("只有创城办工作人员和督查员可以录入入户调查。")
+    communities = _communities(survey).filter(path__startswith=request.user.scope_path)
+    errors = {}
+    if request.method == "POST":
+        community = communities.filter(pk=request.POST.get("community") or 0).first()
+        try:
+            services.response_submit(
+                survey=survey, community=community, channel=request.POST.get("channel", ""),
+                answers=_answers_from_post(survey, request.POST), interviewer=request.user)
+            messages.success(request, f"已保存一份答卷（{community.name}）。可继续录入下一户。")
+            return redirect(reverse("surveys:entry", args=[survey.pk])
+                            + f"?community={community.pk}&channel={request.POST['channel']}")
+        except ValidationError as exc:
+            errors = exc.message_dict
+    channels = [c for c in Response.Channel.choices if c[0] != Response.Channel.ONLINE]
+    return render(request, "surveys/staff_entry.html", {
+        "survey": survey, "questions": _questions(survey), "communities": communities,
+        "channels": channels, "errors": errors, "values": request.POST,
+        "selected_community": request.POST.get("community") or request.GET.get("community"),
+        "selected_channel": request.POST.get("channel") or request.GET.get("channel") or "household",
+    }, status=400 if errors else 200)
+
+
+def _client_key(request):
+    """A keyed hash of the caller's address, used only as a cache key for the rate limit;
+    the address is never written to the database."""
+    address = request.META.get("REMOTE_ADDR", "")
+    return "survey-rate:" + hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()
+
+
+def _rate_limited(request):
+    limit = getattr(settings, "SURVEY_PUBLIC_RATE_LIMIT", 30)
+    key = _client_key(request)
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count > limit
+
+
+@login_not_required
+@never_cache
+def public_form(request, token, community_id=None):
+    """The resident's anonymous form: no login, no IP stored, one answer per device."""
+    survey = get_object_or_404(Survey.objects.select_related("region"), public_token=token)
+    communities = _communities(survey)
+    fixed = None
+    if community_id is not None:
+        fixed = communities.filter(pk=community_id).first()
+        if fixed is None:
+            raise Http404("没有这个社区。")
+    today = timezone.localdate()
+    device = request.COOKIES.get(DEVICE_COOKIE) or secrets.token_urlsafe(18)
+    context = {"survey": survey, "fixed_community": fixed, "communities": communities,
+               "questions": _questions(survey), "errors": {}, "values": request.POST}
+    if not survey.accepts_answers(today):
+        context["closed_message"] = survey.closed_message(today)
+        return render(request, "surveys/public_closed.html", context)
+    status = 200
+    if request.method == "POST":
+        if _rate_limited(request):
+            context["errors"] = {"survey": ["提交过于频繁，请稍后再试。"]}
+            status = 429
+        else:
+            community = fixed or communities.filter(
+                pk=request.POST.get("community") if request.POST.get("community", "").isdigit()
+                else 0).first()
+            try:
+                services.response_submit(survey=survey, community=community,
+                                         answers=_answers_from_post(survey, request.POST),
+                                         channel=Response.Channel.ONLINE, device=device,
+                                         today=today)
+                response = render(request, "surveys/public_thanks.html", {"survey": survey})
+                response.set_cookie(DEVICE_COOKIE, device, max_age=3600 * 24 * 365,
+                                    httponly=True, samesite="Lax",
+                                    secure=request.is_secure())
+                return response
+            except ValidationError as exc:
+                context["errors"] = exc.message_dict
+                status = 400
+    response = render(request, "surveys/public_form.html", context, status=status)
+    if DEVICE_COOKIE not in request.COOKIES:
+        response.set_cookie(DEVICE_COOKIE, device, max_age=3600 * 24 * 365, httponly=True,
+                            samesite="Lax", secure=request.is_secure())
+    return response
