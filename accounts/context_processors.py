@@ -6,6 +6,9 @@ def _nav_for(user):
     items = [("工作台", "home", "house")]
     items.append(("问题整改", "issues:issue-list", "exclamation-triangle"))
     items.append(("点位", "points:point-list", "geo-alt"))
+    items.append(("申报台账", "ledgers:requirement-list", "journal-check"))
+    if user.is_superuser or user.role in (Role.OFFICE, Role.LEADER):
+        items.append(("综合排名", "dashboard:ranking", "bar-chart"))
     if user.is_superuser or user.role in (Role.OFFICE, Role.LEADER, Role.INSPECTOR):
         items.append(("单位", "accounts:unit-list", "diagram-3"))
     if user.is_superuser or user.role == Role.OFFICE:
