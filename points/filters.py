@@ -1,11 +1,14 @@
 import django_filters
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import Unit
 
 from .models import FrameworkItem, Inspection, InspectionResult, Point, PointCategory, PointCircle
+
+ISSUE_STATES = [("none", "无问题"), ("open", "有未销号问题"), ("overdue", "有逾期问题")]
 
 
 def _units(request):
@@ -38,10 +41,12 @@ class PointFilterSet(django_filters.FilterSet):
     ))
     kind = django_filters.ChoiceFilter(label="类型", choices=Point.Kind.choices)
     is_active = django_filters.BooleanFilter(label="在用")
+    issue_state = django_filters.ChoiceFilter(
+        label="问题", choices=ISSUE_STATES, method="filter_issue_state")
 
     class Meta:
         model = Point
-        fields = ["q", "category", "unit", "street", "kind", "is_active"]
+        fields = ["q", "category", "unit", "street", "kind", "is_active", "issue_state"]
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
@@ -58,6 +63,12 @@ class PointFilterSet(django_filters.FilterSet):
 
     def filter_street(self, queryset, name, value):
         return queryset.filter(territorial_unit__path__startswith=value.path)
+
+    def filter_issue_state(self, queryset, name, value):
+        queryset = queryset.with_issue_state(timezone.now())
+        if value == "open":  # open includes overdue: both still need rectifying
+            return queryset.filter(open_issue_count__gt=0)
+        return queryset.filter(issue_state=value)
 
 
 class FrameworkItemFilterSet(django_filters.FilterSet):

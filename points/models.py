@@ -3,7 +3,19 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, FloatField, Func, IntegerField, OuterRef, Q, Subquery
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Coalesce, NullIf
 from simple_history.models import HistoricalRecords
 
@@ -192,6 +204,22 @@ class PointQuerySet(models.QuerySet):
             | Q(chief=user)
             | Exists(partner)
         )
+
+    def with_issue_state(self, now):
+        """Annotate `open_issue_count`, `overdue_issue_count` and `issue_state` ("overdue" if
+        any issue at the point is past its deadline, else "open" if any is not closed, else
+        "none"). Two correlated subqueries, one row per point."""
+        from issues.models import Issue  # issues depends on points: import on use
+
+        at_point = Issue.objects.filter(point=OuterRef("pk"))
+        return self.annotate(
+            open_issue_count=count_of(at_point.open()),
+            overdue_issue_count=count_of(at_point.overdue(now)),
+        ).annotate(issue_state=Case(
+            When(overdue_issue_count__gt=0, then=Value("overdue")),
+            When(open_issue_count__gt=0, then=Value("open")),
+            default=Value("none"),
+        ))
 
     def with_pass_rate(self):
         """达标率 per point: inspection_count, passed_count, pass_rate (two subqueries)."""

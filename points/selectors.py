@@ -5,6 +5,7 @@ import tempfile
 
 import xlsxwriter
 from django.db.models import OuterRef
+from django.utils import timezone
 
 from .models import Inspection, with_pass_rate
 
@@ -39,14 +40,16 @@ def points_export_file(points):
     return out
 
 
-def point_map_features(points):
-    """Compact rows for the map: [id, name, lat, lng, category, state]. State is "active" or
-    "inactive". One query."""
+def point_map_features(points, now=None):
+    """Compact rows for the map: [id, name, lat, lng, category, state]; state is "overdue",
+    "open" or "none" by the point's issues, "inactive" for a point out of use. One query."""
     rows = (points.filter(latitude__isnull=False, longitude__isnull=False)
-            .values_list("pk", "name", "latitude", "longitude", "category__name", "is_active"))
+            .with_issue_state(now or timezone.now())
+            .values_list("pk", "name", "latitude", "longitude", "category__name", "is_active",
+                         "issue_state"))
     return [
-        [pk, name, float(lat), float(lng), category, "active" if active else "inactive"]
-        for pk, name, lat, lng, category, active in rows
+        [pk, name, float(lat), float(lng), category, state if active else "inactive"]
+        for pk, name, lat, lng, category, active, state in rows
     ]
 
 

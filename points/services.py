@@ -79,17 +79,20 @@ def _check_office(user):
 
 @transaction.atomic
 def circle_compute(*, circle):
-    """Set the circle's members: its core point and every active point of the chosen categories
-    (all categories if none chosen) whose distance from the core is at most the radius (a point
+    """Set the circle's members: its core point and every active point of the core's district
+    in the chosen categories (all categories if none chosen) whose distance from the core is at most the radius (a point
     exactly on the edge is inside). Two queries for the candidates, one for the M2M write."""
     core = circle.core
     members = {core.pk}
     if core.has_location:
         lat_min, lat_max, lng_min, lng_max = _bounding_box(core.latitude, core.longitude,
                                                            circle.radius_m)
+        # Members come from the core's own district: a circle is one office's to manage, and
+        # a neighbour district's points must not show up in it.
         candidates = Point.objects.filter(
             is_active=True, latitude__range=(lat_min, lat_max),
             longitude__range=(lng_min, lng_max),
+            territorial_unit__path__startswith=core.territorial_unit.region_path,
         ).exclude(pk=core.pk)
         category_ids = list(circle.categories.values_list("pk", flat=True))
         if category_ids:

@@ -99,10 +99,9 @@ class PointDetailView(ScopedDetailView):
         ctx["can_edit"] = may_write(user, OFFICE)
         ctx["can_inspect"] = may_write(user, FIELD_ROLES)
         ctx["map_tile_url"] = settings.MAP_TILE_URL
-        if point.has_location:
-            ctx["map_points"] = [[point.pk, point.name, float(point.latitude),
-                                  float(point.longitude), point.category.name,
-                                  "active" if point.is_active else "inactive"]]
+        ctx["map_points"] = point_map_features(Point.objects.filter(pk=point.pk))
+        ctx["open_issues"] = point.issues.open().select_related(
+            "category", "responsible_unit").order_by("deadline")[:20]
         return ctx
 
 

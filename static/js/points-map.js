@@ -3,7 +3,7 @@
 (function () {
   const el = document.getElementById("point-map");
   if (!el || typeof L === "undefined") return;
-  const COLORS = { active: "#198754", inactive: "#6c757d", open: "#fd7e14", overdue: "#dc3545" };
+  const COLORS = { none: "#198754", inactive: "#6c757d", open: "#fd7e14", overdue: "#dc3545" };
   const map = L.map(el, { preferCanvas: false }).setView([38.933, 100.455], 13);
   if (el.dataset.tiles) {
     L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: "" }).addTo(map);
@@ -27,7 +27,7 @@
 
   function draw(rows) {
     const markers = rows.map((row) => {
-      const color = COLORS[row[5]] || COLORS.active;
+      const color = COLORS[row[5]] || COLORS.none;
       return L.circleMarker([row[2], row[3]], {
         radius: 7, color: "#fff", weight: 1.5, fillColor: color, fillOpacity: 0.9,
       }).bindPopup(() => popup(row));
