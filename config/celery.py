@@ -18,6 +18,18 @@ app.autodiscover_tasks()
 logger = logging.getLogger(__name__)
 
 app.conf.beat_schedule = {
+    # Mondays at 08:00: last week's accountability report (周通报) of every district.
+    "dashboard-weekly-reports": {
+        "task": "dashboard.tasks.schedule_reports_task",
+        "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
+        "args": ("weekly",),
+    },
+    # The 1st of each month at 08:00: last month's report (月通报).
+    "dashboard-monthly-reports": {
+        "task": "dashboard.tasks.schedule_reports_task",
+        "schedule": crontab(minute=0, hour=8, day_of_month="1"),
+        "args": ("monthly",),
+    },
     # Every 5 minutes: re-send notifications whose delivery was never enqueued or failed
     # (broker down at the time of the change).
     "sweep-undelivered-notifications": {

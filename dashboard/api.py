@@ -1,3 +1,105 @@
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
+from accounts.models import Role
+from accounts.scoping import ScopedViewSetMixin
+from evidence.views import serve_file
+
+from . import selectors, services
+from .models import Report
+from .serializers import RankingItemSerializer, ReportRequestSerializer, ReportSerializer
+
 router = SimpleRouter()
+
+DASHBOARD_ROLES = {Role.OFFICE, Role.LEADER}
+
+
+class DashboardReader(BasePermission):
+    """Office staff and leaders of a region read the ranking; nobody writes to it."""
+
+    message = "只有创城办和领导可以查看排名。"
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not user.is_authenticated or user.scope_path is None:
+            return False
+        if not (user.is_superuser or user.role in DASHBOARD_ROLES):
+            return False
+        if request.method not in SAFE_METHODS:
+            self.message = "排名只读，不能修改。"
+            return False
+        return True
+
+
+def _validated(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except DjangoValidationError as exc:
+        raise ValidationError(exc.message_dict if hasattr(exc, "error_dict")
+                              else {"detail": exc.messages}) from None
+    except DjangoPermissionDenied as exc:
+        raise PermissionDenied(str(exc) or None) from None
+
+
+class RankingViewSet(viewsets.ViewSet):
+    """The composite-index ranking of the responsible units in the user's region.
+
+    `?period=week|month|quarter|year|custom` (`start`, `end` as YYYY-MM-DD for custom),
+    `?kind=street` for the streets alone. 3 queries however many units."""
+
+    permission_classes = [DashboardReader]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("period", str), OpenApiParameter("start", str),
+                    OpenApiParameter("end", str), OpenApiParameter("kind", str)],
+        responses=RankingItemSerializer(many=True))
+    def list(self, request):
+        period = _validated(selectors.period_from_params, request.query_params)
+        kind = request.query_params.get("kind") or None
+        if kind and kind not in selectors.RANKED_KINDS:
+            raise ValidationError({"kind": "单位类型须为 department、street 或 enterprise。"})
+        data = selectors.ranking(request.user, period, kind=kind)
+        return Response({
+            "period": {"kind": period.kind, "start": period.first_day,
+                        "end": period.last_day},
+            "count": len(data["rows"]),
+            "results": RankingItemSerializer(data["rows"], many=True).data,
+        })
+
+
+class ReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                    viewsets.GenericViewSet):
+    """Accountability reports of the region. `POST` with `kind` requests one (office only):
+    202 when it was queued, 200 with the existing report of that period (idempotent)."""
+
+    queryset = Report.objects.select_related("region")
+    serializer_class = ReportSerializer
+
+    @extend_schema(request=ReportRequestSerializer, responses={202: ReportSerializer})
+    def create(self, request):
+        serializer = ReportRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        report, created = _validated(
+            services.report_request, kind=data["kind"], by=request.user,
+            start=data.get("period_start"), end=data.get("period_end"))
+        return Response(ReportSerializer(report).data,
+                        status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
+
+    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument."
+                                    "spreadsheetml.sheet"): bytes})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        report = self.get_object()
+        return serve_file(request, report.file, download_name=report.download_name)
+
+
+router.register("dashboard/ranking", RankingViewSet, basename="dashboard-ranking")
+router.register("reports", ReportViewSet, basename="report")

@@ -1,1 +1,223 @@
-from django.db import models  # noqa: F401
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from accounts.models import REGIONAL_ROLES, Unit
+
+
+def _region_scoped(queryset, user, field):
+    """Rows whose `field` unit lies in the user's scope (regional staff: their district)."""
+    path = user.scope_path
+    if path is None:
+        return queryset.none()
+    if path == "":
+        return queryset
+    return queryset.filter(**{f"{field}__path__startswith": path})
+
+
+class RankingWeightsQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return _region_scoped(self, user, "region")
+
+
+# The sub-scores of the composite index, in display order: (field suffix, label).
+SUBSCORES = [
+    ("ontime", "按期整改率"),
+    ("overdue", "逾期情况"),
+    ("relapse", "反弹控制"),
+    ("ledger_completion", "台账完成率"),
+    ("ledger_approval", "台账通过率"),
+    ("point_pass", "点位达标率"),
+    ("satisfaction", "群众满意率"),
+]
+
+
+class RankingWeights(models.Model):
+    """How a region's office weighs the sub-scores of the composite index (综合指数) and the
+    three assessment methods of the projected score (测评得分预估).
+
+    Defaults: rectification counts most (按期整改 25, 逾期 20, 反弹 10), then the field
+    result (点位达标 20) the assessors see, the ledgers (完成 10, 通过 5) and the citizens'
+    satisfaction (10). A sub-score a unit has no work for is left out and the remaining
+    weights are re-normalised, so the weights need not sum to 100.
+    """
+
+    region = models.OneToOneField(Unit, verbose_name="区域", on_delete=models.CASCADE,
+                                  related_name="ranking_weights")
+    w_ontime = models.PositiveSmallIntegerField("按期整改率权重", default=25)
+    w_overdue = models.PositiveSmallIntegerField("逾期情况权重", default=20)
+    w_relapse = models.PositiveSmallIntegerField("反弹控制权重", default=10)
+    w_ledger_completion = models.PositiveSmallIntegerField("台账完成率权重", default=10)
+    w_ledger_approval = models.PositiveSmallIntegerField("台账通过率权重", default=5)
+    w_point_pass = models.PositiveSmallIntegerField("点位达标率权重", default=20)
+    w_satisfaction = models.PositiveSmallIntegerField("群众满意率权重", default=10)
+    top_n = models.PositiveSmallIntegerField(
+        "红黑榜人数", default=3, validators=[MaxValueValidator(20)],
+        help_text="红榜取前 N 名，黑榜取后 N 名（末位约谈）")
+    # The national assessment: per year 网上申报 40 %, 实地考察 40 %, 问卷调查 20 %; over the
+    # three-year cycle the years weigh 15 %, 25 %, 60 %.
+    method_online = models.PositiveSmallIntegerField("网上申报占比（%）", default=40)
+    method_field = models.PositiveSmallIntegerField("实地考察占比（%）", default=40)
+    method_survey = models.PositiveSmallIntegerField("问卷调查占比（%）", default=20)
+    year1_weight = models.PositiveSmallIntegerField("第一年占比（%）", default=15)
+    year2_weight = models.PositiveSmallIntegerField("第二年占比（%）", default=25)
+    year3_weight = models.PositiveSmallIntegerField("第三年占比（%）", default=60)
+    cycle_start_year = models.PositiveSmallIntegerField("测评周期起始年", null=True, blank=True,
+                                                        help_text="不填则以今年为第三年")
+    updated = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = RankingWeightsQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "考核权重设置"
+
+    def __str__(self):
+        return f"{self.region} 考核权重"
+
+    def clean(self):
+        if not any(getattr(self, f"w_{key}") for key, _label in SUBSCORES):
+            raise ValidationError("至少一项指标的权重须大于 0。")
+        if self.method_online + self.method_field + self.method_survey != 100:
+            raise ValidationError({"method_survey": "三种测评方式的占比之和须为 100。"})
+        if self.year1_weight + self.year2_weight + self.year3_weight != 100:
+            raise ValidationError({"year3_weight": "三个年度的占比之和须为 100。"})
+
+    def weights(self):
+        """{sub-score key: weight}."""
+        return {key: getattr(self, f"w_{key}") for key, _label in SUBSCORES}
+
+
+class NegativeListEventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return _region_scoped(self, user, "unit")
+
+
+class NegativeListEvent(models.Model):
+    """An entry of the negative list (负面清单): an event that costs assessment points, such
+    as a major safety accident or a food-safety incident; a 一票否决 item disqualifies the
+    city for the cycle."""
+
+    unit = models.ForeignKey(Unit, verbose_name="责任单位", on_delete=models.PROTECT,
+                             related_name="negative_events")
+    item = models.CharField("负面清单事项", max_length=200)
+    is_veto = models.BooleanField("一票否决", default=False)
+    deduction = models.DecimalField("预计扣分", max_digits=5, decimal_places=2, default=0,
+                                    help_text="非一票否决事项预计扣减的测评分数（百分制）")
+    date = models.DateField("发生日期")
+    note = models.TextField("说明", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = NegativeListEventQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "负面清单事项"
+        ordering = ["-date", "-id"]
+
+    def __str__(self):
+        return f"{self.date} {self.unit} {self.item}"
+
+
+class ReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Reports of the user's region; only office and leaders read them."""
+        if user.scope_path is None or not (user.is_superuser or user.role in REGIONAL_ROLES):
+            return self.none()
+        return _region_scoped(self, user, "region")
+
+
+class Report(models.Model):
+    """An accountability report (督查通报) of one region for one period, produced as XLSX by
+    the worker: per-unit figures, the 通报 list of overdue issues and the 约谈 candidates."""
+
+    class Kind(models.TextChoices):
+        WEEKLY = "weekly", "周报"
+        MONTHLY = "monthly", "月报"
+        ON_DEMAND = "on_demand", "临时报告"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    region = models.ForeignKey(Unit, verbose_name="区域", on_delete=models.CASCADE,
+                               related_name="reports")
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    period_start = models.DateField("起始日期")
+    period_end = models.DateField("截止日期", help_text="含当日")
+    status = models.CharField("状态", max_length=10, choices=Status.choices,
+                              default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
+    file = models.FileField("报告文件", upload_to="reports/%Y/", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人", null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+    error = models.TextField("错误信息", blank=True)
+    created = models.DateTimeField("创建时间", auto_now_add=True)
+    finished = models.DateTimeField("完成时间", null=True, blank=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通报报告"
+        ordering = ["-period_end", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "kind", "period_start", "period_end"],
+                                    name="dashboard_report_once_per_period"),
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")),
+                                   name="dashboard_report_period_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.region} {self.get_kind_display()} {self.period_start}—{self.period_end}"
+
+    @property
+    def download_name(self):
+        return f"{self.region.name}{self.get_kind_display()}_{self.period_start:%Y%m%d}-" \
+               f"{self.period_end:%Y%m%d}.xlsx"
+
+
+class EscalationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return _region_scoped(self, user, "unit")
+
+
+class Escalation(models.Model):
+    """An accountability decision against a unit (通报批评, 约谈, 问责) with its evidence."""
+
+    class Kind(models.TextChoices):
+        NOTICE = "notice", "通报"
+        INTERVIEW = "interview", "约谈"
+        ACCOUNTABILITY = "accountability", "问责"
+
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT,
+                             related_name="escalations")
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    decided_on = models.DateField("决定日期")
+    reason = models.TextField("事由")
+    report = models.ForeignKey(Report, verbose_name="依据报告", null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="escalations")
+    evidence_links = models.TextField(
+        "相关问题/材料链接", blank=True, help_text="每行一个，如问题详情页地址")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = EscalationQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "问责记录"
+        ordering = ["-decided_on", "-id"]
+
+    def __str__(self):
+        return f"{self.unit} {self.get_kind_display()} {self.decided_on}"
+
+    def links(self):
+        return [line.strip() for line in self.evidence_links.splitlines() if line.strip()]

@@ -1,3 +1,16 @@
+from django.urls import path
+
+from . import views
+
 app_name = "dashboard"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="ranking"),
+    path("export/", views.RankingExportView.as_view(), name="ranking-export"),
+    path("weights/", views.WeightsView.as_view(), name="weights"),
+    path("projection/", views.ProjectionView.as_view(), name="projection"),
+    path("reports/", views.ReportListView.as_view(), name="report-list"),
+    path("reports/<int:pk>/download/", views.ReportDownloadView.as_view(),
+         name="report-download"),
+    path("units/<int:pk>/", views.UnitHistoryView.as_view(), name="unit-history"),
+]

@@ -1,0 +1,437 @@
+"""The composite index (综合指数) per responsible unit, its ranking and its history.
+
+Which units are ranked
+----------------------
+The responsible units directly under a district or the city: departments (部门), streets and
+towns (街道/镇) and enterprises. Each is measured over its whole subtree (a bureau with its
+teams, a street with its communities), because the head of the unit answers for all of it
+(谁主管谁负责). `kind=street` ranks the streets alone.
+
+Sub-scores (each 0–100, None when the unit had no work of that kind in the period)
+--------------------------------------------------------------------------------
+* ontime 按期整改率: issues closed (复核通过) in the period whose closing came before the
+  deadline, over all issues closed in the period.
+* overdue 逾期情况: 100 − 10 × weighted overdue issues at the end of the period, floored at 0;
+  an issue late up to 7 days weighs 1, 8–30 days 2, more than 30 days 4. None when the unit
+  received, closed and holds no issue.
+* relapse 反弹控制: 100 × (1 − reopenings / max(closed, reopenings)) over the period.
+* point_pass 点位达标率: inspections in the period that passed, over inspections, at points
+  where the unit (or its subtree) is the territorial unit or the supervising department.
+* satisfaction 群众满意率: satisfied answers over answered satisfaction questions of valid,
+  in-frame survey responses collected in the period in the unit's communities.
+* ledger_completion / ledger_approval: present once ledger data is measured; until then
+  they are None for every unit and their weight is re-distributed.
+
+The composite index is Σ weight × sub-score / Σ weight over the sub-scores that are present,
+so a unit is neither punished nor rewarded for work it does not have.
+
+Query budget: `ranking()` costs 3 queries (weights, this period, previous period) however
+many units, issues or inspections there are: every count is a correlated Subquery +
+Coalesce annotation on the one Unit queryset.
+"""
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from accounts.models import Unit
+from issues.models import RECTIFYING, Issue, IssueEvent
+from points.models import Inspection, count_of
+from surveys.models import Answer, Indicator, Question
+
+from .models import SUBSCORES, RankingWeights
+
+RANKED_KINDS = (Unit.Kind.DEPARTMENT, Unit.Kind.STREET, Unit.Kind.ENTERPRISE)
+OVERDUE_PENALTY = 10  # points per weighted overdue issue
+
+
+def local_tz():
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end) in local time; `kind` is week, month, quarter, year or custom."""
+
+    kind: str
+    start: dt.datetime
+    end: dt.datetime
+
+    KINDS = {"week": "本周", "month": "本月", "quarter": "本季度", "year": "本年",
+             "custom": "自定义"}
+
+    @property
+    def first_day(self):
+        return self.start.astimezone(local_tz()).date()
+
+    @property
+    def last_day(self):
+        """The last day inside the period (inclusive)."""
+        return (self.end.astimezone(local_tz()) - dt.timedelta(microseconds=1)).date()
+
+    @property
+    def label(self):
+        return f"{self.first_day:%Y-%m-%d} 至 {self.last_day:%Y-%m-%d}"
+
+    def previous(self):
+        """The period of the same length just before this one."""
+        if self.kind == "month":
+            return month_period(self.first_day - dt.timedelta(days=1))
+        if self.kind == "quarter":
+            return quarter_period(self.first_day - dt.timedelta(days=1))
+        if self.kind == "year":
+            return year_period(self.first_day.year - 1)
+        length = self.end - self.start
+        return Period(self.kind, self.start - length, self.start)
+
+
+def _midnight(day):
+    return dt.datetime.combine(day, dt.time.min, tzinfo=local_tz())
+
+
+def week_period(day):
+    monday = day - dt.timedelta(days=day.weekday())
+    return Period("week", _midnight(monday), _midnight(monday + dt.timedelta(days=7)))
+
+
+def month_period(day):
+    first = day.replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    return Period("month", _midnight(first), _midnight(nxt))
+
+
+def quarter_period(day):
+    first = day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    nxt = (first + dt.timedelta(days=93)).replace(day=1)
+    return Period("quarter", _midnight(first), _midnight(nxt))
+
+
+def year_period(year):
+    return Period("year", _midnight(dt.date(year, 1, 1)), _midnight(dt.date(year + 1, 1, 1)))
+
+
+def custom_period(first_day, last_day):
+    return Period("custom", _midnight(first_day), _midnight(last_day + dt.timedelta(days=1)))
+
+
+def period_from_params(params, *, today=None):
+    """The period asked for by `?period=week|month|quarter|year|custom&start=&end=`.
+
+    Raises ValidationError naming the field on bad input."""
+    today = today or timezone.localdate()
+    kind = params.get("period") or "week"
+    if kind == "week":
+        return week_period(today)
+    if kind == "month":
+        return month_period(today)
+    if kind == "quarter":
+        return quarter_period(today)
+    if kind == "year":
+        return year_period(today.year)
+    if kind != "custom":
+        raise ValidationError({"period": "统计周期须为 week、month、quarter、year 或 custom。"})
+    days = {}
+    for name in ("start", "end"):
+        try:
+            days[name] = dt.date.fromisoformat(params.get(name) or "")
+        except ValueError:
+            raise ValidationError({name: "请填写日期，格式如 2026-01-31。"}) from None
+    if days["end"] < days["start"]:
+        raise ValidationError({"end": "截止日期不能早于起始日期。"})
+    if (days["end"] - days["start"]).days > 366 * 3:
+        raise ValidationError({"end": "自定义周期不能超过三年。"})
+    return custom_period(days["start"], days["end"])
+
+
+def ranked_units(user, kind=None):
+    """The units ranked for `user`: responsible units directly under a region, in scope."""
+    qs = Unit.objects.visible_to(user).filter(
+        kind__in=RANKED_KINDS, is_active=True, parent__kind__in=Unit.REGION_KINDS)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def weights_for(user):
+    """The region's RankingWeights (unsaved defaults when the office never changed them).
+    One query."""
+    path = user.scope_path
+    found = RankingWeights.objects.filter(region__path=path).first() if path else None
+    return found or RankingWeights()
+
+
+def _issue_counts(period, as_of, now):
+    """Correlated counts of a unit subtree's issues; each is one subquery of the unit row."""
+    in_unit = {"responsible_unit__path__startswith": OuterRef("path")}
+    events = IssueEvent.objects.filter(
+        issue__responsible_unit__path__startswith=OuterRef("path"),
+        created__gte=period.start, created__lt=period.end)
+    closed = events.filter(kind=IssueEvent.Kind.APPROVE)
+    if as_of >= now:
+        # Now: exactly what the issue list's "逾期" filter shows, so drill-down matches.
+        holding = Issue.objects.filter(status__in=RECTIFYING, **in_unit)
+        as_of = now
+    else:
+        # A past moment: issues filed before it and not yet closed at the time.
+        holding = Issue.objects.filter(
+            Q(closed_at__isnull=True, status__in=RECTIFYING) | Q(closed_at__gte=as_of),
+            created__lt=as_of, **in_unit)
+    late = holding.filter(deadline__lt=as_of)
+    return {
+        "received": count_of(Issue.objects.filter(
+            created__gte=period.start, created__lt=period.end, **in_unit)),
+        "closed": count_of(closed),
+        "closed_on_time": count_of(closed.filter(
+            Q(issue__deadline__isnull=True) | Q(issue__deadline__gte=F("created")))),
+        "relapsed": count_of(events.filter(kind=IssueEvent.Kind.REOPEN)),
+        "rectifying": count_of(holding),
+        "overdue": count_of(late),
+        "overdue_7": count_of(late.filter(deadline__lt=as_of - dt.timedelta(days=7))),
+        "overdue_30": count_of(late.filter(deadline__lt=as_of - dt.timedelta(days=30))),
+    }
+
+
+def _inspection_counts(period):
+    inspections = Inspection.objects.filter(
+        Q(point__territorial_unit__path__startswith=OuterRef("path"))
+        | Q(point__supervising_unit__path__startswith=OuterRef("path")),
+        created__gte=period.start, created__lt=period.end)
+    return {"inspections": count_of(inspections),
+            "inspections_passed": count_of(inspections.filter(passed=True))}
+
+
+def _satisfaction_counts(period):
+    satisfied = Indicator.SATISFACTION
+    answers = Answer.objects.filter(
+        response__community__path__startswith=OuterRef("path"),
+        response__voided=False, response__in_frame=True,
+        response__created__gte=period.start, response__created__lt=period.end,
+        question__indicator=satisfied)
+    multi = Exists(Answer.choices.through.objects.filter(
+        answer=OuterRef("pk"), option__indicator=satisfied))
+    hit = Q(option__indicator=satisfied) | (Q(question__kind=Question.Kind.MULTIPLE) & multi)
+    return {"survey_answered": count_of(answers),
+            "survey_satisfied": count_of(answers.filter(hit))}
+
+
+def _pct(num, den):
+    return round(100.0 * num / den, 1) if den else None
+
+
+def subscores(row):
+    """{key: 0–100 or None} from one unit's counts."""
+    weighted = row["overdue"] + row["overdue_7"] + 2 * row["overdue_30"]
+    has_issues = row["received"] or row["closed"] or row["rectifying"]
+    relapse_base = max(row["closed"], row["relapsed"])
+    return {
+        "ontime": _pct(row["closed_on_time"], row["closed"]),
+        "overdue": max(0.0, 100.0 - OVERDUE_PENALTY * weighted) if has_issues else None,
+        "relapse": round(100.0 - 100.0 * row["relapsed"] / relapse_base, 1)
+        if relapse_base else None,
+        "ledger_completion": None,
+        "ledger_approval": None,
+        "point_pass": _pct(row["inspections_passed"], row["inspections"]),
+        "satisfaction": _pct(row["survey_satisfied"], row["survey_answered"]),
+    }
+
+
+def composite(scores, weights):
+    """Σ w·s / Σ w over the sub-scores present; None when none is."""
+    present = [(weights[k], s) for k, s in scores.items() if s is not None and weights[k]]
+    total = sum(w for w, _s in present)
+    if not total:
+        return None
+    return round(sum(w * s for w, s in present) / total, 1)
+
+
+def unit_figures(units, period, *, now=None):
+    """[{id, name, kind, path, parent_id, <counts>}] for `units` over `period`: ONE query."""
+    now = now or timezone.now()
+    annotations = {**_issue_counts(period, min(period.end, now), now),
+                   **_inspection_counts(period), **_satisfaction_counts(period)}
+    return list(units.order_by().annotate(**annotations)
+                .values("id", "name", "kind", "path", "parent_id", *annotations))
+
+
+def _assign_ranks(rows):
+    """Competition ranking (1, 2, 2, 4) by score; units without a score last, unranked."""
+    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["name"]))
+    previous, rank = None, 0
+    for position, row in enumerate(rows, start=1):
+        if row["score"] is None:
+            row["rank"] = None
+            continue
+        if row["score"] != previous:
+            rank, previous = position, row["score"]
+        row["rank"] = rank
+    return rows
+
+
+def score_rows(units, period, weights, *, now=None):
+    """Ranked rows of `units` for `period` with figures, sub-scores and score. One query."""
+    rows = unit_figures(units, period, now=now)
+    for row in rows:
+        row["scores"] = subscores(row)
+        row["score"] = composite(row["scores"], weights)
+    return _assign_ranks(rows)
+
+
+def ranking(user, period, *, kind=None, now=None):
+    """The ranking the dashboard, the API and the reports show. 3 queries.
+
+    Each row: rank, id, name, kind, score, scores {key: value}, change (score minus the
+    previous period's, None when either is missing), previous_rank and the raw counts."""
+    weights_obj = weights_for(user)
+    weights = weights_obj.weights()
+    units = ranked_units(user, kind)
+    rows = score_rows(units, period, weights, now=now)
+    before = {r["id"]: r for r in score_rows(units, period.previous(), weights, now=now)}
+    for row in rows:
+        old = before.get(row["id"])
+        row["previous_score"] = old["score"] if old else None
+        row["previous_rank"] = old["rank"] if old else None
+        row["change"] = round(row["score"] - old["score"], 1) \
+            if old and row["score"] is not None and old["score"] is not None else None
+    return {"period": period, "weights": weights_obj, "rows": rows,
+            "top_n": weights_obj.top_n}
+
+
+def red_black(rows, top_n):
+    """红榜 (first N ranked) and 黑榜 (last N ranked, worst first), never overlapping."""
+    ranked = [r for r in rows if r["rank"] is not None]
+    n = min(top_n, len(ranked) // 2)
+    return ranked[:n], list(reversed(ranked[len(ranked) - n:])) if n else []
+
+
+def trend(user, *, weeks=8, kind=None, now=None, names=None):
+    """Weekly composite index of the last `weeks` weeks: {"labels": [...], "series":
+    [{"name", "data"}]} for the units whose id is in `names` (all when None) and the average.
+    `weeks` + 1 queries."""
+    now = now or timezone.now()
+    weights = weights_for(user).weights()
+    units = ranked_units(user, kind)
+    current = week_period(timezone.localdate(now))
+    periods = []
+    for _i in range(weeks):
+        periods.insert(0, current)
+        current = current.previous()
+    labels, per_unit, average = [], {}, []
+    for period in periods:
+        labels.append(f"{period.first_day:%m-%d}")
+        rows = score_rows(units, period, weights, now=now)
+        scored = [r["score"] for r in rows if r["score"] is not None]
+        average.append(round(sum(scored) / len(scored), 1) if scored else None)
+        for row in rows:
+            if names is None or row["id"] in names:
+                per_unit.setdefault(row["id"], {"name": row["name"], "data": []})
+                per_unit[row["id"]]["data"].append(row["score"])
+    series = list(per_unit.values()) + [{"name": "平均", "data": average}]
+    return {"labels": labels, "series": series}
+
+
+def overdue_issue_points(user, *, now=None, limit=500):
+    """Overdue issues in the user's scope with a location, for the map. One query."""
+    now = now or timezone.now()
+    qs = (Issue.objects.visible_to(user).overdue(now)
+          .select_related("point", "responsible_unit", "category").order_by("deadline")[:limit])
+    points = []
+    for issue in qs:
+        coords = issue.coordinates()
+        if coords is None:
+            continue
+        points.append({
+            "id": issue.pk, "lat": coords[0], "lng": coords[1],
+            "title": str(issue.category), "place": issue.location_display,
+            "unit": issue.responsible_unit.name if issue.responsible_unit else "",
+            "days": (now - issue.deadline).days, "url": issue.get_absolute_url(),
+        })
+    return points
+
+
+def overdue_issues(user, *, now=None):
+    """The 通报 list: overdue issues in scope, the latest deadline last. One query."""
+    now = now or timezone.now()
+    return (Issue.objects.visible_to(user).overdue(now)
+            .select_related("point", "responsible_unit", "category").order_by("deadline", "pk"))
+
+
+SUBSCORE_LABELS = dict(SUBSCORES)
+
+
+def _region_rates(user, period):
+    """(inspection pass rate, mean survey rate) over the user's region in `period`.
+    Two aggregate queries."""
+    path = user.scope_path or ""
+    inspections = Inspection.objects.filter(
+        point__territorial_unit__path__startswith=path,
+        created__gte=period.start, created__lt=period.end)
+    agg = inspections.aggregate(n=Count("pk"), ok=Count("pk", filter=Q(passed=True)))
+    answers = Answer.objects.filter(
+        response__community__path__startswith=path, response__voided=False,
+        response__in_frame=True, response__created__gte=period.start,
+        response__created__lt=period.end)
+    counts = {}
+    for indicator in Indicator.values:
+        multi = Exists(Answer.choices.through.objects.filter(
+            answer=OuterRef("pk"), option__indicator=indicator))
+        feeds = Q(question__indicator=indicator)
+        hit = Q(option__indicator=indicator) | (Q(question__kind=Question.Kind.MULTIPLE) & multi)
+        counts[f"{indicator}_den"] = Count("pk", filter=feeds)
+        counts[f"{indicator}_num"] = Count("pk", filter=feeds & hit)
+    row = answers.aggregate(**counts)
+    rates = [_pct(row[f"{i}_num"], row[f"{i}_den"]) for i in Indicator.values]
+    rates = [r for r in rates if r is not None]
+    return _pct(agg["ok"], agg["n"]), (round(sum(rates) / len(rates), 1) if rates else None)
+
+
+def projection(user, *, today=None):
+    """The projected assessment score of the user's region over the three-year cycle.
+
+    Per year: 网上申报 × online + 实地考察 × field + 问卷调查 × survey (weights from
+    RankingWeights, re-normalised over the estimates present), minus the deductions of that
+    year's negative-list entries. Estimates: field = inspection pass rate, survey = mean of
+    the survey rates; online has no estimate until ledger review is measured. Years still to
+    come take the latest year's estimate. The cycle score is Σ year weight × year score; one
+    一票否决 entry in the cycle zeroes it. About 2 queries per year plus 2."""
+    from .models import NegativeListEvent
+
+    today = today or timezone.localdate()
+    settings_row = weights_for(user)
+    first = settings_row.cycle_start_year or today.year - 2
+    years = [first, first + 1, first + 2]
+    year_weights = [settings_row.year1_weight, settings_row.year2_weight,
+                    settings_row.year3_weight]
+    methods = {"online": settings_row.method_online, "field": settings_row.method_field,
+               "survey": settings_row.method_survey}
+    events = list(NegativeListEvent.objects.visible_to(user).select_related("unit")
+                  .filter(date__year__in=years).order_by("date", "pk"))
+    rows, latest = [], None
+    for year, weight in zip(years, year_weights, strict=True):
+        if year <= today.year:
+            field, survey = _region_rates(user, year_period(year))
+            latest = {"online": None, "field": field, "survey": survey}
+            estimated = False
+        else:
+            estimated = True
+        estimates = dict(latest or {"online": None, "field": None, "survey": None})
+        present = [(methods[k], v) for k, v in estimates.items() if v is not None and methods[k]]
+        total = sum(w for w, _v in present)
+        base = round(sum(w * v for w, v in present) / total, 1) if total else None
+        deduction = float(sum(e.deduction for e in events if e.date.year == year
+                              and not e.is_veto))
+        score = max(0.0, round(base - deduction, 1)) if base is not None else None
+        rows.append({"year": year, "weight": weight, "estimates": estimates, "base": base,
+                     "deduction": deduction, "score": score, "estimated": estimated})
+    vetoes = [e for e in events if e.is_veto]
+    scored = [(r["weight"], r["score"]) for r in rows if r["score"] is not None]
+    total = sum(w for w, _s in scored)
+    cycle = round(sum(w * s for w, s in scored) / total, 1) if total else None
+    if vetoes:
+        cycle = 0.0
+    return {"years": rows, "cycle": cycle, "vetoes": vetoes, "events": events,
+            "methods": methods, "settings": settings_row}

@@ -1,0 +1,59 @@
+from rest_framework import serializers
+
+from .models import SUBSCORES, Report
+
+
+class RankingUnitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class RankingItemSerializer(serializers.Serializer):
+    """One ranked unit: rank, unit, composite score, each sub-score and the change."""
+
+    rank = serializers.IntegerField(allow_null=True)
+    unit = serializers.SerializerMethodField()
+    score = serializers.FloatField(allow_null=True)
+    change = serializers.FloatField(allow_null=True)
+    previous_rank = serializers.IntegerField(allow_null=True)
+    figures = serializers.SerializerMethodField()
+
+    def get_unit(self, row) -> dict:
+        return {"id": row["id"], "name": row["name"], "kind": row["kind"]}
+
+    def get_figures(self, row) -> dict:
+        return {key: row[key] for key in (
+            "received", "closed", "closed_on_time", "rectifying", "overdue", "relapsed",
+            "inspections", "inspections_passed", "survey_answered", "survey_satisfied")}
+
+    def to_representation(self, row):
+        data = super().to_representation(row)
+        for key, _label in SUBSCORES:
+            data[key] = row["scores"][key]
+        return data
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = ["id", "region", "kind", "kind_display", "period_start", "period_end",
+                  "status", "status_display", "progress", "error", "created", "finished",
+                  "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, report) -> str | None:
+        if report.status != Report.Status.DONE:
+            return None
+        return f"/api/v1/reports/{report.pk}/download/"
+
+
+class ReportRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Report.Kind.choices,
+                                   error_messages={"invalid_choice": "报告类型须为 weekly、"
+                                                   "monthly 或 on_demand。"})
+    period_start = serializers.DateField(required=False)
+    period_end = serializers.DateField(required=False)

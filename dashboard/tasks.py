@@ -1,0 +1,28 @@
+"""Celery tasks: ids in, the service inside."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from accounts.models import Unit
+
+from . import services
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=3)
+def generate_report_task(report_id):
+    """Write the XLSX of one report; a report already done is left alone."""
+    services.report_generate(report_id=report_id)
+
+
+@shared_task
+def schedule_reports_task(kind):
+    """Beat: request the weekly or monthly report of every district (and of a city without
+    districts); each request is idempotent per period, so a re-run adds nothing."""
+    today = timezone.localdate()
+    regions = Unit.objects.filter(kind__in=Unit.REGION_KINDS, is_active=True)
+    with_districts = set(regions.filter(kind=Unit.Kind.DISTRICT)
+                         .values_list("parent_id", flat=True))
+    for region in regions:
+        if region.pk in with_districts:
+            continue  # a city's districts report for themselves
+        services.report_request(kind=kind, region=region, today=today)

@@ -1,0 +1,209 @@
+import io
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import FormView, ListView, TemplateView
+
+from accounts.models import Role, Unit
+from accounts.scoping import RoleRequiredMixin
+from evidence.views import serve_file
+
+from . import selectors, services
+from .forms import EscalationForm, NegativeListEventForm, RankingWeightsForm, ReportRequestForm
+from .models import SUBSCORES, RankingWeights, Report
+from .xlsx import write_ranking
+
+READERS = {Role.OFFICE, Role.LEADER}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _period(request):
+    """The period asked for; a bad one falls back to this week with a message."""
+    try:
+        return selectors.period_from_params(request.GET)
+    except ValidationError as exc:
+        for errors in exc.message_dict.values():
+            for error in errors:
+                messages.error(request, error)
+        return selectors.week_period(timezone.localdate())
+
+
+def _kind(request):
+    kind = request.GET.get("kind") or None
+    return kind if kind in selectors.RANKED_KINDS else None
+
+
+def _issue_links(row, period):
+    """Drill-down: the issue list filtered to what each figure counts."""
+    base = reverse("issues:issue-list")
+    days = {"created_after": period.first_day.isoformat(),
+            "created_before": period.last_day.isoformat()}
+
+    def link(**params):
+        return f"{base}?{urlencode({'unit': row['id'], **params})}"
+
+    return {"received": link(**days), "closed": link(status="closed"),
+            "overdue": link(overdue="true"), "rectifying": link(status="assigned"),
+            "relapsed": link(), "points": f"{reverse('points:point-list')}?unit={row['id']}"}
+
+
+class DashboardView(RoleRequiredMixin, TemplateView):
+    """The ranking page (综合排名): table, 红黑榜, trend, map of overdue issues."""
+
+    allowed_roles = READERS
+    template_name = "dashboard/ranking.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        period, kind = _period(self.request), _kind(self.request)
+        data = selectors.ranking(user, period, kind=kind)
+        rows = data["rows"]
+        for row in rows:
+            row["links"] = _issue_links(row, period)
+            row["score_cells"] = [row["scores"][key] for key, _label in SUBSCORES]
+        red, black = selectors.red_black(rows, data["top_n"])
+        watched = {r["id"] for r in red + black}
+        query = self.request.GET.copy()
+        ctx.update(
+            period=period, rows=rows, red=red, black=black, kind=kind,
+            subscore_labels=[label for _key, label in SUBSCORES],
+            period_kinds=selectors.Period.KINDS, querystring=query.urlencode(),
+            trend=selectors.trend(user, kind=kind, names=watched),
+            overdue_points=selectors.overdue_issue_points(user),
+            map_tiles=settings.MAP_TILE_URL, can_configure=user.is_office,
+        )
+        return ctx
+
+
+class RankingExportView(RoleRequiredMixin, TemplateView):
+    allowed_roles = READERS
+
+    def get(self, request, *args, **kwargs):
+        period = _period(request)
+        data = selectors.ranking(request.user, period, kind=_kind(request))
+        buffer = io.BytesIO()
+        write_ranking(buffer, data)
+        response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+        name = f"综合排名_{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}.xlsx"
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+        return response
+
+
+class WeightsView(RoleRequiredMixin, FormView):
+    """The office sets the weights of the composite index and of the projection."""
+
+    allowed_roles = {Role.OFFICE}
+    template_name = "dashboard/weights.html"
+    form_class = RankingWeightsForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        region = get_object_or_404(Unit, path=self.request.user.scope_path)
+        kwargs["instance"] = RankingWeights.objects.filter(region=region).first() \
+            or RankingWeights(region=region)
+        return kwargs
+
+    def form_valid(self, form):
+        form.save()
+        messages.success(self.request, "权重设置已保存。")
+        return redirect("dashboard:ranking")
+
+
+class ProjectionView(RoleRequiredMixin, FormView):
+    """测评得分预估 and the negative-list register (the office records entries)."""
+
+    allowed_roles = READERS
+    template_name = "dashboard/projection.html"
+    form_class = NegativeListEventForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["projection"] = selectors.projection(self.request.user)
+        ctx["can_record"] = self.request.user.is_office
+        return ctx
+
+    def form_valid(self, form):
+        services.negative_event_record(by=self.request.user, **form.cleaned_data)
+        messages.success(self.request, "负面清单事项已登记。")
+        return redirect("dashboard:projection")
+
+
+class ReportListView(RoleRequiredMixin, ListView):
+    """Archived reports with their download; the office requests new ones."""
+
+    allowed_roles = READERS
+    template_name = "dashboard/report_list.html"
+    paginate_by = 30
+
+    def get_queryset(self):
+        return Report.objects.visible_to(self.request.user).select_related("region")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["form"] = ReportRequestForm()
+        ctx["can_request"] = self.request.user.is_office
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        form = ReportRequestForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "请选择报告类型并正确填写日期。")
+            return redirect("dashboard:report-list")
+        try:
+            report, created = services.report_request(
+                kind=form.cleaned_data["kind"], by=request.user,
+                start=form.cleaned_data["period_start"], end=form.cleaned_data["period_end"])
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+            return redirect("dashboard:report-list")
+        messages.success(request, f"{report} 已开始生成，完成后会通知您。" if created
+                         else f"{report} 已存在。")
+        return redirect("dashboard:report-list")
+
+
+class ReportDownloadView(RoleRequiredMixin, TemplateView):
+    allowed_roles = READERS
+
+    def get(self, request, pk):
+        report = get_object_or_404(Report.objects.visible_to(request.user), pk=pk)
+        return serve_file(request, report.file, download_name=report.download_name)
+
+
+class UnitHistoryView(RoleRequiredMixin, FormView):
+    """A unit's accountability history: its 通报/约谈/问责 records with their evidence."""
+
+    template_name = "dashboard/unit_history.html"
+    form_class = EscalationForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.scope_path is not None:
+            self.unit = get_object_or_404(Unit.objects.visible_to(request.user),
+                                          pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["unit"] = self.unit
+        ctx["escalations"] = self.unit.escalations.select_related("report", "created_by")
+        ctx["can_record"] = self.request.user.is_office
+        return ctx
+
+    def form_valid(self, form):
+        if not self.request.user.is_office:
+            raise PermissionDenied("只有创城办可以登记问责记录。")
+        services.escalation_record(by=self.request.user, unit=self.unit, **form.cleaned_data)
+        messages.success(self.request, "问责记录已登记。")
+        return redirect("dashboard:unit-history", pk=self.unit.pk)
