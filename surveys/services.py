@@ -1,5 +1,6 @@
 """Writes of the survey app: build and copy questionnaires, take responses, void them."""
 
+import datetime
 import hashlib
 
 from django.conf import settings
@@ -231,8 +232,8 @@ def responses_void(*, survey, by, reason, ids=None, community=None, channel=None
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     elif community is not None and channel and minute is not None:
-        qs = qs.annotate(minute=TruncMinute("created")).filter(
-            community=community, channel=channel, minute=minute)
+        qs = qs.filter(community=community, channel=channel, created__gte=minute,
+                       created__lt=minute + datetime.timedelta(minutes=1))
     else:
         raise ValidationError({"ids": "请选择要作废的答卷。"})
     count = Response.objects.filter(pk__in=list(qs.values_list("pk", flat=True))).update(

@@ -68,9 +68,9 @@ def test_csrf_is_kept_on_the_public_form(survey, city):
 
 
 @pytest.mark.parametrize("malformed, message", [
-    (None, "必答题"),
+    (None, "没有收到任何答案"),
     ("abc", "答案无效"),
-    ("", "必答题"),
+    ("", "为必答题，请作答"),
 ])
 def test_empty_or_malformed_submission_is_refused_and_not_counted(survey, city, malformed,
                                                                    message):
