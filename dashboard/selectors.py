@@ -19,8 +19,10 @@ Sub-scores (each 0–100, None when the unit had no work of that kind in the per
   where the unit (or its subtree) is the territorial unit or the supervising department.
 * satisfaction 群众满意率: satisfied answers over answered satisfaction questions of valid,
   in-frame survey responses collected in the period in the unit's communities.
-* ledger_completion / ledger_approval: present once ledger data is measured; until then
-  they are None for every unit and their weight is re-distributed.
+* ledger_completion 台账完成率: ledger tasks due in the period (the unit as lead or
+  contributing unit) whose current submission is signed or approved, over tasks due.
+* ledger_approval 台账通过率: approved current submissions over approved plus returned
+  versions, for the tasks due in the period.
 
 The composite index is Σ weight × sub-score / Σ weight over the sub-scores that are present,
 so a unit is neither punished nor rewarded for work it does not have.
@@ -41,6 +43,7 @@ from django.utils import timezone
 
 from accounts.models import Unit
 from issues.models import RECTIFYING, Issue, IssueEvent
+from ledgers.models import LedgerRequirement, LedgerSubmission
 from points.models import Inspection, count_of
 from surveys.models import Answer, Indicator, Question
 
@@ -205,6 +208,30 @@ def _inspection_counts(period):
             "inspections_passed": count_of(inspections.filter(passed=True))}
 
 
+def _ledger_counts(period):
+    """Ledger tasks due in the period for the unit subtree (as lead or contributing unit) and
+    the state of its current submissions for them; returned versions stay as history."""
+    due_in = {"deadline__gte": period.start, "deadline__lt": period.end}
+    contributor = LedgerRequirement.contributing_units.through.objects.filter(
+        unit__path__startswith=OuterRef("path"),
+        ledgerrequirement__deadline__gte=period.start,
+        ledgerrequirement__deadline__lt=period.end,
+    ).exclude(unit_id=F("ledgerrequirement__lead_unit_id"))
+    S = LedgerSubmission.Status
+    submissions = LedgerSubmission.objects.filter(
+        unit__path__startswith=OuterRef("path"), requirement__deadline__gte=period.start,
+        requirement__deadline__lt=period.end)
+    current = submissions.filter(is_current=True)
+    return {
+        "ledgers_lead": count_of(LedgerRequirement.objects.filter(
+            lead_unit__path__startswith=OuterRef("path"), **due_in)),
+        "ledgers_contributing": count_of(contributor),
+        "ledgers_done": count_of(current.filter(status__in=[S.SIGNED, S.APPROVED])),
+        "ledgers_approved": count_of(current.filter(status=S.APPROVED)),
+        "ledgers_returned": count_of(submissions.filter(status=S.RETURNED)),
+    }
+
+
 def _satisfaction_counts(period):
     satisfied = Indicator.SATISFACTION
     answers = Answer.objects.filter(
@@ -233,8 +260,10 @@ def subscores(row):
         "overdue": max(0.0, 100.0 - OVERDUE_PENALTY * weighted) if has_issues else None,
         "relapse": round(100.0 - 100.0 * row["relapsed"] / relapse_base, 1)
         if relapse_base else None,
-        "ledger_completion": None,
-        "ledger_approval": None,
+        "ledger_completion": _pct(min(row["ledgers_done"], row["ledgers_due"]),
+                                  row["ledgers_due"]),
+        "ledger_approval": _pct(row["ledgers_approved"],
+                                row["ledgers_approved"] + row["ledgers_returned"]),
         "point_pass": _pct(row["inspections_passed"], row["inspections"]),
         "satisfaction": _pct(row["survey_satisfied"], row["survey_answered"]),
     }
@@ -253,9 +282,13 @@ def unit_figures(units, period, *, now=None):
     """[{id, name, kind, path, parent_id, <counts>}] for `units` over `period`: ONE query."""
     now = now or timezone.now()
     annotations = {**_issue_counts(period, min(period.end, now), now),
-                   **_inspection_counts(period), **_satisfaction_counts(period)}
-    return list(units.order_by().annotate(**annotations)
+                   **_ledger_counts(period), **_inspection_counts(period),
+                   **_satisfaction_counts(period)}
+    rows = list(units.order_by().annotate(**annotations)
                 .values("id", "name", "kind", "path", "parent_id", *annotations))
+    for row in rows:
+        row["ledgers_due"] = row.pop("ledgers_lead") + row.pop("ledgers_contributing")
+    return rows
 
 
 def _assign_ranks(rows):
@@ -364,9 +397,15 @@ SUBSCORE_LABELS = dict(SUBSCORES)
 
 
 def _region_rates(user, period):
-    """(inspection pass rate, mean survey rate) over the user's region in `period`.
-    Two aggregate queries."""
+    """(ledger approval rate, inspection pass rate, mean survey rate) over the user's region
+    in `period`. Three aggregate queries."""
     path = user.scope_path or ""
+    S = LedgerSubmission.Status
+    ledgers = LedgerSubmission.objects.filter(
+        requirement__region__path__startswith=path,
+        requirement__year=period.first_day.year).aggregate(
+        ok=Count("pk", filter=Q(is_current=True, status=S.APPROVED)),
+        back=Count("pk", filter=Q(status=S.RETURNED)))
     inspections = Inspection.objects.filter(
         point__territorial_unit__path__startswith=path,
         created__gte=period.start, created__lt=period.end)
@@ -386,7 +425,8 @@ def _region_rates(user, period):
     row = answers.aggregate(**counts)
     rates = [_pct(row[f"{i}_num"], row[f"{i}_den"]) for i in Indicator.values]
     rates = [r for r in rates if r is not None]
-    return _pct(agg["ok"], agg["n"]), (round(sum(rates) / len(rates), 1) if rates else None)
+    return (_pct(ledgers["ok"], ledgers["ok"] + ledgers["back"]), _pct(agg["ok"], agg["n"]),
+            round(sum(rates) / len(rates), 1) if rates else None)
 
 
 def projection(user, *, today=None):
@@ -394,10 +434,10 @@ def projection(user, *, today=None):
 
     Per year: 网上申报 × online + 实地考察 × field + 问卷调查 × survey (weights from
     RankingWeights, re-normalised over the estimates present), minus the deductions of that
-    year's negative-list entries. Estimates: field = inspection pass rate, survey = mean of
-    the survey rates; online has no estimate until ledger review is measured. Years still to
-    come take the latest year's estimate. The cycle score is Σ year weight × year score; one
-    一票否决 entry in the cycle zeroes it. About 2 queries per year plus 2."""
+    year's negative-list entries. Estimates: online = ledger approval rate (approved over
+    approved + returned), field = inspection pass rate, survey = mean of the survey rates.
+    Years still to come take the latest year's estimate. The cycle score is Σ year weight ×
+    year score; one 一票否决 entry in the cycle zeroes it. 3 queries per past year plus 2."""
     from .models import NegativeListEvent
 
     today = today or timezone.localdate()
@@ -413,8 +453,8 @@ def projection(user, *, today=None):
     rows, latest = [], None
     for year, weight in zip(years, year_weights, strict=True):
         if year <= today.year:
-            field, survey = _region_rates(user, year_period(year))
-            latest = {"online": None, "field": field, "survey": survey}
+            online, field, survey = _region_rates(user, year_period(year))
+            latest = {"online": online, "field": field, "survey": survey}
             estimated = False
         else:
             estimated = True

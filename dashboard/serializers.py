@@ -24,7 +24,7 @@ class RankingItemSerializer(serializers.Serializer):
     def get_figures(self, row) -> dict:
         return {key: row[key] for key in (
             "received", "closed", "closed_on_time", "rectifying", "overdue", "relapsed",
-            "inspections", "inspections_passed", "survey_answered", "survey_satisfied")}
+            "ledgers_due", "ledgers_done", "ledgers_approved", "ledgers_returned", "inspections", "inspections_passed", "survey_answered", "survey_satisfied")}
 
     def to_representation(self, row):
         data = super().to_representation(row)

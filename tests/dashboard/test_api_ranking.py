@@ -1,0 +1,65 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from .test_selectors_ranking import _add_units
+
+URL = "/api/v1/dashboard/ranking/"
+WEEK = {"period": "custom", "start": "2026-11-16", "end": "2026-11-22"}
+
+
+def test_leader_reads_the_ranking_rank_1_first(city, week, api):
+    response = api.as_user(city.users.leader).get(URL, WEEK)
+    assert response.status_code == 200
+    items = response.json()["results"]
+    assert [i["unit"]["name"] for i in items] == ["区住建局", "区城管局", "东街街道"]
+    assert [i["rank"] for i in items] == [1, 2, 3]
+    first = items[0]
+    assert first["unit"]["id"] == city.units.zj.pk
+    assert {"score", "ontime", "overdue", "relapse", "ledger_completion", "ledger_approval",
+            "point_pass", "satisfaction", "change"} <= set(first)
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_leader_cannot_write(city, api, method):
+    client = api.as_user(city.users.leader)
+    assert getattr(client, method)(URL, {}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize("who", ["liaison", "unitleader", "pointchief", "inspector"])
+def test_other_roles_are_refused(city, api, who):
+    assert api.as_user(getattr(city.users, who)).get(URL).status_code == 403
+
+
+def test_anonymous_is_refused(city, api):
+    assert api.get(URL).status_code in (401, 403)
+
+
+def test_other_district_sees_only_its_units(city, week, api):
+    items = api.as_user(city.users.office_b).get(URL, WEEK).json()["results"]
+    assert [i["unit"]["name"] for i in items] == ["高新区城管局"]
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"period": "decade"}, "period"),
+    ({"period": "custom", "start": "x", "end": "2026-11-01"}, "start"),
+    ({"kind": "office"}, "kind"),
+])
+def test_bad_input_names_the_field(city, api, params, field):
+    response = api.as_user(city.users.office).get(URL, params)
+    assert response.status_code == 400 and field in response.json()
+
+
+def test_the_api_costs_the_same_queries_for_3_and_30_units(city, week, api):
+    client = api.as_user(city.users.leader)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(URL, WEEK).status_code == 200
+        return len(ctx.captured_queries)
+
+    count()  # the authenticated user's unit is loaded once and then cached
+    few = count()
+    _add_units(city, 27)
+    # weights, this period, previous period
+    assert count() == few == 3

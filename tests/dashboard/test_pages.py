@@ -1,0 +1,119 @@
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from dashboard.models import Escalation, NegativeListEvent, RankingWeights
+
+from .test_selectors_ranking import _add_units
+
+WEEK = "?period=custom&start=2026-11-16&end=2026-11-22"
+
+
+def test_leader_sees_the_ranking_page_with_drill_down_links(city, week, client):
+    client.force_login(city.users.leader)
+    response = client.get("/dashboard/" + WEEK)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "红榜" in html and "黑榜" in html and "区住建局" in html
+    assert f"/issues/?unit={city.units.cg.pk}&amp;overdue=true" in html
+    assert "高新区城管局" not in html
+    assert 'id="dashboard-trend-data"' in html and 'id="dashboard-map-data"' in html
+
+
+def test_the_page_loads_no_asset_from_outside_the_app(city, week, client):
+    client.force_login(city.users.office)
+    html = client.get("/dashboard/").content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources
+    assert not [s for s in sources if s.startswith(("http:", "https:", "//"))]
+    assert "<script>" not in html and "style=" not in html
+    assert "/static/js/dashboard.js" in html and "/static/vendor/echarts.min.js" in html
+
+
+@pytest.mark.parametrize("who", ["liaison", "unitleader", "pointchief", "inspector"])
+def test_other_roles_get_403_on_the_page(city, client, who):
+    client.force_login(getattr(city.users, who))
+    assert client.get("/dashboard/").status_code == 403
+
+
+def test_anonymous_is_sent_to_login(city, client):
+    response = client.get("/dashboard/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_bad_period_shows_a_message_not_an_error(city, client):
+    client.force_login(city.users.leader)
+    response = client.get("/dashboard/?period=custom&start=bad&end=2026-01-01")
+    assert response.status_code == 200
+    assert "请填写日期" in response.content.decode()
+
+
+def test_the_page_costs_the_same_queries_for_3_and_30_units(city, week, client):
+    client.force_login(city.users.leader)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/dashboard/" + WEEK).status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count()
+    _add_units(city, 27)
+    assert count() == few
+
+
+def test_the_ranking_exports_to_excel(city, week, client, tmp_path):
+    client.force_login(city.users.leader)
+    response = client.get("/dashboard/export/" + WEEK)
+    assert response.status_code == 200
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(response.content)
+    ws = load_workbook(path)["综合排名"]
+    assert ws.freeze_panes == "A3"
+    assert [ws.cell(row=r, column=2).value for r in (3, 4, 5)] == ["区住建局", "区城管局",
+                                                                   "东街街道"]
+
+
+def test_only_the_office_edits_the_weights(city, client):
+    client.force_login(city.users.leader)
+    assert client.get("/dashboard/weights/").status_code == 403
+    client.force_login(city.users.office)
+    assert client.get("/dashboard/weights/").status_code == 200
+    data = {"w_ontime": 50, "w_overdue": 20, "w_relapse": 10, "w_ledger_completion": 10,
+            "w_ledger_approval": 5, "w_point_pass": 20, "w_satisfaction": 10, "top_n": 2,
+            "method_online": 40, "method_field": 40, "method_survey": 20,
+            "year1_weight": 15, "year2_weight": 25, "year3_weight": 60}
+    assert client.post("/dashboard/weights/", data).status_code == 302
+    assert RankingWeights.objects.get(region=city.units.a).w_ontime == 50
+    bad = client.post("/dashboard/weights/", {**data, "method_survey": 30})
+    assert "三种测评方式的占比之和须为 100" in bad.content.decode()
+
+
+def test_the_office_records_negative_events_and_the_leader_cannot(city, client):
+    data = {"unit": city.units.zj.pk, "item": "重大安全事故", "deduction": "2",
+            "date": "2026-05-01", "is_veto": "on"}
+    client.force_login(city.users.leader)
+    assert client.get("/dashboard/projection/").status_code == 200
+    assert client.post("/dashboard/projection/", data).status_code == 403
+    client.force_login(city.users.office)
+    assert client.post("/dashboard/projection/", data).status_code == 302
+    assert NegativeListEvent.objects.get().is_veto
+
+
+def test_escalations_show_on_the_units_history(city, client):
+    client.force_login(city.users.office)
+    url = f"/dashboard/units/{city.units.cg.pk}/"
+    response = client.post(url, {"kind": "interview", "decided_on": "2026-11-20",
+                                 "reason": "连续两周排名末位",
+                                 "evidence_links": "/issues/1/"})
+    assert response.status_code == 302
+    assert Escalation.objects.get().unit == city.units.cg
+    client.force_login(city.users.leader)
+    html = client.get(url).content.decode()
+    assert "连续两周排名末位" in html and "约谈" in html
+    assert client.post(url, {"kind": "notice", "decided_on": "2026-11-20",
+                             "reason": "x"}).status_code == 403
+    client.force_login(city.users.office_b)
+    assert client.get(url).status_code == 404
