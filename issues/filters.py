@@ -3,6 +3,8 @@ import datetime as dt
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import Unit
 
@@ -15,19 +17,19 @@ class IssueFilterSet(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label="搜索", method="filter_q")
     status = django_filters.ChoiceFilter(label="状态", choices=Status.choices)
-    unit = django_filters.ModelChoiceFilter(
+    unit = extend_schema_field(OpenApiTypes.INT)(django_filters.ModelChoiceFilter(
         label="责任单位", method="filter_unit",
         queryset=lambda request: Unit.objects.visible_to(request.user) if request else
         Unit.objects.all(),
-    )
+    ))
     category = django_filters.ModelChoiceFilter(label="类别",
                                                 queryset=IssueCategory.objects.all())
     source = django_filters.ChoiceFilter(label="来源", choices=Source.choices)
     point = django_filters.NumberFilter(label="点位", field_name="point_id")
-    street = django_filters.ModelChoiceFilter(
+    street = extend_schema_field(OpenApiTypes.INT)(django_filters.ModelChoiceFilter(
         label="街道", method="filter_street",
         queryset=Unit.objects.filter(kind=Unit.Kind.STREET),
-    )
+    ))
     overdue = django_filters.BooleanFilter(label="逾期", method="filter_overdue")
     due_within = django_filters.NumberFilter(label="几天内到期", method="filter_due_within",
                                              min_value=0)

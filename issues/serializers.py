@@ -1,6 +1,8 @@
 import datetime as dt
 
 from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Unit
@@ -18,6 +20,7 @@ class IssueCategorySerializer(serializers.ModelSerializer):
                   "order", "is_active"]
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class DeadlineField(serializers.Field):
     """A date (the end of that day, local time) or a datetime."""
 
