@@ -117,3 +117,10 @@ def test_escalations_show_on_the_units_history(city, client):
                              "reason": "x"}).status_code == 403
     client.force_login(city.users.office_b)
     assert client.get(url).status_code == 404
+
+
+def test_the_home_page_shows_the_headline_panel_to_leaders_only(city, week, client):
+    client.force_login(city.users.leader)
+    assert "本周综合排名" in client.get("/").content.decode()
+    client.force_login(city.users.liaison)
+    assert "本周综合排名" not in client.get("/").content.decode()

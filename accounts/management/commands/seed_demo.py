@@ -11,6 +11,7 @@ SEEDERS = [
     "surveys.demo.seed",
     "points.demo.seed",
     "ledgers.demo.seed",
+    "dashboard.demo.seed",
 ]
 
 

@@ -1,0 +1,10 @@
+from django.core.management import call_command
+
+from dashboard.models import Escalation, NegativeListEvent, RankingWeights
+
+
+def test_the_demo_seed_is_idempotent(db):
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    assert RankingWeights.objects.count() == 1
+    assert NegativeListEvent.objects.count() == 1 and Escalation.objects.count() == 1
