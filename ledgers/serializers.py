@@ -1,4 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from evidence.validators import validate_document, validate_image
@@ -102,9 +104,11 @@ class LedgerPhotoSerializer(serializers.ModelSerializer):
                   "duplicate_of", "exif_outside_window", "no_exif", "processed_at",
                   "checked_at"]
 
+    @extend_schema_field(OpenApiTypes.STR)
     def get_kind(self, obj):
         return "photo"
 
+    @extend_schema_field(OpenApiTypes.OBJECT)
     def get_duplicate_of(self, obj):
         if obj.duplicate_of_id is None:
             return None
@@ -120,6 +124,7 @@ class LedgerDocumentSerializer(serializers.ModelSerializer):
         model = LedgerDocument
         fields = ["id", "kind", "title", "original_name", "url", "size", "content_type"]
 
+    @extend_schema_field(OpenApiTypes.STR)
     def get_kind(self, obj):
         return "document"
 
@@ -138,6 +143,7 @@ class LedgerSubmissionSerializer(serializers.ModelSerializer):
                   "review_comments", "files", "created", "updated"]
         read_only_fields = [f for f in fields if f != "report"]
 
+    @extend_schema_field(OpenApiTypes.ANY)
     def get_files(self, obj):
         return (LedgerPhotoSerializer(obj.photos.all(), many=True).data
                 + LedgerDocumentSerializer(obj.documents.all(), many=True).data)
@@ -192,6 +198,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
                   "download_url"]
         read_only_fields = fields
 
+    @extend_schema_field(OpenApiTypes.STR)
     def get_download_url(self, obj):
         from django.urls import reverse
 
