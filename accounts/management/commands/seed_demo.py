@@ -10,6 +10,7 @@ SEEDERS = [
     "accounts.demo.seed",
     "surveys.demo.seed",
     "points.demo.seed",
+    "issues.demo.seed",
     "ledgers.demo.seed",
     "dashboard.demo.seed",
 ]
