@@ -13,6 +13,7 @@ GENERATORS = [
     "accounts.citygen.generate",
     "surveys.demo.generate",
     "points.demo.generate",
+    "issues.citygen.generate",
 ]
 
 
