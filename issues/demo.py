@@ -35,6 +35,7 @@ CATEGORIES = [
     ("无障碍设施损坏", 5, DAYS, Severity.MAJOR, None),
     ("“四牌一图”缺失", 3, DAYS, Severity.MINOR, "区市场监管局"),
     ("楼道堆物堵塞消防通道", 1, DAYS, Severity.SEVERE, None),
+    ("其他问题", 3, DAYS, Severity.MINOR, None),
 ]
 DESCRIPTIONS = {
     "乱停乱放": ["人行道上多辆电动车乱停乱放，占用盲道", "机动车压线停放，阻挡出入口"],
@@ -49,6 +50,7 @@ DESCRIPTIONS = {
     "无障碍设施损坏": ["盲道被井盖截断", "无障碍坡道扶手损坏"],
     "“四牌一图”缺失": ["市场入口缺少摊位分布图", "部分摊位未公示价格"],
     "楼道堆物堵塞消防通道": ["楼道内堆放纸箱、旧沙发，堵塞消防通道", "消防通道被杂物占用"],
+    "其他问题": ["志愿服务站无人值守", "宣传栏内容过期未更新"],
 }
 
 # 2026 public holidays of China and the adjusted working weekends (国务院办公厅通知).

@@ -402,26 +402,55 @@ def extension_refuse(*, issue, by, reason):
     return issue
 
 
+# Words of a checklist item → the category its failure usually is (when no category name
+# appears in the item's text).
+INSPECTION_KEYWORDS = [
+    ("飞线", "飞线充电"), ("停放", "乱停乱放"), ("乱贴", "小广告/牛皮癣"),
+    ("小广告", "小广告/牛皮癣"), ("路面", "路面破损"), ("公益广告", "公益广告破损"),
+    ("店外经营", "占道经营"), ("占道", "占道经营"), ("游商", "占道经营"),
+    ("垃圾", "卫生死角"), ("卫生", "卫生死角"), ("堆放", "乱堆乱放"), ("杂物", "乱堆乱放"),
+    ("无障碍", "无障碍设施损坏"), ("盲道", "无障碍设施损坏"), ("四牌一图", "“四牌一图”缺失"),
+    ("消防通道", "楼道堆物堵塞消防通道"),
+]
+DEFAULT_INSPECTION_CATEGORY = "其他问题"
+
+
+def category_for_check_item(text, categories):
+    """The category a failed checklist item is filed under: one whose name the item
+    mentions, else one its keywords point to, else 其他问题, else the first category."""
+    by_name = {c.name: c for c in categories}
+    for category in categories:
+        if category.name in text:
+            return category
+    for word, name in INSPECTION_KEYWORDS:
+        if word in text and name in by_name:
+            return by_name[name]
+    return by_name.get(DEFAULT_INSPECTION_CATEGORY) or categories[0]
+
+
 def issue_file_from_inspection(*, result, by):
-    """A failed checklist item becomes an issue at that point (called by the points
-    inspection service). The category is the first whose name the check item mentions, else
-    the first active one; the inspection photo becomes the before-photo."""
+    """A failed checklist item (不合格/严重不合格) becomes an issue at the inspected point
+    (source 日常督查; called by the points inspection service). The category comes from the
+    check item (`category_for_check_item`); 严重不合格 makes it severe; a copy of the item's
+    photo is the before-photo. Returns None when no category exists yet."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
     categories = list(IssueCategory.objects.filter(is_active=True))
     if not categories:
         return None
     text = result.check_item.text
-    category = next((c for c in categories if c.name in text), categories[0])
+    category = category_for_check_item(text, categories)
     severity = Severity.SEVERE if result.verdict == "severe" else category.severity
-    photos = []
-    if result.photo:
-        result.photo.open("rb")
-        photos = [result.photo]
     description = f"实地督查不合格：{text}" + (f"（{result.note}）" if result.note else "")
-    if not photos:
-        return _file_without_photo(by=by, point=result.inspection.point, category=category,
+    point = result.inspection.point
+    if not result.photo:
+        return _file_without_photo(by=by, point=point, category=category,
                                    description=description, severity=severity)
-    return issue_file(by=by, category=category, description=description, photos=photos,
-                      point=result.inspection.point, severity=severity, check_role=False)
+    # A copy, so the issue's photo and the inspection's record live and die apart.
+    with result.photo.open("rb") as fh:
+        photo = SimpleUploadedFile(result.photo.name.rsplit("/", 1)[-1], fh.read())
+    return issue_file(by=by, category=category, description=description, photos=[photo],
+                      point=point, severity=severity, source=Source.DAILY, check_role=False)
 
 
 @transaction.atomic

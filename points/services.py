@@ -13,6 +13,7 @@ from simple_history.utils import bulk_create_with_history
 from accounts.models import Role, Unit, User, pinyin_initials
 from accounts.scoping import may_write
 from evidence.validators import validate_image
+from issues.services import issue_file_from_inspection
 
 from .models import (
     CheckItem,
@@ -517,4 +518,7 @@ def inspection_create(*, point, by, results, notes=""):
         if entry.get("photo"):
             result.photo = entry["photo"]
         result.save()
+        # A failed item is a defect the responsible unit must rectify: it becomes an issue.
+        if result.verdict != InspectionResult.Verdict.PASS:
+            issue_file_from_inspection(result=result, by=by)
     return inspection
