@@ -65,10 +65,16 @@ class PointFilterSet(django_filters.FilterSet):
         return queryset.filter(territorial_unit__path__startswith=value.path)
 
     def filter_issue_state(self, queryset, name, value):
-        queryset = queryset.with_issue_state(timezone.now())
-        if value == "open":  # open includes overdue: both still need rectifying
-            return queryset.filter(open_issue_count__gt=0)
-        return queryset.filter(issue_state=value)
+        """EXISTS per point: "open" includes overdue (both still need rectifying); "none"
+        is no open issue at all."""
+        from issues.models import Issue  # issues depends on points: import on use
+
+        at_point = Issue.objects.filter(point=OuterRef("pk"))
+        if value == "overdue":
+            return queryset.filter(Exists(at_point.overdue(timezone.now())))
+        if value == "open":
+            return queryset.filter(Exists(at_point.open()))
+        return queryset.exclude(Exists(at_point.open()))
 
 
 class FrameworkItemFilterSet(django_filters.FilterSet):
