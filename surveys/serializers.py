@@ -101,8 +101,10 @@ class ResponseInputSerializer(serializers.Serializer):
                                                if c[0] != Response.Channel.ONLINE])
     answers = serializers.DictField(child=serializers.JSONField())
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if user is None:  # schema generation: no request, nothing to choose from
+            return
         self.fields["survey"].queryset = Survey.objects.visible_to(user)
         self.fields["community"].queryset = Unit.objects.visible_to(user).filter(
             kind=Unit.Kind.COMMUNITY)
