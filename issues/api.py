@@ -16,6 +16,7 @@ from accounts.scoping import ScopedViewSetMixin
 from . import services
 from .exports import export_response
 from .filters import IssueFilterSet
+from .imports import ImportFileError, issues_import
 from .models import Issue, IssueCategory, IssueEvent
 from .serializers import (
     AssignSerializer,
@@ -83,6 +84,7 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         "dispute": services.UNIT_ROLES,
         "request_extension": services.UNIT_ROLES,
         "comment": ALL_WRITERS,
+        "import_issues": services.FILE_ROLES,
     }
 
     def get_queryset(self):
@@ -228,6 +230,24 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         result = call_service(services.issue_comment, issue=issue, by=request.user,
                               text=data["text"])
         return self._answer(result if isinstance(result, Response) else issue)
+
+    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
+        "file": {"type": "string", "format": "binary"}}}}, responses=None)
+    @action(detail=False, methods=["post"], url_path="import",
+            parser_classes=[MultiPartParser, FormParser])
+    def import_issues(self, request):
+        """Findings from a workbook (点位, 问题类别, 问题描述, 来源, 发现时间), all or nothing:
+        201 with the count, or 400 with every bad row (row number, column, message)."""
+        upload = request.FILES.get("file")
+        if upload is None:
+            return Response({"file": ["请选择要导入的 Excel 文件。"]}, status=400)
+        try:
+            result = call_service(issues_import, file=upload, by=request.user)
+        except ImportFileError as exc:
+            return Response({"file": [str(exc)]}, status=400)
+        if not result.ok:
+            return Response({"created": 0, "errors": result.errors}, status=400)
+        return Response({"created": result.created, "errors": []}, status=201)
 
     @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument."
                                     "spreadsheetml.sheet"): bytes})

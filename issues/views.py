@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -13,7 +14,8 @@ from evidence.views import serve_file
 from . import services
 from .exports import export_response
 from .filters import IssueFilterSet
-from .forms import ActionForm, IssueFileForm
+from .forms import ActionForm, ImportForm, IssueFileForm
+from .imports import ImportFileError, issues_import, issues_template_workbook
 from .models import Issue, IssuePhoto, Status
 from .reminders import interview_candidates, notice_draft
 
@@ -222,3 +224,34 @@ class NoticeDraftView(RoleRequiredMixin, TemplateView):
         ctx["candidates"] = interview_candidates(Unit.objects.visible_to(user), now=now)
         return ctx
 
+
+
+class IssueImportView(RoleRequiredMixin, FormView):
+    """Upload a workbook of findings (暗访 …); all or nothing, every bad row listed."""
+
+    allowed_roles = services.FILE_ROLES
+    form_class = ImportForm
+    template_name = "issues/issue_import.html"
+
+    def form_valid(self, form):
+        try:
+            result = issues_import(file=form.cleaned_data["file"], by=self.request.user)
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        if not result.ok:
+            return self.render_to_response(
+                self.get_context_data(form=form, errors=result.errors), status=400)
+        messages.success(self.request, f"已导入 {result.created} 个问题，请派发。")
+        return redirect(reverse("issues:issue-list") + "?status=new")
+
+
+class IssueImportTemplateView(RoleRequiredMixin, View):
+    allowed_roles = services.FILE_ROLES
+
+    def get(self, request):
+        response = HttpResponse(
+            issues_template_workbook(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = "attachment; filename*=UTF-8''问题导入模板.xlsx"
+        return response
