@@ -318,6 +318,26 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models name their choices Status/Kind: give each enum its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "IssueStatusEnum": "issues.models.Status",
+        "IssueEventKindEnum": "issues.models.IssueEvent.Kind",
+        "ExtensionStatusEnum": "issues.models.ExtensionRequest.Status",
+        "ReminderKindEnum": "issues.models.Reminder.Kind",
+        "IssuePhotoKindEnum": "issues.models.IssuePhoto.Kind",
+        "LedgerSubmissionStatusEnum": "ledgers.models.LedgerSubmission.Status",
+        # Export jobs and reports share one set: pending/running/done/failed.
+        "JobStatusEnum": "ledgers.models.ExportJob.Status",
+        "PointKindEnum": "points.models.Point.Kind",
+        "SurveyStatusEnum": "surveys.models.Survey.Status",
+        "QuestionKindEnum": "surveys.models.Question.Kind",
+        "ResponseChannelEnum": "surveys.models.Response.Channel",
+        "StaffChannelEnum": [("household", "入户调查"), ("intercept", "街头拦访"),
+                             ("mock", "模拟调查")],
+        "ReportKindEnum": "dashboard.models.Report.Kind",
+        "EscalationKindEnum": "dashboard.models.Escalation.Kind",
+        "UnitKindEnum": "accounts.models.Unit.Kind",
+    },
 }
 
 LOGGING = {
