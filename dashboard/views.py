@@ -48,9 +48,16 @@ def _issue_links(row, period):
     def link(**params):
         return f"{base}?{urlencode({'unit': row['id'], **params})}"
 
-    return {"received": link(**days), "closed": link(status="closed"),
-            "overdue": link(overdue="true"), "rectifying": link(status="assigned"),
-            "relapsed": link(), "points": f"{reverse('points:point-list')}?unit={row['id']}"}
+    links = {"received": link(**days), "closed": link(status="closed"),
+             "overdue": link(overdue="true"), "relapsed": link()}
+    ledgers = f"{reverse('ledgers:requirement-list')}?year={period.first_day.year}"
+    links["subscores"] = {
+        "ontime": links["closed"], "overdue": links["overdue"], "relapse": links["relapsed"],
+        "ledger_completion": ledgers, "ledger_approval": ledgers,
+        "point_pass": f"{reverse('points:point-list')}?unit={row['id']}",
+        "satisfaction": reverse("surveys:list"),
+    }
+    return links
 
 
 class DashboardView(RoleRequiredMixin, TemplateView):
@@ -67,7 +74,8 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         rows = data["rows"]
         for row in rows:
             row["links"] = _issue_links(row, period)
-            row["score_cells"] = [row["scores"][key] for key, _label in SUBSCORES]
+            row["score_cells"] = [(row["scores"][key], row["links"]["subscores"][key])
+                                  for key, _label in SUBSCORES]
         red, black = selectors.red_black(rows, data["top_n"])
         watched = {r["id"] for r in red + black}
         query = self.request.GET.copy()
