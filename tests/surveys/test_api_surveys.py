@@ -215,4 +215,5 @@ def test_list_and_results_query_counts_are_constant(api, city, data):
     SurveyFactory(region=city.units.a)
     assert measure("/api/v1/surveys/") == small_list
     assert measure(f"/api/v1/surveys/{s.pk}/results/") == small_results
-    assert small_results <= 14
+    # ~12 reads, the savepoint around the results and, on PostgreSQL, SET LOCAL jit
+    assert small_results <= 17
