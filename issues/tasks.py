@@ -13,7 +13,7 @@ from .reminders import send_reminders
 def process_issue_photo(photo_id):
     """Thumbnail, watermark, hash and EXIF of one photo; quietly nothing if it is gone."""
     with transaction.atomic():
-        photo = (IssuePhoto.objects.select_for_update().select_related("issue__point")
+        photo = (IssuePhoto.objects.select_for_update(of=("self",)).select_related("issue__point")
                  .filter(pk=photo_id).first())
         if photo is None:
             return []
