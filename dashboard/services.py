@@ -94,7 +94,7 @@ def report_generate(*, report_id, now=None):
     re-delivered task does nothing. A failure is stored on the row, then re-raised."""
     now = now or timezone.now()
     with transaction.atomic():
-        report = (Report.objects.select_for_update().select_related("region")
+        report = (Report.objects.select_for_update(of=("self",)).select_related("region")
                   .filter(pk=report_id).first())
         if report is None or report.status == Report.Status.DONE:
             return report

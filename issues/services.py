@@ -57,7 +57,7 @@ def _require_status(issue, allowed, action_label):
 
 
 def _lock(issue):
-    return Issue.objects.select_for_update().select_related("point", "category").get(pk=issue.pk)
+    return Issue.objects.select_for_update(of=("self",)).select_related("point", "category").get(pk=issue.pk)
 
 
 def _event(issue, kind, by, *, from_status="", reason="", unit=None, deadline=None):
@@ -362,7 +362,7 @@ def extension_request(*, issue, by, reason, deadline, now=None):
 
 
 def _pending_extension(issue):
-    ext = (ExtensionRequest.objects.select_for_update()
+    ext = (ExtensionRequest.objects.select_for_update(of=("self",))
            .filter(issue=issue, status=ExtensionRequest.Status.PENDING).first())
     if ext is None:
         raise TransitionError("该问题没有待审批的延期申请。")

@@ -39,7 +39,7 @@ def _event(submission, by, action, from_status, comment=""):
 
 
 def _locked(submission):
-    return LedgerSubmission.objects.select_for_update().select_related(
+    return LedgerSubmission.objects.select_for_update(of=("self",)).select_related(
         "requirement", "unit").get(pk=submission.pk)
 
 
@@ -79,7 +79,7 @@ def ledger_submission_create(*, requirement, by, photos=(), documents=(), report
         raise PermissionDenied("只有单位联络员可以填报台账。")
     if by.unit_id not in requirement.unit_ids():
         raise ValidationError({"requirement": "本单位不是该台账任务的牵头或配合单位。"})
-    current = (LedgerSubmission.objects.select_for_update()
+    current = (LedgerSubmission.objects.select_for_update(of=("self",))
                .filter(requirement=requirement, unit_id=by.unit_id, is_current=True).first())
     if current is not None and current.status != S.RETURNED:
         shown = current.get_status_display()
