@@ -120,7 +120,13 @@ def test_escalations_show_on_the_units_history(city, client):
 
 
 def test_the_home_page_shows_the_headline_panel_to_leaders_only(city, week, client):
+    from dashboard.home import home_panel
+
     client.force_login(city.users.leader)
-    assert "本周综合排名" in client.get("/").content.decode()
+    page = client.get("/").content.decode()
+    assert "本周综合排名" in page
+    figures = home_panel(city.users.leader)
+    assert f'<div class="fs-3 fw-bold">{figures["units"]}</div>' in page
+    assert f'<div class="fs-3 fw-bold text-danger">{figures["overdue"]}</div>' in page
     client.force_login(city.users.liaison)
     assert "本周综合排名" not in client.get("/").content.decode()
