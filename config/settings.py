@@ -217,6 +217,12 @@ SECURE_HSTS_PRELOAD = False
 # intranet name), so its reminder is silenced; HSTS itself is on.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies of our own (nginx, a load balancer) stand in front of the app. 0:
+# clients connect directly and REMOTE_ADDR is their address; X-Forwarded-For is ignored, as
+# anybody can send it. N > 0: the client is the address the outermost of our N proxies saw,
+# the N-th entry from the right of X-Forwarded-For. Used by the public survey form's rate
+# limit (the address is only hashed into a cache key, never stored).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Our pages load scripts and styles only from the app; map tiles may come from a configured
 # intranet tile server.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")

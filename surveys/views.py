@@ -393,10 +393,27 @@ def staff_entry(request, pk):
     }, status=400 if errors else 200)
 
 
+def client_address(request):
+    """The resident's address. With TRUSTED_PROXY_COUNT = 0 (clients connect directly) it
+    is REMOTE_ADDR and X-Forwarded-For is ignored, since any client can forge it. Behind N
+    proxies of our own it is the N-th entry from the right of X-Forwarded-For: the address
+    our outermost proxy saw (entries further left come from the client and are not trusted).
+    A missing or short header falls back to REMOTE_ADDR."""
+    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    remote = request.META.get("REMOTE_ADDR", "")
+    if count <= 0:
+        return remote
+    forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+                 if p.strip()]
+    if len(forwarded) < count:
+        return remote
+    return forwarded[-count]
+
+
 def _client_key(request):
     """A keyed hash of the caller's address, used only as a cache key for the rate limit;
     the address is never written to the database."""
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     return "survey-rate:" + hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()
 
 
