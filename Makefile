@@ -16,7 +16,7 @@ endef
 
 VENDOR := static/vendor
 
-.PHONY: run test lint setup assets clean
+.PHONY: run test lint setup assets clean bench
 
 setup: $(VENV)/.installed assets
 
@@ -51,6 +51,13 @@ run: setup
 
 test: setup
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# City-scale benchmarks (DESIGN.md §7), not part of `make test`: PostgreSQL when DATABASE_URL is
+# set, else var/bench_<scale>.sqlite3; the data set is generated on first use and then reused.
+# BENCH_SCALE=small for a quick smoke run. Writes bench/results.json and bench/RESULTS.md.
+BENCH_SCALE ?= city
+bench: setup
+	BENCH_SCALE=$(BENCH_SCALE) $(PY) bench/run.py
 
 lint: setup
 	$(VENV)/bin/ruff check .
