@@ -42,10 +42,13 @@ def question_add(*, survey, by, text, kind, required=True, indicator="", screeni
     """Add a question at the end of `survey`. `options` is a list of (text, indicator,
     in_frame) tuples; a rating question gets its five options 1–5 made here, 4 and 5 counting
     toward its indicator. Raises ValidationError naming the field."""
-    _check_office(by, survey)
-    order = survey.questions.count() + 1
+    from .editing import _editable, renumber_questions
+
+    survey = _editable(survey, by)  # refused once answers exist: versions keep answers intact
+    if section is not None and section.survey_id != survey.pk:
+        raise ValidationError({"section": "请选择本问卷的分节。"})
     question = Question(survey=survey, section=section, text=text, kind=kind, required=required,
-                        indicator=indicator, screening=screening, order=order)
+                        indicator=indicator, screening=screening, order=10**6)
     question.full_clean()
     question.save()
     if kind == Question.Kind.RATING:
@@ -61,6 +64,8 @@ def question_add(*, survey, by, text, kind, required=True, indicator="", screeni
             rows.append(Option(question=question, text=opt_text, order=n,
                                indicator=opt_indicator, in_frame=in_frame))
         Option.objects.bulk_create(rows)
+    renumber_questions(survey)  # at the end of its section
+    question.refresh_from_db(fields=["order"])
     return question
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import builder_views, views
 
 app_name = "surveys"
 
@@ -10,6 +10,18 @@ urlpatterns = [
     path("<int:pk>/", views.SurveyDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.SurveyUpdateView.as_view(), name="edit"),
     path("<int:pk>/questions/", views.survey_question_add, name="question-add"),
+    path("<int:pk>/builder/", builder_views.builder, name="builder"),
+    path("<int:pk>/builder/targets/", builder_views.targets, name="builder-targets"),
+    path("<int:pk>/builder/new-version/", builder_views.new_version, name="new-version"),
+    path("<int:pk>/builder/sections/add/", builder_views.section_action, {"op": "add"},
+         name="section-add"),
+    path("<int:pk>/builder/sections/<int:section_id>/<slug:op>/", builder_views.section_action,
+         name="section"),
+    path("<int:pk>/builder/questions/add/", builder_views.question_add, name="builder-question-add"),
+    path("<int:pk>/builder/questions/<int:question_id>/<slug:op>/", builder_views.question_action,
+         name="question"),
+    path("<int:pk>/builder/options/<int:option_id>/<slug:op>/", builder_views.option_action,
+         name="option"),
     path("<int:pk>/publish/", views.survey_status, {"status": "open"}, name="publish"),
     path("<int:pk>/close/", views.survey_status, {"status": "closed"}, name="close"),
     path("<int:pk>/copy/", views.survey_copy, name="copy"),

@@ -120,7 +120,6 @@ class SurveyDetailView(RoleRequiredMixin, DetailView):
         ctx["questions"] = _questions(survey)
         ctx["can_manage"] = may_write(user, {Role.OFFICE})
         ctx["can_enter"] = may_write(user, STAFF_ENTRY_ROLES)
-        ctx["question_form"] = QuestionForm(survey=survey)
         path = selectors.result_scope_path(user) or ""
         counts = dict(Response.objects.filter(survey=survey, voided=False,
                                               community__path__startswith=path)
