@@ -1,5 +1,6 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -16,6 +17,7 @@ from .filters import ResponseFilterSet, SurveyFilterSet
 from .models import Response, Survey
 from .serializers import (
     CopySerializer,
+    QuotaInputSerializer,
     ResponseInputSerializer,
     ResponseSerializer,
     SurveyDetailSerializer,
@@ -97,6 +99,38 @@ class SurveyViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
     def bursts(self, request, pk=None):
         rows = services.response_bursts(survey=self.get_object(), user=request.user)
         return ApiResponse([{**r, "minute": r["minute"].isoformat()} for r in rows])
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @action(detail=True)
+    def quotas(self, request, pk=None):
+        """Quota and progress per community in the caller's scope (three queries)."""
+        return ApiResponse(selectors.quota_progress(survey=self.get_object(), user=request.user))
+
+    @extend_schema(request=QuotaInputSerializer, responses=OpenApiTypes.OBJECT)
+    @quotas.mapping.put
+    def set_quotas(self, request, pk=None):
+        """Office only: set quotas per community or the same for every community."""
+        survey = self.get_object()
+        data = QuotaInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        with transaction.atomic():
+            self._set_quotas(survey, request.user, v)
+        return ApiResponse(selectors.quota_progress(survey=survey, user=request.user))
+
+    def _set_quotas(self, survey, user, v):
+        if "all" in v:
+            street = None
+            if "street" in v:
+                street = Unit.objects.filter(pk=v["street"], kind=Unit.Kind.STREET,
+                                             path__startswith=survey.region.path).first()
+                if street is None:
+                    raise _as_drf(DjangoValidationError({"street": "请选择本次调查范围内的街道。"}))
+            _call(services.quotas_set_all, survey=survey, by=user, target=v["all"],
+                  street=street, only_empty=v["only_empty"])
+        if v.get("quotas"):
+            _call(services.quotas_set, survey=survey, by=user,
+                  targets={row["community"]: row["target"] for row in v["quotas"]})
 
     @extend_schema(request=VoidSerializer, responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["post"])

@@ -262,3 +262,55 @@ def survey_trend(*, survey, user, path=""):
     return [{"id": s.pk, "title": s.title, "round_kind": s.round_kind,
              "round_label": s.get_round_kind_display(), "starts_on": s.starts_on.isoformat(),
              "rates": _rates(per_survey.get(s.pk, {}))} for s in rounds]
+
+
+def quota_progress(*, survey, user):
+    """Per community of the survey inside the user's scope: its quota (目标份数), the valid
+    responses so far (done; in_frame of them inside the sampling frame; mine entered by this
+    user), the percentage and how many are still missing; with totals. Three queries.
+
+    The total percentage counts at most the quota of each community, so 40 answers in one
+    community do not hide another one with none."""
+    path = result_scope_path(user)
+    if path is None:
+        return {"rows": [], "totals": _quota_totals([])}
+    communities = Unit.objects.filter(path__startswith=survey.region.path,
+                                      kind=Unit.Kind.COMMUNITY, is_active=True)
+    if path:
+        communities = communities.filter(path__startswith=path)
+    communities = list(communities.select_related("parent").order_by("path"))
+    responses = Response.objects.filter(survey=survey, voided=False)
+    if path:
+        responses = responses.filter(community__path__startswith=path)
+    counts = {r["community_id"]: r for r in responses.values("community_id").annotate(
+        done=Count("pk"), in_frame=Count("pk", filter=Q(in_frame=True)),
+        mine=Count("pk", filter=Q(interviewer=user)))}
+    quotas = dict(survey.quotas.values_list("community_id", "target"))
+    rows = []
+    for c in communities:
+        stats = counts.get(c.pk, {})
+        target = quotas.get(c.pk)
+        done = stats.get("done", 0)
+        rows.append({
+            "community": c.pk, "community_name": c.name,
+            "street": c.parent_id, "street_name": c.parent.name if c.parent else "",
+            "target": target, "done": done, "in_frame": stats.get("in_frame", 0),
+            "mine": stats.get("mine", 0),
+            "percent": min(100, round(100 * done / target)) if target else None,
+            "missing": max(0, target - done) if target else None,
+        })
+    return {"rows": rows, "totals": _quota_totals(rows)}
+
+
+def _quota_totals(rows):
+    with_quota = [r for r in rows if r["target"]]
+    target = sum(r["target"] for r in with_quota)
+    counted = sum(min(r["done"], r["target"]) for r in with_quota)
+    return {
+        "communities": len(rows), "with_quota": len(with_quota),
+        "met": sum(1 for r in with_quota if r["done"] >= r["target"]),
+        "target": target, "done": sum(r["done"] for r in rows), "counted": counted,
+        "mine": sum(r["mine"] for r in rows),
+        "missing": sum(r["missing"] for r in with_quota),
+        "percent": min(100, round(100 * counted / target)) if target else None,
+    }

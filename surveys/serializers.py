@@ -123,3 +123,28 @@ class CopySerializer(serializers.Serializer):
     round_kind = serializers.ChoiceField(choices=Survey.RoundKind.choices, required=False)
     starts_on = serializers.DateField(required=False)
     ends_on = serializers.DateField(required=False)
+
+
+class QuotaRowSerializer(serializers.Serializer):
+    community = serializers.IntegerField(label="社区")
+    target = serializers.IntegerField(label="配额", min_value=0, max_value=100000)
+
+
+class QuotaInputSerializer(serializers.Serializer):
+    """{"quotas": [{"community": id, "target": n}]} sets single communities (0 removes);
+    {"all": 20} sets every community of the survey (or of "street"), "only_empty" keeps those
+    already set."""
+
+    quotas = QuotaRowSerializer(many=True, required=False)
+    all = serializers.IntegerField(label="每个社区", min_value=1, max_value=100000,
+                                   required=False)
+    street = serializers.IntegerField(label="街道", required=False)
+    only_empty = serializers.BooleanField(label="只设置还没有配额的社区", default=False)
+
+    def validate(self, attrs):
+        if not attrs.get("quotas") and "all" not in attrs:
+            raise serializers.ValidationError(
+                {"quotas": "请填写各社区的配额，或用“all”为每个社区设置同样的配额。"})
+        if "street" in attrs and "all" not in attrs:
+            raise serializers.ValidationError({"street": "按街道设置时请同时填写“all”。"})
+        return attrs

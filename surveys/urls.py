@@ -26,6 +26,7 @@ urlpatterns = [
     path("<int:pk>/close/", views.survey_status, {"status": "closed"}, name="close"),
     path("<int:pk>/copy/", views.survey_copy, name="copy"),
     path("<int:pk>/quotas/", views.survey_quotas, name="quotas"),
+    path("<int:pk>/quotas.xlsx", views.survey_export_quotas, name="export-quotas"),
     path("<int:pk>/qr.png", views.survey_qr, {"fmt": "png"}, name="qr-png"),
     path("<int:pk>/qr.svg", views.survey_qr, {"fmt": "svg"}, name="qr-svg"),
     path("<int:pk>/results/", views.SurveyResultsView.as_view(), name="results"),

@@ -180,21 +180,84 @@ def survey_copy(request, pk):
     return redirect(new)
 
 
-@require_POST
+def _quota_errors_page(request, survey, errors, status=400):
+    return render(request, "surveys/quotas.html", _quota_context(request, survey, errors),
+                  status=status)
+
+
+def _quota_context(request, survey, errors=None):
+    progress = selectors.quota_progress(survey=survey, user=request.user)
+    streets = {}
+    for row in progress["rows"]:
+        streets.setdefault((row["street"], row["street_name"]), []).append(row)
+    return {"survey": survey, "totals": progress["totals"], "errors": errors or [],
+            "streets": [{"id": k[0], "name": k[1], "rows": v} for k, v in streets.items()],
+            "can_manage": may_write(request.user, {Role.OFFICE}),
+            "values": request.POST if request.method == "POST" else {}}
+
+
 def survey_quotas(request, pk):
-    survey = _office_survey(request, pk)
-    targets = {}
-    for community in _communities(survey):
-        value = request.POST.get(f"quota_{community.pk}", "").strip()
-        if value == "":
-            continue
-        if not value.isdigit() or int(value) > 100000:
-            messages.error(request, f"“{community.name}”的配额应为整数。")
-            return redirect(survey)
-        targets[community] = int(value)
-    services.quotas_set(survey=survey, by=request.user, targets=targets)
-    messages.success(request, "样本配额已保存。")
-    return redirect(survey)
+    """Quotas per community with progress bars (GET, anybody who sees the survey, rows of
+    their scope); the office sets them one by one or "每个社区 20 户" at once (POST)."""
+    survey = _visible_survey(request, pk)
+    if request.method != "POST":
+        return render(request, "surveys/quotas.html", _quota_context(request, survey))
+    if not may_write(request.user, {Role.OFFICE}):
+        raise PermissionDenied("只有创城办工作人员可以设置配额。")
+    post = request.POST
+    try:
+        if "all" in post:
+            value = post.get("all", "").strip()
+            if not value.isdigit() or not 1 <= int(value) <= services.MAX_QUOTA:
+                raise ValidationError({"all": "每个社区的户数应为 1 到 100000 之间的整数。"})
+            street = None
+            if post.get("street"):
+                street = Unit.objects.filter(pk=post["street"] if post["street"].isdigit()
+                                             else 0).first()
+                if street is None:
+                    raise ValidationError({"street": "请选择本次调查范围内的街道。"})
+            count = services.quotas_set_all(survey=survey, by=request.user, target=int(value),
+                                            street=street,
+                                            only_empty=post.get("only_empty") == "on")
+            messages.success(request, f"已为 {count} 个社区设置配额：每个社区 {value} 户。")
+        else:
+            names = dict(_communities(survey).values_list("pk", "name"))
+            targets = {}
+            for community_id, name in names.items():
+                value = post.get(f"quota_{community_id}", "").strip()
+                if value == "":
+                    continue
+                if not value.isdigit() or int(value) > services.MAX_QUOTA:
+                    raise ValidationError({f"quota_{community_id}":
+                                           f"“{name}”的配额应为 0 到 100000 之间的整数。"})
+                targets[community_id] = int(value)
+            services.quotas_set(survey=survey, by=request.user, targets=targets)
+            messages.success(request, "样本配额已保存。")
+    except ValidationError as exc:
+        return _quota_errors_page(request, survey, exc.messages)
+    return redirect("surveys:quotas", pk=survey.pk)
+
+
+def survey_export_quotas(request, pk):
+    survey = _visible_survey(request, pk)
+    progress = selectors.quota_progress(survey=survey, user=request.user)
+
+    def build(book):
+        sheet = book.add_worksheet("社区配额进度")
+        sheet.write_row(0, 0, ["街道", "社区", "配额（户）", "已完成", "其中抽样框内", "完成率",
+                               "还差"])
+        for n, r in enumerate(progress["rows"], start=1):
+            sheet.write_row(n, 0, [r["street_name"], r["community_name"], r["target"] or "",
+                                   r["done"], r["in_frame"],
+                                   f"{r['percent']}%" if r["percent"] is not None else "",
+                                   "" if r["missing"] is None else r["missing"]])
+        t = progress["totals"]
+        sheet.write_row(len(progress["rows"]) + 1, 0, [
+            "合计", f"{t['with_quota']} 个社区有配额，{t['met']} 个已完成", t["target"], t["done"],
+            "", f"{t['percent']}%" if t["percent"] is not None else "", t["missing"]])
+        sheet.set_column(0, 1, 18)
+
+    return _xlsx_response(build, f"问卷配额-{survey.pk}.xlsx")
 
 
 def survey_qr(request, pk, fmt):
