@@ -11,6 +11,18 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """One or more uploads, cleaned to a list (their content is checked by the service).
+
+    A plain FileField refuses the list a multiple input gives ("未提交文件")."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
 class IssueFileForm(forms.Form):
     """Filing on the desktop and the phone; photos are validated by the service."""
 
@@ -25,7 +37,7 @@ class IssueFileForm(forms.Form):
                                   widget=forms.HiddenInput)
     longitude = forms.DecimalField(label="经度", required=False, max_digits=10,
                                    decimal_places=6, widget=forms.HiddenInput)
-    photos = forms.FileField(
+    photos = MultipleFileField(
         label="问题照片（1–9 张）", required=False,
         widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment",
                                         "multiple": True}))
@@ -44,7 +56,7 @@ class ActionForm(forms.Form):
     text = forms.CharField(required=False)
     deadline = forms.DateField(required=False)
     responsible_unit = forms.ModelChoiceField(queryset=Unit.objects.none(), required=False)
-    photos = forms.FileField(required=False, widget=MultipleFileInput)
+    photos = MultipleFileField(required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

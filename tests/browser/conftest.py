@@ -1,18 +1,30 @@
 """Real-browser journeys in Debian's Chromium, driven by Playwright.
 
 Playwright cannot download its own browsers here, so the system Chromium is used; without it
-the journeys are skipped with a message (CI installs it)."""
+the journeys are skipped with a message (CI installs it).
 
+Every page opened through `phone`/`desktop` records console errors (CSP violations are console
+errors in Chromium), uncaught script errors, failed requests, server errors and missing assets in
+`page.problems`; `assert_clean(page)` fails on any of them, and so does the fixture's teardown.
+Contexts come from pytest-playwright's `new_context`, so `--screenshot only-on-failure` keeps
+a screenshot of every open page of a failed test under `test-artifacts/`."""
+
+import io
 import os
 import shutil
 
 import pytest
+from PIL import Image, ImageDraw
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 # Playwright's sync API runs an event loop in the test thread; the test's own ORM calls are
 # still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2}
+DESKTOP = {"viewport": {"width": 1440, "height": 900}}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -34,23 +46,60 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-@pytest.fixture
-def phone(browser, live_server):
-    """A phone-sized page with Chinese locale, pointed at the live server."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
-                                  base_url=live_server.url, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    yield page
-    context.close()
+def _watch(page):
+    page.problems = []
+
+    def on_console(msg):
+        # "Failed to load resource" repeats what `on_response` already judged.
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+            page.problems.append(f"console: {msg.text} ({page.url})")
+
+    def on_response(response):
+        # A form answered 400 with its errors is a page, not a problem; a missing asset or a
+        # server error is.
+        if response.status >= 500 or (response.status >= 400
+                                      and not response.request.is_navigation_request()):
+            page.problems.append(f"HTTP {response.status}: {response.url}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: page.problems.append(f"script error: {exc} ({page.url})"))
+    page.on("requestfailed", lambda req: page.problems.append(
+        f"request failed: {req.url} {req.failure}"))
+    page.on("response", on_response)
+    return page
+
+
+def assert_clean(page):
+    """No console error, CSP violation, script error or failed request so far on `page`."""
+    problems, page.problems = page.problems, []
+    assert problems == [], "\n".join(problems)
 
 
 @pytest.fixture
-def desktop(browser, live_server):
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN",
-                                  base_url=live_server.url)
-    page = context.new_page()
-    yield page
-    context.close()
+def open_page(new_context, live_server):
+    """`open_page(**context_args)`: a watched page in a fresh context (its own cookies)."""
+    pages = []
+
+    def make(**kwargs):
+        context = new_context(locale="zh-CN", base_url=live_server.url, **kwargs)
+        page = _watch(context.new_page())
+        pages.append(page)
+        return page
+
+    yield make
+    leftovers = [p for page in pages for p in page.problems]
+    assert leftovers == [], "\n".join(leftovers)
+
+
+@pytest.fixture
+def phone(open_page):
+    """A phone-sized touch page with Chinese locale, pointed at the live server."""
+    return open_page(**PHONE)
+
+
+@pytest.fixture
+def desktop(open_page):
+    return open_page(**DESKTOP)
 
 
 def log_in(page, username, password="pw-123456"):
@@ -59,3 +108,25 @@ def log_in(page, username, password="pw-123456"):
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url("**/")
+
+
+def jpeg_file(path, *, color, seed):
+    """Write a real photo-like JPEG (a pattern that depends on `seed`) and return its path."""
+    img = Image.new("RGB", (800, 600), color)
+    draw = ImageDraw.Draw(img)
+    for i in range(12):
+        x = (seed * 97 + i * 131) % 700
+        y = (seed * 53 + i * 71) % 500
+        draw.ellipse([x, y, x + 90, y + 60], fill=((seed * 40 + i * 20) % 255, 60 + i * 10, 150))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=85)
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def natural_width(locator):
+    """Wait until the <img> has loaded and return its natural width (0 when it failed)."""
+    locator.wait_for(state="visible")
+    handle = locator.element_handle()
+    locator.page.wait_for_function("img => img.complete", arg=handle)
+    return locator.evaluate("img => img.naturalWidth")
