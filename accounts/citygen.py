@@ -23,6 +23,8 @@ class GeneratedCity:
         self.departments = []
         self.streets = []
         self.communities = []
+        self.ledger_requirements = []
+        self.ledger_submissions = []
 
 def _bulk_units(rows):
     """Create units in bulk and give them their paths (the path holds the id)."""

@@ -14,6 +14,7 @@ GENERATORS = [
     "surveys.demo.generate",
     "points.demo.generate",
     "issues.citygen.generate",
+    "ledgers.citygen.generate",
 ]
 
 
