@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from accounts.models import Role
-from accounts.scoping import ScopedViewSetMixin
 from evidence.views import serve_file
 
 from . import selectors, services
@@ -74,13 +73,38 @@ class RankingViewSet(viewsets.ViewSet):
         })
 
 
-class ReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class ReportReader(BasePermission):
+    """Office staff and leaders read the reports of their region. A report is looked up in
+    the user's region first, so another region's answers 404 and a unit's staff get 403."""
+
+    message = "只有创城办和领导可以查看通报报告。"
+
+    def _reader(self, user):
+        return user.is_superuser or user.role in DASHBOARD_ROLES
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not user.is_authenticated or user.scope_path is None:
+            return False
+        if "pk" in view.kwargs:
+            return True  # decided in has_object_permission, after the scoped lookup
+        return self._reader(user)
+
+    def has_object_permission(self, request, view, obj):
+        return self._reader(request.user)
+
+
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                     viewsets.GenericViewSet):
     """Accountability reports of the region. `POST` with `kind` requests one (office only):
-    202 when it was queued, 200 with the existing report of that period (idempotent)."""
+    202 when it was queued, 200 with the existing report of that period (idempotent).
+    `download/` gives the XLSX, `pdf/` the printable PDF."""
 
-    queryset = Report.objects.select_related("region")
+    permission_classes = [ReportReader]
     serializer_class = ReportSerializer
+
+    def get_queryset(self):
+        return Report.objects.select_related("region").in_region_of(self.request.user)
 
     @extend_schema(request=ReportRequestSerializer, responses={202: ReportSerializer})
     def create(self, request):
@@ -99,6 +123,12 @@ class ReportViewSet(ScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMo
     def download(self, request, pk=None):
         report = self.get_object()
         return serve_file(request, report.file, download_name=report.download_name)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        report = self.get_object()
+        return serve_file(request, report.pdf, download_name=report.pdf_download_name)
 
 
 router.register("dashboard/ranking", RankingViewSet, basename="dashboard-ranking")

@@ -131,6 +131,17 @@ class ReportQuerySet(models.QuerySet):
             return self.none()
         return _region_scoped(self, user, "region")
 
+    def in_region_of(self, user):
+        """Reports of the region the user works in, whatever the role: the API finds them
+        first, so that a unit's staff get 403 for their own region's report and 404 for
+        another region's."""
+        path = user.scope_path
+        if path is None:
+            return self.none()
+        if path == "":
+            return self
+        return self.filter(region__path__startswith=user.unit.region_path)
+
 
 class Report(models.Model):
     """An accountability report (督查通报) of one region for one period, produced as XLSX by
@@ -156,6 +167,10 @@ class Report(models.Model):
                               default=Status.PENDING)
     progress = models.PositiveSmallIntegerField("进度（%）", default=0)
     file = models.FileField("报告文件", upload_to="reports/%Y/", blank=True)
+    # The printable version (问责报告 PDF), written by its own job after the XLSX; it needs a
+    # CJK font on the worker, and `pdf_error` says in Chinese why it is missing.
+    pdf = models.FileField("PDF 文件", upload_to="reports/%Y/", blank=True)
+    pdf_error = models.TextField("PDF 错误信息", blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人", null=True,
                                    blank=True, on_delete=models.SET_NULL, related_name="+")
     error = models.TextField("错误信息", blank=True)
@@ -177,10 +192,22 @@ class Report(models.Model):
     def __str__(self):
         return f"{self.region} {self.get_kind_display()} {self.period_start}—{self.period_end}"
 
+    def _name(self, ext):
+        return f"{self.region.name}{self.get_kind_display()}_{self.period_start:%Y%m%d}-" \
+               f"{self.period_end:%Y%m%d}.{ext}"
+
     @property
     def download_name(self):
-        return f"{self.region.name}{self.get_kind_display()}_{self.period_start:%Y%m%d}-" \
-               f"{self.period_end:%Y%m%d}.xlsx"
+        return self._name("xlsx")
+
+    @property
+    def pdf_download_name(self):
+        return self._name("pdf")
+
+    @property
+    def pdf_pending(self):
+        """Done, the PDF neither written nor failed yet: its job is still running."""
+        return self.status == self.Status.DONE and not self.pdf and not self.pdf_error
 
 
 class EscalationQuerySet(models.QuerySet):

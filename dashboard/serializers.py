@@ -37,18 +37,22 @@ class ReportSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     download_url = serializers.SerializerMethodField()
+    pdf_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Report
         fields = ["id", "region", "kind", "kind_display", "period_start", "period_end",
                   "status", "status_display", "progress", "error", "created", "finished",
-                  "download_url"]
+                  "download_url", "pdf_url", "pdf_error"]
         read_only_fields = fields
 
     def get_download_url(self, report) -> str | None:
         if report.status != Report.Status.DONE:
             return None
         return f"/api/v1/reports/{report.pk}/download/"
+
+    def get_pdf_url(self, report) -> str | None:
+        return f"/api/v1/reports/{report.pk}/pdf/" if report.pdf else None
 
 
 class ReportRequestSerializer(serializers.Serializer):

@@ -14,8 +14,8 @@ from accounts.models import Role, Unit, User
 from accounts.services import notify
 from config.celery import enqueue_on_commit
 
-from . import selectors
-from .models import Escalation, NegativeListEvent, Report
+from . import pdf, selectors
+from .models import SUBSCORES, Escalation, NegativeListEvent, Report
 from .xlsx import write_report
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,8 @@ def _region_of(user):
 def report_request(*, kind, by=None, region=None, today=None, start=None, end=None):
     """The report of `region` (the requester's region by default) for `kind`'s period:
     created and enqueued when new, the existing one otherwise (idempotent per region, kind
-    and period, enforced by the database). Returns (report, created).
+    and period, enforced by the database); asking again for a report that failed, or whose
+    PDF failed, queues that work again. Returns (report, queued).
 
     Raises PermissionDenied for anyone but the office, ValidationError on a bad period."""
     if by is not None and not (by.is_superuser or by.role == Role.OFFICE):
@@ -70,7 +71,7 @@ def report_request(*, kind, by=None, region=None, today=None, start=None, end=No
     lookup = {"region": region, "kind": kind, "period_start": first, "period_end": last}
     existing = Report.objects.filter(**lookup).first()
     if existing is not None:
-        return existing, False
+        return existing, report_retry(report=existing)
     try:
         with transaction.atomic():
             report = Report.objects.create(created_by=by, **lookup)
@@ -80,6 +81,29 @@ def report_request(*, kind, by=None, region=None, today=None, start=None, end=No
 
     enqueue_on_commit(generate_report_task, report.pk)
     return report, True
+
+
+@transaction.atomic
+def report_retry(*, report, by=None):
+    """Queue again what failed: the whole report when its job failed, only the PDF when the
+    report is done but its PDF failed (e.g. the CJK font was installed since). Returns
+    whether something was queued; a report in progress or complete is left alone."""
+    if by is not None and not (by.is_superuser or by.role == Role.OFFICE):
+        raise PermissionDenied("只有创城办可以重新生成通报报告。")
+    from .tasks import generate_report_pdf_task, generate_report_task
+
+    report = Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
+    if report.status == Report.Status.FAILED:
+        report.status, report.progress, report.error = Report.Status.PENDING, 0, ""
+        report.save(update_fields=["status", "progress", "error"])
+        enqueue_on_commit(generate_report_task, report.pk)
+        return True
+    if report.status == Report.Status.DONE and not report.pdf and report.pdf_error:
+        report.pdf_error = ""
+        report.save(update_fields=["pdf_error"])
+        enqueue_on_commit(generate_report_pdf_task, report.pk)
+        return True
+    return False
 
 
 def _failed(report_id, exc):
@@ -109,11 +133,28 @@ def report_generate(*, report_id, now=None):
             report.finished = timezone.now()
             report.save(update_fields=["file", "status", "progress", "finished"])
             _announce(report)
+            from .tasks import generate_report_pdf_task
+
+            enqueue_on_commit(generate_report_pdf_task, report.pk)
     except Exception as exc:
         logger.exception("Report %s failed", report_id)
         _failed(report_id, exc)
         raise
     return report
+
+
+def interview_candidates(rows, top_n):
+    """约谈 candidates: the units on this period's 黑榜 that were also among the last
+    `top_n` of the previous period. "Among the last" goes by rank, so units that shared
+    one rank (all at 100, say) were not last because of the order of their names: with P
+    units ranked before, a previous rank above P − N is in the last N."""
+    _red, black = selectors.red_black(rows, top_n)
+    ranked_before = sum(1 for r in rows if r["previous_rank"] is not None)
+    n = min(top_n, ranked_before // 2)
+    if not n:
+        return []
+    return [r for r in black
+            if r["previous_rank"] is not None and r["previous_rank"] > ranked_before - n]
 
 
 def report_data(report, *, now=None):
@@ -123,12 +164,8 @@ def report_data(report, *, now=None):
     data = selectors.ranking(viewer, period, now=now)
     rows = data["rows"]
     _red, black = selectors.red_black(rows, data["top_n"])
-    before = sorted((r for r in rows if r["previous_rank"] is not None),
-                    key=lambda r: r["previous_rank"])
-    n = min(data["top_n"], len(before) // 2)
-    black_before = {r["id"] for r in before[len(before) - n:]} if n else set()
     data["black"] = black
-    data["interview"] = [r for r in black if r["id"] in black_before]
+    data["interview"] = interview_candidates(rows, data["top_n"])
     data["overdue"] = list(selectors.overdue_issues(viewer, now=now))
     data["now"] = now or timezone.now()
     return data
@@ -138,6 +175,75 @@ def build_report(report, *, now=None):
     buffer = io.BytesIO()
     write_report(buffer, report, report_data(report, now=now))
     return buffer.getvalue()
+
+
+def report_pdf_context(report, data):
+    """What the PDF template shows (see templates/dashboard/report_pdf.html)."""
+    viewer = RegionViewer(report.region)
+    rows = data["rows"]
+    for row in rows:
+        row["score_values"] = [row["scores"][key] for key, _label in SUBSCORES]
+    red, black = selectors.red_black(rows, data["top_n"])
+    now = data["now"]
+    overdue = data["overdue"]
+    per_unit = {}
+    for issue in overdue:
+        name = issue.responsible_unit.name if issue.responsible_unit else "未指定单位"
+        per_unit[name] = per_unit.get(name, 0) + 1
+    listed = [{"issue": i, "days": (now - i.deadline).days,
+               "unit": i.responsible_unit.name if i.responsible_unit else ""}
+              for i in overdue[:pdf.PDF_OVERDUE_LIMIT]]
+    scored = [r["score"] for r in rows if r["score"] is not None]
+    events = (NegativeListEvent.objects.visible_to(viewer).select_related("unit")
+              .filter(date__gte=report.period_start, date__lte=report.period_end)
+              .order_by("date", "pk"))
+    return {
+        "report": report, "region": report.region, "now": timezone.localtime(now),
+        "rows": rows, "subscore_labels": [label for _key, label in SUBSCORES],
+        "red": red, "black": black, "interview": data["interview"], "top_n": data["top_n"],
+        "summary": {
+            "units": len(rows), "ranked": len(scored),
+            "average": round(sum(scored) / len(scored), 1) if scored else None,
+            "received": sum(r["received"] for r in rows),
+            "closed": sum(r["closed"] for r in rows),
+            "overdue_end": sum(r["overdue"] for r in rows),
+            "overdue_now": len(overdue),
+        },
+        "overdue_by_unit": sorted(per_unit.items(), key=lambda kv: (-kv[1], kv[0])),
+        "overdue_listed": listed, "overdue_total": len(overdue),
+        "overdue_cut": len(overdue) > len(listed),
+        "events": list(events),
+        "projection": selectors.projection(viewer, today=report.period_end),
+    }
+
+
+def report_pdf_generate(*, report_id, now=None):
+    """Write the PDF of a finished report (its own job, queued when the XLSX is done).
+    Idempotent: a report that has its PDF, or is not done, is left alone. When the PDF
+    cannot be made (no CJK font, no pango) or fails, the reason is stored in Chinese on
+    `pdf_error` and the exception re-raised so the job shows as failed."""
+    report = Report.objects.select_related("region").filter(pk=report_id).first()
+    if report is None or report.status != Report.Status.DONE or report.pdf:
+        return report
+    try:
+        data = report_data(report, now=now or report.finished)
+        content = pdf.render_report_pdf(report_pdf_context(report, data))
+    except pdf.PdfUnavailable as exc:
+        Report.objects.filter(pk=report_id).update(pdf_error=str(exc))
+        raise
+    except Exception as exc:
+        logger.exception("PDF of report %s failed", report_id)
+        Report.objects.filter(pk=report_id).update(
+            pdf_error=f"PDF 生成失败，请稍后重试或联系管理员（{type(exc).__name__}: {exc}）")
+        raise
+    with transaction.atomic():
+        report = Report.objects.select_for_update(of=("self",)).select_related("region") \
+            .get(pk=report_id)
+        if not report.pdf:  # a concurrent delivery may have written it meanwhile
+            report.pdf.save(report.pdf_download_name, ContentFile(content), save=False)
+            report.pdf_error = ""
+            report.save(update_fields=["pdf", "pdf_error"])
+    return report
 
 
 def _announce(report):

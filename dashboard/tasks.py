@@ -14,6 +14,13 @@ def generate_report_task(report_id):
     services.report_generate(report_id=report_id)
 
 
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=3)
+def generate_report_pdf_task(report_id):
+    """Write the PDF of a finished report; fails with a Chinese message on the row when the
+    worker has no CJK font."""
+    services.report_pdf_generate(report_id=report_id)
+
+
 @shared_task
 def schedule_reports_task(kind):
     """Beat: request the weekly or monthly report of every district (and of a city without

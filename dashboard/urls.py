@@ -12,5 +12,7 @@ urlpatterns = [
     path("reports/", views.ReportListView.as_view(), name="report-list"),
     path("reports/<int:pk>/download/", views.ReportDownloadView.as_view(),
          name="report-download"),
+    path("reports/<int:pk>/pdf/", views.ReportDownloadView.as_view(as_pdf=True),
+         name="report-pdf"),
     path("units/<int:pk>/", views.UnitHistoryView.as_view(), name="unit-history"),
 ]

@@ -4,7 +4,7 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -163,6 +163,8 @@ class ReportListView(RoleRequiredMixin, ListView):
         return ctx
 
     def post(self, request, *args, **kwargs):
+        if request.POST.get("retry"):
+            return self._retry(request, request.POST["retry"])
         form = ReportRequestForm(request.POST)
         if not form.is_valid():
             messages.error(request, "请选择报告类型并正确填写日期。")
@@ -178,12 +180,30 @@ class ReportListView(RoleRequiredMixin, ListView):
                          else f"{report} 已存在。")
         return redirect("dashboard:report-list")
 
+    def _retry(self, request, pk):
+        """The office queues a failed report, or its failed PDF, again."""
+        if not pk.isdigit():
+            raise Http404
+        report = get_object_or_404(Report.objects.visible_to(request.user), pk=pk)
+        if services.report_retry(report=report, by=request.user):
+            messages.success(request, f"{report} 已重新开始生成，完成后会通知您。")
+        else:
+            messages.info(request, f"{report} 正在生成或已完成，无需重新生成。")
+        return redirect("dashboard:report-list")
+
 
 class ReportDownloadView(RoleRequiredMixin, TemplateView):
+    """The report's XLSX (or, with `as_pdf`, its PDF) after the scope check: office and
+    leaders of the report's region; another region's report answers 404."""
+
     allowed_roles = READERS
+    as_pdf = False
 
     def get(self, request, pk):
-        report = get_object_or_404(Report.objects.visible_to(request.user), pk=pk)
+        report = get_object_or_404(Report.objects.visible_to(request.user)
+                                   .select_related("region"), pk=pk)
+        if self.as_pdf:
+            return serve_file(request, report.pdf, download_name=report.pdf_download_name)
         return serve_file(request, report.file, download_name=report.download_name)
 
 

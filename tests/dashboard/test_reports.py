@@ -137,8 +137,11 @@ def test_leader_downloads_but_cannot_request(city, week, api):
 def test_other_district_and_units_cannot_download(city, week, api):
     report = _weekly(city, week)
     assert api.as_user(city.users.office_b).get(f"{URL}{report.pk}/download/").status_code == 404
-    assert api.as_user(city.users.liaison).get(f"{URL}{report.pk}/download/").status_code == 404
-    assert api.as_user(city.users.liaison).get(URL).json()["results"] == []
+    # A unit's liaison is in the report's district but not a reader: 403; another
+    # district's liaison does not find it: 404.
+    assert api.as_user(city.users.liaison).get(f"{URL}{report.pk}/download/").status_code == 403
+    assert api.as_user(city.users.liaison_b).get(f"{URL}{report.pk}/download/").status_code == 404
+    assert api.as_user(city.users.liaison).get(URL).status_code == 403
 
 
 def test_anonymous_cannot_list_reports(city, api):
