@@ -46,6 +46,11 @@ app.conf.beat_schedule = {
         "task": "issues.tasks.sweep_unprocessed_photos",
         "schedule": crontab(minute="*/10"),
     },
+    # Every 5 minutes: import/export jobs stuck in the queue (broker down when they were made).
+    "jobs-sweep-queued": {
+        "task": "jobs.tasks.sweep_jobs_task",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "ledgers",
     "surveys",
     "dashboard",
+    "jobs",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ from accounts import views as accounts_views
 from dashboard import api as dashboard_api
 from evidence import api as evidence_api
 from issues import api as issues_api
+from jobs import api as jobs_api
 from ledgers import api as ledgers_api
 from points import api as points_api
 from surveys import api as surveys_api
@@ -21,6 +22,7 @@ api_v1 = [
     path("", include(ledgers_api.router.urls)),
     path("", include(surveys_api.router.urls)),
     path("", include(dashboard_api.router.urls)),
+    path("", include(jobs_api.router.urls)),
 ]
 
 urlpatterns = [
@@ -40,6 +42,7 @@ urlpatterns = [
     path("ledgers/", include("ledgers.urls")),
     path("surveys/", include("surveys.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("jobs/", include("jobs.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

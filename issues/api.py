@@ -12,11 +12,14 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.models import Role
 from accounts.scoping import ScopedViewSetMixin
+from jobs.api import start_import_response
+from jobs.models import Job
+from jobs.serializers import JobSerializer
+from jobs.services import job_start
 
 from . import services
-from .exports import export_response
+from .exports import clean_export_params
 from .filters import IssueFilterSet
-from .imports import ImportFileError, issues_import
 from .models import Issue, IssueCategory, IssueEvent
 from .serializers import (
     AssignSerializer,
@@ -85,6 +88,7 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         "request_extension": services.UNIT_ROLES,
         "comment": ALL_WRITERS,
         "import_issues": services.FILE_ROLES,
+        "export": set(Role),  # anyone may export what they can see
     }
 
     def get_queryset(self):
@@ -232,29 +236,24 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         return self._answer(result if isinstance(result, Response) else issue)
 
     @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
-        "file": {"type": "string", "format": "binary"}}}}, responses=None)
+        "file": {"type": "string", "format": "binary"}}}}, responses={202: JobSerializer})
     @action(detail=False, methods=["post"], url_path="import",
             parser_classes=[MultiPartParser, FormParser])
     def import_issues(self, request):
-        """Findings from a workbook (点位, 问题类别, 问题描述, 来源, 发现时间), all or nothing:
-        201 with the count, or 400 with every bad row (row number, column, message)."""
-        upload = request.FILES.get("file")
-        if upload is None:
-            return Response({"file": ["请选择要导入的 Excel 文件。"]}, status=400)
-        try:
-            result = call_service(issues_import, file=upload, by=request.user)
-        except ImportFileError as exc:
-            return Response({"file": [str(exc)]}, status=400)
-        if not result.ok:
-            return Response({"created": 0, "errors": result.errors}, status=400)
-        return Response({"created": result.created, "errors": []}, status=201)
+        """Findings from a workbook (点位, 问题类别, 问题描述, 来源, 发现时间): 202 with an import
+        job (poll `/api/v1/jobs/{id}/`; all or nothing, every bad row reported there), or 400
+        at once for a file that is not a workbook with the template's headers."""
+        return start_import_response(request, Job.Kind.ISSUES_IMPORT)
 
-    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument."
-                                    "spreadsheetml.sheet"): bytes})
-    @action(detail=False, methods=["get"])
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=False, methods=["post"])
     def export(self, request):
-        """Excel of whatever the filter shows, streamed, within the caller's scope."""
-        return export_response(self.filter_queryset(self.get_queryset()))
+        """Starts an Excel export job of whatever the query's filters show, in the caller's
+        scope: 202 with the job; its `download_url` appears when it is done."""
+        params = clean_export_params({k: v for k, v in request.query_params.lists()
+                                      if k != "page"})
+        job = job_start(kind=Job.Kind.ISSUES_EXPORT, by=request.user, params=params)
+        return Response(JobSerializer(job).data, status=202)
 
 
 router = SimpleRouter()

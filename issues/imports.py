@@ -7,8 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from jobs.excel import ImportFileError, ImportResult, open_sheet, template_workbook
+from jobs.excel import text as _text
 from points.models import Point
-from points.services import ImportFileError, ImportResult, _by_name, _open_sheet, _template, _text
+from points.services import _by_name
 
 from . import deadlines
 from .models import Issue, IssueCategory, IssueEvent, Source, Status
@@ -47,17 +49,20 @@ def _found_at(value, now):
     return moment, None
 
 
-@transaction.atomic
-def issues_import(*, file, by, now=None):
+def issues_import(*, file, by, now=None, progress=None):
     """Import findings from a workbook with HEADERS as new issues (待派发), all or nothing:
     if any row is bad every bad row is reported (Excel row number, column, Chinese message)
     and nothing is written. Points are matched by name within the caller's scope, categories
     by name, 来源 by its label (blank: 暗访), 发现时间 becomes the issue's found time (blank:
-    now). Raises ImportFileError for a non-workbook or wrong headers, PermissionDenied for
-    roles that may not file issues. A constant handful of queries plus bulk inserts."""
+    now). Rows are checked outside any transaction (`progress(done, total)` is seen by the
+    page meanwhile), then all are written in one transaction. Raises ImportFileError for a
+    non-workbook or wrong headers, PermissionDenied for roles that may not file issues.
+    A constant handful of queries plus bulk inserts."""
     _require_role(by, FILE_ROLES, "只有创城办工作人员和督查员可以导入问题。")
     now = now or timezone.now()
-    workbook, rows = _open_sheet(file, HEADERS)
+    progress = progress or (lambda done, total=None: None)
+    workbook, rows, estimate = open_sheet(file, HEADERS)
+    progress(0, estimate)
     points = _by_name(Point.objects.visible_to(by).select_related("territorial_unit"),
                       lambda p: p.name)
     categories = {c.name: c for c in IssueCategory.objects.filter(is_active=True)}
@@ -65,11 +70,12 @@ def issues_import(*, file, by, now=None):
     result = ImportResult()
     parsed = []
 
-    def error(row, column, message):
-        result.errors.append({"row": row, "column": column, "message": message})
+    error = result.error
 
     try:
         for number, values in enumerate(rows, start=2):
+            if number % 200 == 0:
+                progress(number - 1, max(estimate, number - 1))
             values = (list(values) + [None] * len(HEADERS))[: len(HEADERS)]
             if all(_text(v) == "" for v in values):
                 continue
@@ -106,6 +112,12 @@ def issues_import(*, file, by, now=None):
         return result
     if not parsed:
         raise ImportFileError("表格中没有数据行。")
+    with transaction.atomic():
+        result.created = _write(parsed, by)
+    return result
+
+
+def _write(parsed, by):
     issues = [
         Issue(point=point, category=category, description=description, source=source,
               severity=category.severity, address=point.address, status=Status.NEW,
@@ -123,15 +135,14 @@ def issues_import(*, file, by, now=None):
                    reason=f"Excel 批量导入（{issue.get_source_display()}）")
         for issue in issues
     ], batch_size=1000)
-    result.created = len(issues)
-    return result
+    return len(issues)
 
 
 def issues_template_workbook():
     """The import template as bytes: headers, an example row, and the category and source
     names to choose from."""
     names = list(IssueCategory.objects.filter(is_active=True).values_list("name", flat=True))
-    return _template([
+    return template_workbook([
         ("问题", HEADERS, [EXAMPLE]),
         ("问题类别", ["类别名称"], [[n] for n in names]),
         ("来源", ["来源"], [[label] for _, label in Source.choices]),

@@ -1,8 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -10,12 +9,14 @@ from django.views.generic import FormView, TemplateView
 from accounts.models import Role, Unit
 from accounts.scoping import RoleRequiredMixin, ScopedDetailView, ScopedListView, may_write
 from evidence.views import serve_file
+from jobs.models import Job
+from jobs.services import job_start
+from jobs.views import BaseImportView, ImportTemplateView
 
 from . import services
-from .exports import export_response
+from .exports import clean_export_params
 from .filters import IssueFilterSet
-from .forms import ActionForm, ImportForm, IssueFileForm
-from .imports import ImportFileError, issues_import, issues_template_workbook
+from .forms import ActionForm, IssueFileForm
 from .models import Issue, IssuePhoto, Status
 from .reminders import interview_candidates, notice_draft
 
@@ -39,10 +40,16 @@ class IssueListView(ScopedListView):
 
 
 class IssueExportView(RoleRequiredMixin, View):
+    """Starts an Excel export of what the list's filters show and opens its progress page."""
+
     def get(self, request):
-        qs = Issue.objects.visible_to(request.user).for_list(timezone.now())
-        return export_response(IssueFilterSet(request.GET or None, queryset=qs,
-                                              request=request).qs)
+        params = {k: v for k, v in request.GET.lists() if k != "page"}
+        job = job_start(kind=Job.Kind.ISSUES_EXPORT, by=request.user,
+                        params=clean_export_params(params))
+        messages.info(request, "正在生成 Excel，完成后点击下载。")
+        return redirect(job)
+
+    post = get
 
 
 class IssueDetailView(ScopedDetailView):
@@ -226,32 +233,12 @@ class NoticeDraftView(RoleRequiredMixin, TemplateView):
 
 
 
-class IssueImportView(RoleRequiredMixin, FormView):
-    """Upload a workbook of findings (暗访 …); all or nothing, every bad row listed."""
+class IssueImportView(BaseImportView):
+    """Upload a workbook of findings (暗访 …); a job checks every row, all or nothing."""
 
-    allowed_roles = services.FILE_ROLES
-    form_class = ImportForm
-    template_name = "issues/issue_import.html"
-
-    def form_valid(self, form):
-        try:
-            result = issues_import(file=form.cleaned_data["file"], by=self.request.user)
-        except ImportFileError as exc:
-            form.add_error("file", str(exc))
-            return self.render_to_response(self.get_context_data(form=form), status=400)
-        if not result.ok:
-            return self.render_to_response(
-                self.get_context_data(form=form, errors=result.errors), status=400)
-        messages.success(self.request, f"已导入 {result.created} 个问题，请派发。")
-        return redirect(reverse("issues:issue-list") + "?status=new")
+    kind = Job.Kind.ISSUES_IMPORT
 
 
-class IssueImportTemplateView(RoleRequiredMixin, View):
-    allowed_roles = services.FILE_ROLES
-
-    def get(self, request):
-        response = HttpResponse(
-            issues_template_workbook(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = "attachment; filename*=UTF-8''问题导入模板.xlsx"
-        return response
+class IssueImportTemplateView(ImportTemplateView):
+    kind = Job.Kind.ISSUES_IMPORT
+    filename = "问题导入模板.xlsx"

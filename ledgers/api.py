@@ -1,5 +1,4 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -10,11 +9,9 @@ from accounts.models import Role
 from accounts.scoping import ScopedViewSetMixin
 
 from . import services
-from .export import export_start
 from .filters import LedgerRequirementFilterSet, LedgerSubmissionFilterSet
-from .models import ExportJob, LedgerRequirement, LedgerSubmission
+from .models import LedgerRequirement, LedgerSubmission
 from .serializers import (
-    ExportJobSerializer,
     LedgerRequirementSerializer,
     LedgerSubmissionSerializer,
     ReturnSerializer,
@@ -122,24 +119,6 @@ class LedgerSubmissionViewSet(ScopedViewSetMixin, mixins.CreateModelMixin,
         return self._out(new, status.HTTP_201_CREATED)
 
 
-class LedgerExportViewSet(ScopedViewSetMixin, mixins.CreateModelMixin,
-                          viewsets.ReadOnlyModelViewSet):
-    """Export jobs: POST {"year"} starts one; GET shows progress and the download link."""
-
-    queryset = ExportJob.objects.all()
-    serializer_class = ExportJobSerializer
-
-    def create(self, request, *args, **kwargs):
-        try:
-            year = int(request.data.get("year"))
-        except (TypeError, ValueError):
-            return Response({"year": ["请填写年度，如 2025。"]}, status=400)
-        with transaction.atomic():
-            job = export_start(by=request.user, year=year)
-        return Response(ExportJobSerializer(job).data, status=status.HTTP_201_CREATED)
-
-
 router = SimpleRouter()
 router.register("ledger-requirements", LedgerRequirementViewSet, basename="ledger-requirement")
 router.register("ledger-submissions", LedgerSubmissionViewSet, basename="ledger-submission")
-router.register("ledger-exports", LedgerExportViewSet, basename="ledger-export")

@@ -2,7 +2,7 @@
 out 项目/内容/标准, files renamed by the standard's code and caption, with an index workbook.
 
 Built in the worker on a temporary file, one file at a time (memory stays flat whatever the
-number of submissions); progress is written on the `ExportJob` row.
+number of submissions), as a `jobs.Job` of kind `ledgers_export` (progress on the job row).
 """
 
 import logging
@@ -11,16 +11,13 @@ import shutil
 import tempfile
 import zipfile
 
-from django.core.exceptions import PermissionDenied
-from django.core.files import File
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from openpyxl import Workbook
 
 from accounts.models import Role, Unit
-from config.celery import enqueue_on_commit
 
-from .models import REPORT_ELEMENTS, ExportJob, LedgerSubmission
+from .models import REPORT_ELEMENTS, LedgerSubmission
 
 logger = logging.getLogger(__name__)
 
@@ -43,52 +40,53 @@ def folder_for(standard):
     return "/".join(reversed(parts))
 
 
-@transaction.atomic
 def export_start(*, by, year):
-    """Create an export job of `by`'s region and enqueue its build after commit."""
-    if not (by.is_superuser or by.role == Role.OFFICE):
-        raise PermissionDenied("只有创城办工作人员可以导出台账。")
-    if by.unit is None:
-        raise PermissionDenied("账号未分配单位，无法确定导出范围。")
-    region = Unit.objects.filter(path=by.unit.region_path).first() or by.unit
-    job = ExportJob.objects.create(region=region, year=year, created_by=by)
-    from .tasks import build_export_task
+    """Start an export job of `by`'s region (office only), built by the worker after commit."""
+    from jobs.models import Job
+    from jobs.services import job_start
 
-    enqueue_on_commit(build_export_task, job.pk)
-    return job
+    return job_start(kind=Job.Kind.LEDGERS_EXPORT, by=by, params={"year": year})
 
 
-def _submissions(job):
+def clean_export_params(params):
+    try:
+        year = int(params.get("year"))
+    except (TypeError, ValueError):
+        raise ValidationError({"year": "请填写年度，如 2025。"}) from None
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"year": "年度不正确。"})
+    return {"year": year}
+
+
+def _submissions(region, year):
     return (LedgerSubmission.objects.filter(
-        is_current=True, status=LedgerSubmission.Status.APPROVED, requirement__year=job.year,
-        unit__path__startswith=job.region.path)
+        is_current=True, status=LedgerSubmission.Status.APPROVED, requirement__year=year,
+        unit__path__startswith=region.path)
         .select_related("unit", "signed_by", "requirement__standard__parent__parent")
         .prefetch_related("photos", "documents")
         .order_by("requirement__standard__code", "unit__name", "pk"))
 
 
-def export_build(*, job, progress_every=50):
-    """Write the zip for `job`; marks it done with the file, or failed with the error."""
-    job.status, job.progress, job.error = ExportJob.Status.RUNNING, 0, ""
-    qs = _submissions(job)
-    job.total = qs.count()
-    job.save(update_fields=["status", "progress", "error", "total"])
-    try:
-        with tempfile.NamedTemporaryFile(suffix=".zip") as tmp:
-            _write_zip(job, qs, tmp, progress_every)
-            tmp.seek(0)
-            job.file.save(f"{job.year}.zip", File(tmp), save=False)
-    except Exception as exc:
-        logger.exception("Ledger export %s failed", job.pk)
-        job.status, job.error = ExportJob.Status.FAILED, f"导出失败：{exc}"
-        job.save(update_fields=["status", "error"])
-        return job
-    job.status, job.progress, job.finished = ExportJob.Status.DONE, 100, timezone.now()
-    job.save(update_fields=["status", "progress", "finished", "file"])
-    return job
+def ledgers_export_job(job, progress, progress_every=50):
+    """The job handler: the zip of the creator's region for `params["year"]`."""
+    from jobs.services import save_result
+
+    year = job.params["year"]
+    region = Unit.objects.filter(path=job.unit.region_path).first() or job.unit
+    qs = _submissions(region, year)
+    total = qs.count()
+    progress(0, total)
+    with tempfile.TemporaryFile() as tmp:
+        _write_zip(qs, tmp, lambda i: progress(i, total), progress_every)
+        save_result(job, tmp, f"{year}年网上申报台账.zip")
+    job.result_count = total
+    return f"已打包 {total} 份材料，请下载。"
 
 
-def _write_zip(job, qs, fh, progress_every):
+EXPORT_ROLES = {Role.OFFICE}
+
+
+def _write_zip(qs, fh, progress, progress_every):
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("索引")
     ws.append(INDEX_HEADERS)
@@ -134,8 +132,8 @@ def _write_zip(job, qs, fh, progress_every):
                 with doc.file.open("rb") as src, zf.open(name, "w") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
                 ws.append(row + [name.rsplit("/", 1)[1], "文件", doc.title, *signer])
-            if i % progress_every == 0 and job.total:
-                ExportJob.objects.filter(pk=job.pk).update(progress=min(99, i * 100 // job.total))
+            if i % progress_every == 0:
+                progress(i)
         with tempfile.TemporaryFile() as index:
             wb.save(index)
             index.seek(0)

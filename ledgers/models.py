@@ -326,46 +326,7 @@ class LedgerEvent(models.Model):
         return f"{self.action} {self.created:%Y-%m-%d %H:%M}"
 
 
-class ExportJobQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        path = user.scope_path
-        if path is None:
-            return self.none()
-        return self if path == "" else self.filter(region__path__startswith=path)
-
-
 def export_upload_to(instance, filename):
+    # Kept for migration 0001 (the export jobs now live in the jobs app).
     return f"ledgers/exports/{instance.region_id}/{uuid.uuid4().hex}.zip"
 
-
-class ExportJob(models.Model):
-    """A package of approved ledger material being built for upload to the national system;
-    the office watches its progress and downloads the zip."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "排队中"
-        RUNNING = "running", "生成中"
-        DONE = "done", "已完成"
-        FAILED = "failed", "失败"
-
-    region = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveIntegerField("年度")
-    status = models.CharField("状态", max_length=10, choices=Status.choices,
-                              default=Status.PENDING)
-    progress = models.PositiveIntegerField("进度（%）", default=0)
-    total = models.PositiveIntegerField("材料份数", default=0)
-    file = models.FileField("压缩包", upload_to=export_upload_to, blank=True, max_length=255)
-    error = models.TextField("错误信息", blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    created = models.DateTimeField("创建时间", auto_now_add=True)
-    finished = models.DateTimeField("完成时间", null=True, blank=True)
-
-    objects = ExportJobQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = verbose_name_plural = "台账导出任务"
-        ordering = ["-created"]
-
-    def __str__(self):
-        return f"{self.year} 台账导出 {self.get_status_display()}"

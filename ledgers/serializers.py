@@ -7,7 +7,6 @@ from evidence.validators import validate_document, validate_image
 
 from .models import (
     REPORT_ELEMENTS,
-    ExportJob,
     LedgerDocument,
     LedgerPhoto,
     LedgerRequirement,
@@ -187,19 +186,3 @@ class ReturnSerializer(serializers.Serializer):
             comments["general"] = attrs["comment"]
         attrs["comments"] = comments
         return attrs
-
-
-class ExportJobSerializer(serializers.ModelSerializer):
-    download_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = ExportJob
-        fields = ["id", "year", "status", "progress", "total", "error", "created", "finished",
-                  "download_url"]
-        read_only_fields = fields
-
-    @extend_schema_field(OpenApiTypes.STR)
-    def get_download_url(self, obj):
-        from django.urls import reverse
-
-        return reverse("ledgers:export-download", kwargs={"pk": obj.pk}) if obj.file else None

@@ -5,7 +5,7 @@ from django.db import OperationalError
 
 from evidence.processing import process_image_by_id
 
-from .models import ExportJob, LedgerPhoto
+from .models import LedgerPhoto
 
 
 @shared_task(autoretry_for=(OSError, OperationalError), retry_backoff=True, retry_jitter=True,
@@ -18,13 +18,3 @@ def process_ledger_photo_task(photo_id):
     if photo is not None:
         ledger_photo_check(photo=LedgerPhoto.objects.select_related(
             "submission__requirement").get(pk=photo_id))
-
-
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
-def build_export_task(job_id):
-    """Build the zip of approved material for an export job (progress on the job row)."""
-    from .export import export_build
-
-    job = ExportJob.objects.filter(pk=job_id).first()
-    if job is not None:
-        export_build(job=job)

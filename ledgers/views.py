@@ -8,13 +8,13 @@ from django.views import View
 from accounts.models import Role, Unit
 from accounts.scoping import RoleRequiredMixin, ScopedDetailView, ScopedListView
 from evidence.views import serve_file
+from jobs.models import Job
 
 from . import services
 from .filters import LedgerRequirementFilterSet
 from .forms import ReportForm, UploadForm
 from .models import (
     REPORT_ELEMENTS,
-    ExportJob,
     LedgerDocument,
     LedgerPhoto,
     LedgerRequirement,
@@ -179,30 +179,34 @@ class EvidenceFileView(RoleRequiredMixin, View):
 
 
 class ExportListView(ScopedListView):
-    model = ExportJob
+    """Packages for the national system: one `ledgers_export` job per request (jobs app)."""
+
+    model = Job
     allowed_roles = {Role.OFFICE}
     template_name = "ledgers/export_list.html"
+
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=Job.Kind.LEDGERS_EXPORT)
 
     def post(self, request):
         from .export import export_start
 
         try:
-            year = int(request.POST.get("year"))
-        except (TypeError, ValueError):
-            messages.error(request, "请填写年度。")
+            job = export_start(by=request.user, year=request.POST.get("year"))
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
             return redirect("ledgers:export-list")
-        export_start(by=request.user, year=year)
         messages.success(request, "导出任务已开始，完成后可在此下载。")
-        return redirect("ledgers:export-list")
+        return redirect(job)
 
 
 class ExportDownloadView(RoleRequiredMixin, View):
     allowed_roles = {Role.OFFICE}
 
     def get(self, request, pk):
-        job = get_object_or_404(ExportJob.objects.visible_to(request.user), pk=pk,
-                                status=ExportJob.Status.DONE)
-        return serve_file(request, job.file, download_name=f"{job.year}年网上申报台账.zip")
+        job = get_object_or_404(Job.objects.visible_to(request.user), pk=pk,
+                                kind=Job.Kind.LEDGERS_EXPORT)
+        return serve_file(request, job.result, download_name=job.result_name)
 
 
 def laggards_first(queryset):

@@ -9,6 +9,9 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.models import Role
 from accounts.scoping import ScopedViewSetMixin
+from jobs.api import start_import_response
+from jobs.models import Job
+from jobs.serializers import JobSerializer
 
 from .filters import (
     FrameworkItemFilterSet,
@@ -28,7 +31,7 @@ from .serializers import (
     PointSerializer,
     as_drf_error,
 )
-from .services import ImportFileError, inspection_create, points_import
+from .services import inspection_create
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -64,21 +67,14 @@ class PointViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMod
     ordering_fields = ["name", "id", "updated", "category__order"]
 
     @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
-        "file": {"type": "string", "format": "binary"}}}}, responses=None)
+        "file": {"type": "string", "format": "binary"}}}}, responses={202: JobSerializer})
     @action(detail=False, methods=["post"], url_path="import",
             parser_classes=[MultiPartParser, FormParser])
     def import_(self, request):
-        """All or nothing: 201 with the count, or 400 with every bad row."""
-        upload = request.FILES.get("file")
-        if upload is None:
-            return Response({"file": ["请选择要导入的 Excel 文件。"]}, status=400)
-        try:
-            result = points_import(file=upload, by=request.user)
-        except ImportFileError as exc:
-            return Response({"file": [str(exc)]}, status=400)
-        if not result.ok:
-            return Response({"created": 0, "errors": result.errors}, status=400)
-        return Response({"created": result.created, "errors": []}, status=201)
+        """Starts an import job (202 with the job; poll `/api/v1/jobs/{id}/` for progress and
+        the row errors). All or nothing: a file with any bad row writes nothing. A file that
+        is not a workbook with the template's headers gets 400 at once."""
+        return start_import_response(request, Job.Kind.POINTS_IMPORT)
 
     @extend_schema(responses={(200, XLSX): bytes})
     @action(detail=False, methods=["get"])

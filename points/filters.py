@@ -107,6 +107,10 @@ class PointCircleFilterSet(django_filters.FilterSet):
     member = extend_schema_field(OpenApiTypes.INT)(django_filters.ModelChoiceFilter(
         label="包含点位", queryset=_points, field_name="members",
     ))
+    # Declared (not generated from Meta) so its choices are the caller's points only.
+    core = extend_schema_field(OpenApiTypes.INT)(django_filters.ModelChoiceFilter(
+        label="核心点位", queryset=_points,
+    ))
 
     class Meta:
         model = PointCircle

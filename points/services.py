@@ -2,7 +2,6 @@
 imports of points and of the framework, and field inspections."""
 
 import math
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +13,8 @@ from accounts.models import Role, Unit, User, pinyin_initials
 from accounts.scoping import may_write
 from evidence.validators import validate_image
 from issues.services import issue_file_from_inspection
+from jobs.excel import ImportFileError, ImportResult, open_sheet, template_workbook
+from jobs.excel import text as _text
 
 from .models import (
     CheckItem,
@@ -33,21 +34,6 @@ EDGE_TOLERANCE_M = 0.1
 # An inspection is 达标 when it scores at least this share of the full marks and has no
 # 严重不合格 item; the share is what the office uses for its mock assessments.
 PASS_SHARE = Decimal("0.85")
-
-
-class ImportFileError(Exception):
-    """The upload is not a readable workbook (or has the wrong headers): the whole file is
-    refused with this message."""
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    errors: list = field(default_factory=list)  # dicts: row, column, message
-
-    @property
-    def ok(self):
-        return not self.errors
 
 
 def haversine_m(lat1, lng1, lat2, lng2):
@@ -180,32 +166,6 @@ POINT_EXAMPLE = ["东关农贸市场", "农贸市场", "东关街12号", "100.45
                  "区市场监管局", "陈点位长", "固定"]
 
 
-def _open_sheet(file, headers):
-    """The rows of the first sheet as tuples of values, header row checked; ImportFileError
-    when the file is not a workbook or the headers differ."""
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a non-workbook
-        raise ImportFileError("文件无法读取：请上传 Excel 工作簿（.xlsx），可先下载模板填写。") from exc
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(v).strip() if v is not None else "" for v in next(rows, ())]
-    if header[: len(headers)] != headers:
-        workbook.close()
-        raise ImportFileError(f"表头不符：第 1 行应依次为“{'、'.join(headers)}”。请使用模板。")
-    return workbook, rows
-
-
-def _text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _by_name(objects, key):
     """name → object, or name → None when the name is ambiguous in scope."""
     found = {}
@@ -228,15 +188,17 @@ def _coordinate(value, low, high, label):
     return number, None
 
 
-@transaction.atomic
-def points_import(*, file, by):
+def points_import(*, file, by, progress=None):
     """Import points from a workbook with POINT_HEADERS, all or nothing: if any row is bad,
     every bad row is reported (row number as in Excel, the header is row 1; column; Chinese
     message) and nothing is written. Units and the chief are matched by name within the caller's
-    scope. Raises ImportFileError for a non-workbook, PermissionDenied for non-office callers.
+    scope. Rows are checked outside any transaction (so `progress(done, total)` is seen by the
+    page while it runs), then written in one transaction. Raises ImportFileError for a
+    non-workbook, PermissionDenied for non-office callers.
     Queries: a constant handful for lookups, then bulk inserts."""
     _check_office(by)
-    workbook, rows = _open_sheet(file, POINT_HEADERS)
+    progress = progress or (lambda done, total=None: None)
+    workbook, rows, estimate = open_sheet(file, POINT_HEADERS)
     categories = {c.name: c for c in PointCategory.objects.all()}
     units = _by_name(Unit.objects.visible_to(by).only("pk", "name", "path"), lambda u: u.name)
     users = User.objects.visible_to(by).filter(is_active=True).only("pk", "username", "full_name")
@@ -245,11 +207,10 @@ def points_import(*, file, by):
     existing = set(Point.objects.visible_to(by).values_list("name", "territorial_unit_id"))
     kinds = {label: value for value, label in Point.Kind.choices}
     result = ImportResult()
+    error = result.error
     new_points = []
     seen = set()
-
-    def error(row, column, message):
-        result.errors.append({"row": row, "column": column, "message": message})
+    progress(0, estimate)
 
     def unit(row, column, name, required):
         if not name:
@@ -264,6 +225,8 @@ def points_import(*, file, by):
 
     try:
         for number, values in enumerate(rows, start=2):
+            if number % 200 == 0:
+                progress(number - 1, max(estimate, number - 1))
             values = list(values) + [None] * (len(POINT_HEADERS) - len(values))
             if all(_text(v) == "" for v in values[: len(POINT_HEADERS)]):
                 continue
@@ -317,38 +280,21 @@ def points_import(*, file, by):
         return result
     if not new_points:
         raise ImportFileError("表格中没有数据行。")
-    created = bulk_create_with_history(new_points, Point, batch_size=1000, default_user=by)
-    result.created = len(created)
-    # New points may fall inside existing circles: recompute those of the caller's region (a
-    # few dozen circles, three queries each) rather than one search per imported row.
-    for circle in PointCircle.objects.visible_to(by).select_related("core"):
-        circle_compute(circle=circle)
+    with transaction.atomic():
+        created = bulk_create_with_history(new_points, Point, batch_size=1000, default_user=by)
+        result.created = len(created)
+        # New points may fall inside existing circles: recompute those of the caller's region
+        # (a few dozen circles, three queries each) rather than one search per imported row.
+        for circle in PointCircle.objects.visible_to(by).select_related("core"):
+            circle_compute(circle=circle)
     return result
 
 
 def points_template_workbook():
     """The import template as bytes: headers, one example row, and the category names."""
-    return _template([("点位", POINT_HEADERS, [POINT_EXAMPLE]),
+    return template_workbook([("点位", POINT_HEADERS, [POINT_EXAMPLE]),
                       ("点位类别", ["类别名称"], [[c] for c in
                                                  PointCategory.objects.values_list("name", flat=True)])])
-
-
-def _template(sheets):
-    import io
-
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    bold = workbook.add_format({"bold": True, "bg_color": "#FDE9D9"})
-    for title, headers, rows in sheets:
-        sheet = workbook.add_worksheet(title)
-        sheet.write_row(0, 0, headers, bold)
-        sheet.set_column(0, len(headers) - 1, 16)
-        for i, row in enumerate(rows, start=1):
-            sheet.write_row(i, 0, row)
-    workbook.close()
-    return buffer.getvalue()
 
 
 # --- Excel import of the framework ------------------------------------------------------------
@@ -369,7 +315,7 @@ def framework_import(*, file, framework, by):
     here if new, only when the file is good), all or nothing (every bad row reported). The
     parent of "1.2.3" is "1.2". Existing items of the framework are replaced. Office only."""
     _check_office(by)
-    workbook, rows = _open_sheet(file, FRAMEWORK_HEADERS)
+    workbook, rows, _ = open_sheet(file, FRAMEWORK_HEADERS)
     levels = {label: value for value, label in FrameworkItem.Level.choices}
     depth = {FrameworkItem.Level.PROJECT: 1, FrameworkItem.Level.CONTENT: 2,
              FrameworkItem.Level.STANDARD: 3}
@@ -438,7 +384,7 @@ def framework_import(*, file, framework, by):
 
 
 def framework_template_workbook():
-    return _template([("测评体系", FRAMEWORK_HEADERS, FRAMEWORK_EXAMPLE)])
+    return template_workbook([("测评体系", FRAMEWORK_HEADERS, FRAMEWORK_EXAMPLE)])
 
 
 @transaction.atomic

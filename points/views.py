@@ -11,9 +11,11 @@ from django.views.generic import FormView, TemplateView
 from accounts.models import Role, Unit
 from accounts.scoping import RoleRequiredMixin, ScopedDetailView, ScopedListView, may_write
 from evidence.views import serve_file
+from jobs.models import Job
+from jobs.views import BaseImportView
 
 from .filters import PointCircleFilterSet, PointFilterSet
-from .forms import FrameworkImportForm, ImportForm, PointCircleForm, PointForm
+from .forms import FrameworkImportForm, PointCircleForm, PointForm
 from .models import (
     Framework,
     FrameworkItem,
@@ -32,7 +34,6 @@ from .services import (
     framework_template_workbook,
     inspection_create,
     point_save,
-    points_import,
     points_template_workbook,
 )
 
@@ -136,22 +137,10 @@ class PointFormView(RoleRequiredMixin, FormView):
         return {**super().get_context_data(**kwargs), "object": self.object}
 
 
-class PointImportView(RoleRequiredMixin, FormView):
-    allowed_roles = OFFICE
-    form_class = ImportForm
-    template_name = "points/point_import.html"
+class PointImportView(BaseImportView):
+    """Upload → a job checks every row in the worker → progress page (jobs app)."""
 
-    def form_valid(self, form):
-        try:
-            result = points_import(file=form.cleaned_data["file"], by=self.request.user)
-        except ImportFileError as exc:
-            form.add_error("file", str(exc))
-            return self.render_to_response(self.get_context_data(form=form), status=400)
-        if not result.ok:
-            return self.render_to_response(
-                self.get_context_data(form=form, errors=result.errors), status=400)
-        messages.success(self.request, f"已导入 {result.created} 个点位。")
-        return redirect("points:point-list")
+    kind = Job.Kind.POINTS_IMPORT
 
 
 class PointImportTemplateView(RoleRequiredMixin, View):

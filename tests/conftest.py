@@ -61,3 +61,13 @@ def api():
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def run_jobs(monkeypatch, django_capture_on_commit_callbacks):
+    """Import/export jobs run for real, synchronously, when the request's transaction
+    commits: `with run_jobs(): response = api.post(...)`."""
+    from jobs.tasks import run_job_task
+
+    monkeypatch.setattr(run_job_task, "delay", run_job_task)
+    return lambda: django_capture_on_commit_callbacks(execute=True)

@@ -82,7 +82,9 @@ def test_list_page_runs_constant_queries(client, city, make_issue):
 def test_pages_render_for_office(client, city, issue):
     client.force_login(city.users.office)
     for url in ("/issues/", f"/issues/{issue.pk}/", "/issues/new/", "/issues/map/",
-                "/issues/notice/", "/issues/export/"):
+                "/issues/notice/"):
         assert client.get(url).status_code == 200, url
+    export = client.get("/issues/export/?status=new")
+    assert export.status_code == 302 and export.url.startswith("/jobs/")
     client.force_login(city.users.liaison2)
     assert client.get(f"/issues/{issue.pk}/").status_code == 404

@@ -17,7 +17,7 @@ def file_issue(client, point, category, **extra):
     return client.post("/api/v1/issues/", data, format="multipart")
 
 
-def test_the_whole_workflow_over_the_api(api, city, point, category):
+def test_the_whole_workflow_over_the_api(api, city, point, category, run_jobs):
     u = city.users
     # an inspector files an issue with a photo
     response = file_issue(api.as_user(u.inspector), point, category)
@@ -34,9 +34,14 @@ def test_the_whole_workflow_over_the_api(api, city, point, category):
     other = api.as_user(u.liaison2)
     assert other.get(f"/api/v1/issues/{issue_id}/").status_code == 404
     assert other.get("/api/v1/issues/").json()["count"] == 0
-    export = other.get("/api/v1/issues/export/")
-    assert export.status_code == 200
-    assert "共享单车".encode() not in b"".join(export.streaming_content)
+    with run_jobs():
+        export = other.post("/api/v1/issues/export/")
+    assert export.status_code == 202
+    job = other.get(f"/api/v1/jobs/{export.json()['id']}/").json()
+    assert job["status"] == "done" and job["result_count"] == 0
+    download = other.get(job["download_url"])
+    assert download.status_code == 200
+    assert "共享单车".encode() not in b"".join(download.streaming_content)
     # the 城管局 liaison cannot approve, submits with an after-photo
     liaison = api.as_user(u.liaison)
     assert liaison.post(f"/api/v1/issues/{issue_id}/approve/").status_code == 403

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from issues.imports import HEADERS
 from issues.models import Issue, IssueEvent
+from jobs.models import Job
 from points.models import Point
 
 pytestmark = pytest.mark.django_db
@@ -35,16 +36,22 @@ def post(api, user, upload):
                                   format="multipart")
 
 
-def test_good_file_files_new_issues_with_found_time(api, city, point, category):
+def job_of(api, user, response):
+    assert response.status_code == 202, response.content
+    return api.as_user(user).get(f"/api/v1/jobs/{response.json()['id']}/").json()
+
+
+def test_good_file_files_new_issues_with_found_time(api, city, point, category, run_jobs):
     upload = workbook([
         ["幸福巷", "乱停乱放", "电动车占用盲道", "暗访", dt.datetime(2026, 11, 2, 9, 30)],
         ["幸福巷", "乱停乱放", "机动车压线停放", "", "2026-11-03"],
         [None, None, None, None, None],  # blank rows are skipped
         ["幸福巷", "乱停乱放", "共享单车堆放", "市民反映", None],
     ])
-    response = post(api, city.users.inspector, upload)
-    assert response.status_code == 201, response.json()
-    assert response.json() == {"created": 3, "errors": []}
+    with run_jobs():
+        response = post(api, city.users.inspector, upload)
+    job = job_of(api, city.users.inspector, response)
+    assert (job["status"], job["result_count"], job["errors"]) == ("done", 3, [])
     issues = list(Issue.objects.order_by("pk"))
     assert [i.status for i in issues] == ["new"] * 3
     assert [i.source for i in issues] == ["undercover", "undercover", "citizen"]
@@ -56,16 +63,18 @@ def test_good_file_files_new_issues_with_found_time(api, city, point, category):
 
 
 def test_bad_rows_are_reported_by_row_number_and_nothing_is_saved(api, city, point, category,
-                                                                  other_point):
+                                                                  other_point, run_jobs):
     upload = workbook([
         ["幸福巷", "乱停乱放", "电动车占用盲道", "暗访", None],
         ["高新区广场", "乱停乱放", "别的区的点位", "暗访", None],
         ["幸福巷", "不存在的类别", "", "电话", "昨天"],
         ["幸福巷", "乱停乱放", "未来的时间", "暗访", "2099-01-01"],
     ])
-    response = post(api, city.users.office, upload)
-    assert response.status_code == 400
-    errors = response.json()["errors"]
+    with run_jobs():
+        response = post(api, city.users.office, upload)
+    job = job_of(api, city.users.office, response)
+    assert job["status"] == "failed"
+    errors = job["errors"]
     by_row = {}
     for e in errors:
         by_row.setdefault(e["row"], set()).add(e["column"])
@@ -85,6 +94,7 @@ def test_non_workbook_wrong_headers_and_empty_files_are_400(api, city, point, ca
     response = api.as_user(city.users.office).post("/api/v1/issues/import/", {},
                                                    format="multipart")
     assert response.status_code == 400 and "file" in response.json()
+    assert not Job.objects.exists()
 
 
 def test_roles_that_may_not_file_get_403(api, city, point, category):
@@ -93,19 +103,28 @@ def test_roles_that_may_not_file_get_403(api, city, point, category):
         assert post(api, getattr(city.users, who), upload).status_code == 403
     anonymous = APIClient()
     assert anonymous.post("/api/v1/issues/import/", {}, format="multipart").status_code == 401
-    assert not Issue.objects.exists()
+    assert not Issue.objects.exists() and not Job.objects.exists()
 
 
-def test_import_page_and_template(client, city, point, category):
+def test_import_page_and_template(client, city, point, category, run_jobs):
     client.force_login(city.users.office)
     assert client.get("/issues/import/").status_code == 200
     template = client.get("/issues/import/template/")
     assert template.status_code == 200
     sheet = load_workbook(io.BytesIO(template.content)).worksheets[0]
     assert [c.value for c in sheet[1]] == HEADERS
-    bad = client.post("/issues/import/", {"file": workbook([["无名点", "乱停乱放", "x", "", ""]])})
-    assert bad.status_code == 400 and "第 2 行" in bad.content.decode()
-    good = client.post("/issues/import/", {"file": workbook([["幸福巷", "乱停乱放", "x", "", ""]])})
+    with run_jobs():
+        bad = client.post("/issues/import/",
+                          {"file": workbook([["无名点", "乱停乱放", "x", "", ""]])})
+    assert bad.status_code == 302
+    assert "第 2 行" in client.get(bad.url).content.decode()
+    with run_jobs():
+        good = client.post("/issues/import/",
+                           {"file": workbook([["幸福巷", "乱停乱放", "x", "", ""]])})
     assert good.status_code == 302 and Issue.objects.count() == 1
+    page = client.get(good.url).content.decode()
+    assert "已导入 1 个问题" in page and "/issues/?status=new" in page
+    refused = client.post("/issues/import/", {"file": workbook([], headers=["点位"])})
+    assert refused.status_code == 400 and "表头不符" in refused.content.decode()
     client.force_login(city.users.liaison)
     assert client.get("/issues/import/").status_code == 403

@@ -1,0 +1,162 @@
+"""Starting, running and sweeping jobs. Views, the API and the tasks all go through here."""
+
+import logging
+import time
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.db import OperationalError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.scoping import may_write
+from config.celery import enqueue_on_commit
+
+from . import registry
+from .excel import check_upload
+from .models import Job
+
+logger = logging.getLogger(__name__)
+
+# A running job whose heartbeat (`updated`) is older than this lost its worker: it may be
+# claimed again. Longer than the slowest progress interval of any handler.
+STALE_AFTER = timedelta(minutes=30)
+# A queued job older than this probably never reached the broker: the sweeper sends it again.
+QUEUED_GRACE = timedelta(minutes=2)
+
+
+class Progress:
+    """`progress(done, total=None)` from a handler: written on the job row at most every
+    `interval` seconds (and always when done == total), outside any transaction of the
+    handler's, so the page sees it while the work goes on."""
+
+    def __init__(self, job, interval=1.0):
+        self.job, self.interval, self._last = job, interval, 0.0
+
+    def __call__(self, done, total=None):
+        if total is not None:
+            self.job.progress_total = total
+        self.job.progress_done = done
+        now = time.monotonic()
+        if now - self._last < self.interval and done != self.job.progress_total:
+            return
+        self._last = now
+        Job.objects.filter(pk=self.job.pk).update(
+            progress_done=done, progress_total=self.job.progress_total, updated=timezone.now())
+
+
+def _check_may_start(kind, by):
+    jt = registry.job_type(kind)
+    if jt is None:
+        raise PermissionDenied("不支持的任务类型。")
+    if by.unit_id is None or by.scope_path is None:
+        raise PermissionDenied("您的账号尚未分配单位，无法发起任务。")
+    if jt.roles is not None and not may_write(by, jt.roles):
+        raise PermissionDenied(jt.denied)
+
+
+@transaction.atomic
+def job_start(*, kind, by, params=None, upload=None):
+    """Create a queued job of `by` (scoped to their unit) and enqueue it after commit. An
+    upload is stored under a random name outside any public URL. Raises PermissionDenied
+    when the role may not start this kind, ValidationError for bad parameters."""
+    _check_may_start(kind, by)
+    clean = registry.job_type(kind).clean
+    if clean is not None:
+        params = clean(params or {})
+    job = Job(kind=kind, created_by=by, unit_id=by.unit_id, params=params or {})
+    if upload is not None:
+        job.upload_name = (getattr(upload, "name", "") or "")[:255]
+        content = upload if isinstance(upload, File) else File(upload)
+        job.upload.save(job.upload_name or "upload.xlsx", content, save=False)
+    job.save()
+    from .tasks import run_job_task
+
+    enqueue_on_commit(run_job_task, job.pk)
+    return job
+
+
+def import_start(*, kind, file, by):
+    """The upload step of an Excel import: role check, then the cheap checks (a workbook with
+    the right headers and some rows; ImportFileError with a Chinese message otherwise, and
+    nothing is stored), then a queued job holding the file."""
+    _check_may_start(kind, by)
+    check_upload(file, registry.importer(kind).headers)
+    return job_start(kind=kind, by=by, upload=file)
+
+
+def save_result(job, fh, name):
+    """Store a handler's output file (an open binary file) on the job, named `name` for
+    the download."""
+    fh.seek(0)
+    job.result.save(name, File(fh), save=False)
+    job.result_name = name
+
+
+def _finish(job, status, message, errors=None):
+    job.status, job.message, job.errors = status, message, errors or []
+    job.finished = timezone.now()
+    if status == Job.Status.DONE and job.progress_total:
+        job.progress_done = job.progress_total
+    job.save(update_fields=["status", "message", "errors", "finished", "progress_done",
+                            "progress_total", "result", "result_name", "result_count", "updated"])
+
+
+def job_run(*, job_id, now=None):
+    """Run job `job_id` once. Idempotent: the job is claimed with one conditional UPDATE
+    (queued, or running with a stale heartbeat), so a redelivered or swept message for a job
+    that is running, done or failed does nothing. A transient database error puts the job back
+    in the queue and re-raises (the task retries); any other error fails the job with a
+    message. Returns the job, or None when there was nothing to claim."""
+    now = now or timezone.now()
+    claimable = Q(status=Job.Status.QUEUED) | Q(status=Job.Status.RUNNING,
+                                                  updated__lt=now - STALE_AFTER)
+    claimed = Job.objects.filter(claimable, pk=job_id).update(
+        status=Job.Status.RUNNING, started=now, updated=now, attempts=F("attempts") + 1,
+        progress_done=0, message="", errors=[])
+    if not claimed:
+        return None
+    job = Job.objects.select_related("created_by__unit", "unit").get(pk=job_id)
+    jt = registry.job_type(job.kind)
+    try:
+        if jt is None:
+            raise registry.JobFailed("不支持的任务类型。")
+        if job.created_by is None or not job.created_by.is_active:
+            raise registry.JobFailed("发起人的账号已停用。")
+        message = jt.handler(job, Progress(job))
+    except registry.JobFailed as exc:
+        _finish(job, Job.Status.FAILED, exc.message, exc.errors)
+    except OperationalError:
+        Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED)
+        raise
+    except Exception as exc:
+        logger.exception("Job %s (%s) failed", job.pk, job.kind)
+        _finish(job, Job.Status.FAILED, f"处理时出错，请稍后重试或联系管理员。（{type(exc).__name__}）")
+    else:
+        _finish(job, Job.Status.DONE, message or "已完成。")
+    return job
+
+
+def job_sweep(*, now=None, limit=200):
+    """Send again jobs that sat queued past the grace period (the broker was down when they
+    were made) and running jobs whose worker went silent. Duplicates are harmless: the runner
+    claims a job once. Returns the ids sent."""
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from .tasks import run_job_task
+
+    now = now or timezone.now()
+    ids = list(Job.objects.filter(
+        Q(status=Job.Status.QUEUED, created__lt=now - QUEUED_GRACE)
+        | Q(status=Job.Status.RUNNING, updated__lt=now - STALE_AFTER))
+        .order_by("created").values_list("pk", flat=True)[:limit])
+    sent = []
+    for pk in ids:
+        try:
+            run_job_task.delay(pk)
+        except BrokerError:
+            logger.warning("Broker still unavailable; %s jobs left queued", len(ids) - len(sent))
+            break
+        sent.append(pk)
+    return sent

@@ -1,0 +1,21 @@
+"""Thin Celery tasks: a job id in, the runner inside."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True,
+             retry_jitter=True, max_retries=5)
+def run_job_task(job_id):
+    """Run one import/export job; a message for a job already claimed does nothing."""
+    from .services import job_run
+
+    job_run(job_id=job_id)
+
+
+@shared_task
+def sweep_jobs_task():
+    """Beat: re-send jobs stuck in the queue (the broker was down when they were made)."""
+    from .services import job_sweep
+
+    job_sweep()
