@@ -40,8 +40,8 @@ def test_liaison_submits_the_rectification_and_the_office_closes_it(
     assert natural_width(phone.locator(".photo-compare img.thumb").first) > 0
     assert_clean(phone)
 
-    phone.set_input_files("#act-photos", str(after))
-    phone.fill("textarea[name=note]", "已清运垃圾，设置分类垃圾桶")
+    phone.get_by_label("整改后照片").set_input_files(str(after))
+    phone.get_by_label("整改情况说明").fill("已清运垃圾，设置分类垃圾桶")
     phone.get_by_role("button", name="提交整改").click()
     expect(phone.locator(".alert-success")).to_contain_text("操作成功")
     expect(phone.locator(".badge", has_text="待复核")).to_be_visible()
@@ -75,3 +75,23 @@ def test_liaison_submits_the_rectification_and_the_office_closes_it(
     assert_clean(desktop)
     issue.refresh_from_db()
     assert issue.status == Issue.Status.CLOSED and issue.closed_at is not None
+
+
+def test_liaison_filters_the_issue_list_on_a_phone(phone, city, assigned_issue):
+    log_in(phone, "liaison")
+    phone.goto("/issues/")
+    # The conditions are folded so the list starts on the first screen; one tap opens them.
+    expect(phone.locator("#filter-bar")).to_be_hidden()
+    row = phone.locator("table.issue-table tbody tr").first
+    assert row.bounding_box()["y"] < 844
+    phone.get_by_role("button", name="筛选条件").tap()
+    expect(phone.locator("#filter-bar")).to_be_visible()
+    phone.locator("#filter-bar select[name=status]").select_option(label="整改中")
+    phone.get_by_role("button", name="查询").tap()
+    expect(phone.get_by_role("button", name="筛选条件（已筛选）")).to_be_visible()
+    expect(phone.locator("table.issue-table tbody tr")).to_have_count(1)
+    # The table scrolls inside its box; the page itself never scrolls sideways.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.get_by_role("link", name=f"#{assigned_issue.pk}").tap()
+    expect(phone.locator("h1")).to_contain_text(f"问题 #{assigned_issue.pk}")
+    assert_clean(phone)
