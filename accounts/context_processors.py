@@ -12,6 +12,7 @@ def _nav_for(user):
     if user.is_superuser or user.role in (Role.OFFICE, Role.LEADER, Role.INSPECTOR):
         items.append(("单位", "accounts:unit-list", "diagram-3"))
     if user.is_superuser or user.role == Role.OFFICE:
+        items.append(("整改设置", "issues:category-list", "sliders"))
         items.append(("账号解锁", "accounts:lockouts", "unlock"))
     if user.is_superuser or user.role in (Role.OFFICE, Role.LEADER, Role.INSPECTOR) or (
             user.unit is not None and user.unit.kind in ("street", "community")):

@@ -12,8 +12,15 @@ class IssuesConfig(AppConfig):
 
         from .exports import clean_export_params, issues_export_job
         from .home import home_panel
-        from .imports import HEADERS, issues_import, issues_template_workbook
-        from .services import FILE_ROLES
+        from .imports import (
+            HEADERS,
+            HOLIDAY_HEADERS,
+            holidays_import,
+            holidays_template_workbook,
+            issues_import,
+            issues_template_workbook,
+        )
+        from .services import FILE_ROLES, SETTINGS_ROLES
 
         register_panel("issues/partials/home.html", home_panel)
         register_importer(Importer(
@@ -23,6 +30,14 @@ class IssuesConfig(AppConfig):
             import_url="issues:issue-import", roles=frozenset(FILE_ROLES),
             denied="只有创城办工作人员和督查员可以导入问题。", done_url="/issues/?status=new",
             help=["来源不填为“暗访”，发现时间不填为现在；点位和类别按名称匹配。导入后的问题为“待派发”。"],
+        ))
+        register_importer(Importer(
+            kind=Job.Kind.HOLIDAYS_IMPORT, title="导入节假日与调休", noun="天",
+            headers=HOLIDAY_HEADERS, run=holidays_import, template=holidays_template_workbook,
+            template_url="issues:holiday-import-template", back_url="issues:holidays",
+            import_url="issues:holiday-import", roles=frozenset(SETTINGS_ROLES),
+            denied="只有创城办工作人员可以维护节假日。", done_url="/issues/holidays/",
+            help=["类型填“放假”（法定节假日）或“上班”（调休上班的周末）；已登记的日期会被表中的内容覆盖。"],
         ))
         # Anyone may export the issues they can see; the worker applies the creator's scope.
         register(Job.Kind.ISSUES_EXPORT, issues_export_job, clean=clean_export_params)

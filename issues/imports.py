@@ -147,3 +147,82 @@ def issues_template_workbook():
         ("问题类别", ["类别名称"], [[n] for n in names]),
         ("来源", ["来源"], [[label] for _, label in Source.choices]),
     ])
+
+
+# --- The working-day calendar from a workbook -------------------------------------------------
+
+HOLIDAY_HEADERS = ["日期", "名称", "类型"]
+HOLIDAY_EXAMPLE = [["2026-10-01", "国庆节", "放假"], ["2026-10-10", "国庆节调休", "上班"]]
+HOLIDAY_KINDS = {"放假": False, "休息": False, "上班": True, "调休上班": True, "调休": True}
+
+
+def _day(value):
+    if isinstance(value, dt.datetime):
+        return value.date(), None
+    if isinstance(value, dt.date):
+        return value, None
+    text = _text(value)
+    if not text:
+        return None, "日期不能为空。"
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).date(), None
+        except ValueError:
+            continue
+    return None, f"日期“{text}”无法识别，请填写如 2026-10-01。"
+
+
+def holidays_import(*, file, by, progress=None):
+    """Holidays and 调休 working weekends from a workbook with HOLIDAY_HEADERS (类型: 放假 or
+    上班), all or nothing; a date already in the calendar is overwritten. Office only."""
+    from .models import Holiday
+    from .services import SETTINGS_ROLES
+
+    _require_role(by, SETTINGS_ROLES, "只有创城办工作人员可以维护节假日。")
+    progress = progress or (lambda done, total=None: None)
+    workbook, rows, estimate = open_sheet(file, HOLIDAY_HEADERS)
+    progress(0, estimate)
+    result = ImportResult()
+    parsed, seen = {}, {}
+    try:
+        for number, values in enumerate(rows, start=2):
+            values = (list(values) + [None] * 3)[:3]
+            if all(_text(v) == "" for v in values):
+                continue
+            before = len(result.errors)
+            day, message = _day(values[0])
+            if message:
+                result.error(number, "日期", message)
+            name = _text(values[1])
+            if not name:
+                result.error(number, "名称", "名称不能为空，如“国庆节”。")
+            kind = _text(values[2]) or "放假"
+            is_workday = HOLIDAY_KINDS.get(kind)
+            if is_workday is None:
+                result.error(number, "类型", f"类型“{kind}”无效，只能填“放假”或“上班”。")
+            elif day is not None:
+                if is_workday and day.weekday() < 5:
+                    result.error(number, "类型", f"{day:%Y-%m-%d} 是工作日，不需要设为调休上班。")
+                if not is_workday and day.weekday() >= 5:
+                    result.error(number, "类型", f"{day:%Y-%m-%d} 是周末，不需要设为放假。")
+                if day in seen:
+                    result.error(number, "日期", f"{day:%Y-%m-%d} 与第 {seen[day]} 行重复。")
+                seen.setdefault(day, number)
+            if len(result.errors) == before:
+                parsed[day] = (name[:50], is_workday)
+    finally:
+        workbook.close()
+    if result.errors:
+        return result
+    if not parsed:
+        raise ImportFileError("表格中没有数据行。")
+    with transaction.atomic():
+        Holiday.objects.filter(date__in=list(parsed)).delete()
+        Holiday.objects.bulk_create([Holiday(date=day, name=name, is_workday=work)
+                                     for day, (name, work) in parsed.items()])
+    result.created = len(parsed)
+    return result
+
+
+def holidays_template_workbook():
+    return template_workbook([("节假日", HOLIDAY_HEADERS, HOLIDAY_EXAMPLE)])

@@ -20,6 +20,7 @@ from . import deadlines
 from .models import (
     OPEN,
     ExtensionRequest,
+    Holiday,
     Issue,
     IssueCategory,
     IssueEvent,
@@ -470,3 +471,52 @@ def visible_responsible_units(user):
     """Units the office may assign to: its region's departments, streets, communities."""
     return Unit.objects.visible_to(user).exclude(kind__in=Unit.REGION_KINDS).order_by("path")
 
+
+
+# --- Reference data the office keeps: categories and the working-day calendar --------------
+
+SETTINGS_ROLES = {Role.OFFICE}
+
+
+@transaction.atomic
+def issue_category_save(*, category, by):
+    """Create or update an issue category (office only; history kept by simple-history).
+    Raises PermissionDenied, ValidationError per field (e.g. a duplicate name)."""
+    _require_role(by, SETTINGS_ROLES, "只有创城办工作人员可以维护问题类别。")
+    before = (IssueCategory.objects.filter(pk=category.pk).values_list("suggested_unit_id",
+                                                                       flat=True).first()
+              if category.pk else None)
+    if category.suggested_unit_id and category.suggested_unit_id != before and not (
+            visible_responsible_units(by).filter(pk=category.suggested_unit_id).exists()):
+        raise ValidationError({"suggested_unit": "建议责任单位不在您的管辖范围内。"})
+    if category.deadline_value == 0:
+        raise ValidationError({"deadline_value": "整改时限须大于 0。"})
+    category.full_clean()
+    category.save()
+    return category
+
+
+@transaction.atomic
+def holiday_save(*, day, name, is_workday, by):
+    """Set one calendar day (a public holiday, or 调休上班 when `is_workday`), replacing what the
+    calendar said for that date. Office only. A holiday on a weekend or a working weekend on a
+    weekday changes nothing, so both are refused with a message."""
+    _require_role(by, SETTINGS_ROLES, "只有创城办工作人员可以维护节假日。")
+    errors = {}
+    if not name.strip():
+        errors["name"] = "请填写名称，如“国庆节”。"
+    if is_workday and day.weekday() < 5:
+        errors["is_workday"] = f"{day:%Y-%m-%d} 是工作日，不需要设为调休上班。"
+    if not is_workday and day.weekday() >= 5:
+        errors["date"] = f"{day:%Y-%m-%d} 是周末，本来就不上班，不需要设为假日。"
+    if errors:
+        raise ValidationError(errors)
+    holiday, _ = Holiday.objects.update_or_create(
+        date=day, defaults={"name": name.strip()[:50], "is_workday": is_workday})
+    return holiday
+
+
+@transaction.atomic
+def holiday_delete(*, holiday, by):
+    _require_role(by, SETTINGS_ROLES, "只有创城办工作人员可以维护节假日。")
+    holiday.delete()

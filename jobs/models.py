@@ -43,6 +43,7 @@ class Job(models.Model):
         POINTS_IMPORT = "points_import", "点位导入"
         ISSUES_IMPORT = "issues_import", "问题导入"
         LEDGERS_IMPORT = "ledgers_import", "台账要求导入"
+        HOLIDAYS_IMPORT = "holidays_import", "节假日导入"
         ISSUES_EXPORT = "issues_export", "问题清单导出"
         LEDGERS_EXPORT = "ledgers_export", "网上申报台账导出"
 

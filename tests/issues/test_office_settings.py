@@ -1,0 +1,137 @@
+"""Office pages for issue categories and the holiday calendar."""
+
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from issues import deadlines
+from issues.models import Holiday, IssueCategory
+from jobs.models import Job
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pages_are_for_office_only(client, city, category):
+    urls = ["/issues/categories/", "/issues/categories/new/",
+            f"/issues/categories/{category.pk}/edit/", "/issues/holidays/",
+            "/issues/holidays/import/"]
+    for url in urls:
+        assert client.get(url).status_code == 302, url  # anonymous → login
+    for who in ("liaison", "inspector", "leader", "pointchief"):
+        client.force_login(getattr(city.users, who))
+        for url in urls:
+            assert client.get(url).status_code == 403, (who, url)
+        assert client.post("/issues/holidays/", {"date": "2026-10-01", "name": "国庆节",
+                                                 "kind": "off"}).status_code == 403
+    client.force_login(city.users.office)
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+    assert not Holiday.objects.exists()
+    assert client.get("/issues/categories/999999/edit/").status_code == 404
+
+
+def test_office_edits_a_category_deadline_and_severity(client, city, category):
+    client.force_login(city.users.office)
+    response = client.post(f"/issues/categories/{category.pk}/edit/", {
+        "name": "乱停乱放", "deadline_value": 24, "deadline_unit": "hours",
+        "severity": "major", "order": 1, "is_active": "on"})
+    assert response.status_code == 302
+    category.refresh_from_db()
+    assert (category.deadline_value, category.deadline_unit, category.severity) == (
+        24, "hours", "major")
+    assert category.history.count() >= 1
+    response = client.post("/issues/categories/new/", {
+        "name": "飞线充电", "deadline_value": 2, "deadline_unit": "working_days",
+        "severity": "severe", "suggested_unit": city.units.cg.pk, "order": 2, "is_active": "on"})
+    assert response.status_code == 302
+    assert IssueCategory.objects.get(name="飞线充电").suggested_unit == city.units.cg
+
+
+def test_bad_category_input_gets_400_with_chinese_messages(client, city, category):
+    client.force_login(city.users.office)
+    response = client.post("/issues/categories/new/", {
+        "name": "乱停乱放", "deadline_value": 0, "deadline_unit": "weeks", "severity": "minor",
+        "suggested_unit": city.units.b_dept.pk, "order": 1})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "已存在" in body and "选择一个有效的选项" in body
+    assert IssueCategory.objects.count() == 1
+    response = client.post("/issues/categories/new/", {
+        "name": "占道经营", "deadline_value": 0, "deadline_unit": "hours", "severity": "minor",
+        "order": 1})
+    assert response.status_code == 400 and "须大于 0" in response.content.decode()
+
+
+def test_office_of_another_district_cannot_suggest_a_unit_outside_its_scope(client, city,
+                                                                           category):
+    client.force_login(city.users.office_b)
+    response = client.post(f"/issues/categories/{category.pk}/edit/", {
+        "name": "乱停乱放", "deadline_value": 3, "deadline_unit": "working_days",
+        "severity": "minor", "suggested_unit": city.units.cg.pk, "order": 1})
+    assert response.status_code == 400
+    category.refresh_from_db()
+    assert category.suggested_unit is None
+
+
+def test_holidays_and_adjusted_weekends_move_working_day_deadlines(client, city):
+    client.force_login(city.users.office)
+    # 2026-10-01 (Thu) and 10-02 (Fri) off, Sunday 2026-10-11 worked (调休).
+    for day, name, kind in [("2026-10-01", "国庆节", "off"), ("2026-10-02", "国庆节", "off"),
+                            ("2026-10-11", "国庆节调休", "work")]:
+        response = client.post("/issues/holidays/", {"date": day, "name": name, "kind": kind})
+        assert response.status_code == 302, response.content.decode()
+    page = client.get("/issues/holidays/?year=2026").content.decode()
+    assert "10月1日" in page and "国庆节调休" in page
+    calendar = deadlines.WorkCalendar.load()
+    assert calendar.add_working_days(dt.date(2026, 9, 30), 1) == dt.date(2026, 10, 5)
+    assert calendar.is_workday(dt.date(2026, 10, 11))
+    # a weekday cannot be a 调休 working day, a Saturday cannot be a holiday, a name is needed
+    for data in ({"date": "2026-10-12", "name": "x", "kind": "work"},
+                 {"date": "2026-10-10", "name": "x", "kind": "off"},
+                 {"date": "2026-10-12", "name": " ", "kind": "off"},
+                 {"date": "十月一日", "name": "x", "kind": "off"}):
+        response = client.post("/issues/holidays/", data)
+        assert response.status_code == 400, data
+    assert Holiday.objects.count() == 3
+    holiday = Holiday.objects.get(date="2026-10-02")
+    client.force_login(city.users.liaison)
+    assert client.post(f"/issues/holidays/{holiday.pk}/delete/").status_code == 403
+    client.force_login(city.users.office)
+    assert client.post(f"/issues/holidays/{holiday.pk}/delete/").status_code == 302
+    assert not Holiday.objects.filter(date="2026-10-02").exists()
+
+
+def _calendar_workbook(rows):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["日期", "名称", "类型"])
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    buffer.name = "节假日.xlsx"
+    return buffer
+
+
+def test_calendar_import_is_all_or_nothing(client, city, run_jobs):
+    client.force_login(city.users.office)
+    bad = _calendar_workbook([["2027-01-01", "元旦", "放假"], ["2027-01-04", "元旦", "上班"],
+                              ["明天", "", "补班"]])
+    with run_jobs():
+        response = client.post("/issues/holidays/import/", {"file": bad})
+    assert response.status_code == 302
+    job = Job.objects.get()
+    assert job.status == Job.Status.FAILED and not Holiday.objects.exists()
+    assert {(e["row"], e["column"]) for e in job.errors} == {
+        (3, "类型"), (4, "日期"), (4, "名称"), (4, "类型")}
+    good = _calendar_workbook([[dt.datetime(2027, 1, 1), "元旦", "放假"],
+                               ["2027/02/07", "春节调休", "上班"]])
+    with run_jobs():
+        client.post("/issues/holidays/import/", {"file": good})
+    assert dict(Holiday.objects.values_list("date", "is_workday")) == {
+        dt.date(2027, 1, 1): False, dt.date(2027, 2, 7): True}
+    template = client.get("/issues/holidays/import/template/")
+    assert template.status_code == 200 and template.content[:2] == b"PK"
