@@ -11,9 +11,9 @@ Sub-scores (each 0–100, None when the unit had no work of that kind in the per
 --------------------------------------------------------------------------------
 * ontime 按期整改率: issues closed (复核通过) in the period whose closing came before the
   deadline, over all issues closed in the period.
-* overdue 逾期情况: 100 − 10 × weighted overdue issues at the end of the period, floored at 0;
-  an issue late up to 7 days weighs 1, 8–30 days 2, more than 30 days 4. None when the unit
-  received, closed and holds no issue.
+* overdue 逾期情况: 100 − 10 × weighted overdue issues at the end of the period (see below),
+  floored at 0; an issue late up to 7 days weighs 1, 8–30 days 2, more than 30 days 4. None
+  when the unit received, closed and holds no issue.
 * relapse 反弹控制: 100 × (1 − reopenings / max(closed, reopenings)) over the period.
 * point_pass 点位达标率: inspections in the period that passed, over inspections, at points
   where the unit (or its subtree) is the territorial unit or the supervising department.
@@ -26,6 +26,31 @@ Sub-scores (each 0–100, None when the unit had no work of that kind in the per
 
 The composite index is Σ weight × sub-score / Σ weight over the sub-scores that are present,
 so a unit is neither punished nor rewarded for work it does not have.
+
+Overdue at the end of a period
+------------------------------
+A period's overdue figures describe one moment T: the end of the period, or now when the
+period is not over. An issue is overdue for a unit at T when, as the issue stood at T,
+
+1. it was 整改中 (assigned): the unit owed the rectification. An issue not yet dispatched,
+   submitted and waiting for review (待复核), disputed or closed was not overdue, whatever
+   happened to it later;
+2. its responsible unit lay in the unit's subtree (after a reassignment the issue counts for
+   the unit that held it at T);
+3. the deadline in force at T was before T (an extension granted after T does not excuse the
+   issue at T; one granted before T does).
+
+Its lateness is T − that deadline (the weights above). "Received" issues also count only
+when filed before T; `rectifying` (在办) is condition 1 and 2 without 3.
+
+For T = now the issue rows are read directly (status, responsible unit, deadline), exactly
+the issue list's "逾期" filter, so the drill-down shows the same issues. For a past T the
+state is rebuilt from the issue's trail: each IssueEvent records the status, unit and
+deadline the issue had right after it, so the state at T is the one recorded by the issue's
+last event before T (ties broken by id). Events that record no status, and requests for an
+extension (whose deadline is the one asked for, not the one in force), are not states.
+Every way of filing an issue writes its first event, so every issue filed before T has a
+state at T.
 
 Query budget: `ranking()` costs 3 queries (weights, this period, previous period) however
 many units, issues or inspections there are: every count is a correlated Subquery +
@@ -180,10 +205,15 @@ def _issue_counts(period, as_of, now):
         holding = Issue.objects.filter(status__in=RECTIFYING, **in_unit)
         as_of = now
     else:
-        # A past moment: issues filed before it and not yet closed at the time.
-        holding = Issue.objects.filter(
-            Q(closed_at__isnull=True, status__in=RECTIFYING) | Q(closed_at__gte=as_of),
-            created__lt=as_of, **in_unit)
+        # A past moment: each issue's last recorded state before it (module docstring).
+        states = IssueEvent.objects.exclude(to_status="").exclude(
+            kind=IssueEvent.Kind.EXTENSION_REQUEST)
+        superseded = states.filter(issue_id=OuterRef("issue_id"), created__lt=as_of).filter(
+            Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"),
+                                                  pk__gt=OuterRef("pk")))
+        holding = states.filter(
+            created__lt=as_of, to_status__in=RECTIFYING,
+            unit__path__startswith=OuterRef("path")).exclude(Exists(superseded))
     late = holding.filter(deadline__lt=as_of)
     return {
         "received": count_of(Issue.objects.filter(
