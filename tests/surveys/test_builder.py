@@ -42,6 +42,43 @@ def test_scope_of_the_editor(client, city, survey, rest):
     assert not Section.objects.filter(title="x").exists()
 
 
+ENDPOINTS = ["targets/", "new-version/", "questions/add/", "questions/{sat}/edit/",
+             "questions/{sat}/delete/", "questions/{sat}/down/", "questions/{sat}/add-option/",
+             "options/{satisfied}/edit/", "options/{satisfied}/delete/",
+             "options/{satisfied}/up/", "sections/{section}/edit/",
+             "sections/{section}/delete/", "sections/{section}/down/"]
+
+
+@pytest.mark.parametrize("rest", ENDPOINTS)
+def test_every_change_is_scoped(client, city, survey, rest):
+    s, q = survey
+    section = Section.objects.create(survey=s, title="一、知晓情况", order=1)
+    rest = rest.format(sat=q["sat"].pk, satisfied=opt(q["sat"], "满意"), section=section.pk)
+    data = {"text": "改", "title": "改", "target_satisfaction": "10"}
+    snapshot = (list(Question.objects.values_list("pk", "text", "order")),
+                list(Option.objects.values_list("pk", "text", "order")),
+                list(Section.objects.values_list("pk", "title", "order")),
+                Survey.objects.count(), float(Survey.objects.get(pk=s.pk).target_satisfaction))
+
+    def unchanged():
+        return snapshot == (list(Question.objects.values_list("pk", "text", "order")),
+                            list(Option.objects.values_list("pk", "text", "order")),
+                            list(Section.objects.values_list("pk", "title", "order")),
+                            Survey.objects.count(),
+                            float(Survey.objects.get(pk=s.pk).target_satisfaction))
+
+    response = client.post(url(s, rest), data)
+    assert response.status_code == 302 and "/login" in response.url
+    for user, code in (("liaison", 403), ("inspector", 403), ("leader", 403),
+                       ("pointchief", 403), ("office_b", 404)):
+        client.force_login(getattr(city.users, user))
+        assert client.post(url(s, rest), data).status_code == code, user
+        assert client.get(url(s, rest)).status_code in (403, 404, 405)
+    assert unchanged()
+    client.force_login(city.users.office)
+    assert client.post(url(s, rest), data).status_code in (302, 400)
+
+
 def test_items_of_another_survey_are_404(client, city, survey):
     s, _q = survey
     other, oq = survey_with_questions(city.units.a, status=Survey.Status.DRAFT)
