@@ -41,6 +41,12 @@ app.conf.beat_schedule = {
         "task": "issues.tasks.send_reminders_task",
         "schedule": crontab(minute="*/15"),
     },
+    # Hourly at :05: ledger tasks' reminders 7 and 1 days before and at the deadline, to units
+    # that have not handed in (ledgers.reminders; each once).
+    "ledgers-send-reminders": {
+        "task": "ledgers.tasks.send_ledger_reminders_task",
+        "schedule": crontab(minute=5),
+    },
     # Every 10 minutes: process issue photos whose task was lost.
     "issues-sweep-unprocessed-photos": {
         "task": "issues.tasks.sweep_unprocessed_photos",

@@ -330,3 +330,30 @@ def export_upload_to(instance, filename):
     # Kept for migration 0001 (the export jobs now live in the jobs app).
     return f"ledgers/exports/{instance.region_id}/{uuid.uuid4().hex}.zip"
 
+
+
+class LedgerReminder(models.Model):
+    """A deadline reminder that went out to a unit for a task. The database guarantees each
+    is sent once per (task, unit, days before, deadline): a re-run or a second worker inserts
+    nothing, and a changed deadline starts afresh. `days_before` 0 is the reminder at the
+    deadline."""
+
+    requirement = models.ForeignKey(LedgerRequirement, verbose_name="台账任务",
+                                    on_delete=models.CASCADE, related_name="reminders")
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.CASCADE,
+                             related_name="+")
+    days_before = models.PositiveSmallIntegerField("提前天数")
+    deadline = models.DateTimeField("针对的截止时间")
+    run_token = models.CharField(max_length=32, db_index=True)
+    created = models.DateTimeField("发送时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "台账提醒记录"
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(fields=["requirement", "unit", "days_before", "deadline"],
+                                    name="ledgers_reminder_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.requirement_id}/{self.unit_id} 提前{self.days_before}天"

@@ -18,3 +18,13 @@ def process_ledger_photo_task(photo_id):
     if photo is not None:
         ledger_photo_check(photo=LedgerPhoto.objects.select_related(
             "submission__requirement").get(pk=photo_id))
+
+
+@shared_task
+def send_ledger_reminders_task():
+    """Deadline reminders of ledger tasks (beat, hourly); each sent once."""
+    from django.utils import timezone
+
+    from .reminders import send_ledger_reminders
+
+    return send_ledger_reminders(now=timezone.now())
