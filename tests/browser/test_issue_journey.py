@@ -95,3 +95,20 @@ def test_liaison_filters_the_issue_list_on_a_phone(phone, city, assigned_issue):
     phone.get_by_role("link", name=f"#{assigned_issue.pk}").tap()
     expect(phone.locator("h1")).to_contain_text(f"问题 #{assigned_issue.pk}")
     assert_clean(phone)
+
+
+def test_inspector_files_an_issue_with_a_photo_on_a_phone(phone, city, tmp_path):
+    IssueCategoryFactory(name="占道经营", deadline_value=1)
+    before = jpeg_file(tmp_path / "现场.jpg", color=(200, 60, 40), seed=3)
+    log_in(phone, "inspector")
+    phone.goto("/issues/new/")
+    phone.get_by_label("问题类别").select_option(label="占道经营")
+    phone.get_by_label("问题描述").fill("人行道上摆摊设点")
+    phone.get_by_label("地址").fill("东街 20 号")
+    phone.get_by_label("问题照片（1–9 张）").set_input_files(str(before))
+    phone.get_by_role("button", name="上报", exact=True).tap()
+    expect(phone.locator(".alert-success")).to_contain_text("已上报")
+    issue = Issue.objects.get()
+    assert issue.status == Issue.Status.NEW and issue.created_by == city.users.inspector
+    assert IssuePhoto.objects.get(issue=issue).original_name == "现场.jpg"
+    assert_clean(phone)
