@@ -15,6 +15,12 @@ class LedgersConfig(AppConfig):
                  denied="只有创城办工作人员可以导出台账。", clean=clean_export_params)
         self._register_requirement_import(Job, Importer, register_importer)
 
+        from accounts.home import register_panel
+
+        from .home import home_panel
+
+        register_panel("ledgers/partials/home.html", home_panel)
+
     @staticmethod
     def _register_requirement_import(Job, Importer, register_importer):
         from accounts.models import Role
