@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from accounts.models import Role, User
 from points.models import Point
 
-from . import services
+from . import deadlines, services
 from .models import Holiday, Issue, IssueCategory, IssueEvent, IssuePhoto, Severity, Source
 from .tasks import process_issue_photo
 
@@ -164,6 +164,11 @@ def _backdate(issue, found, finished=None):
     IssuePhoto.objects.filter(issue=issue).update(created=found)
 
 
+def _day_end(moment):
+    """Deadlines as the office sets them: 23:59:59 local time on the last day."""
+    return deadlines.end_of_day(deadlines.local_date(moment))
+
+
 def seed(city):
     """Categories, the 2026 calendar and ~120 issues (skipped if the district has issues)."""
     seed_categories(city.units)
@@ -211,11 +216,12 @@ def seed(city):
         _process(issue)
         if plan != "new":
             if plan == "overdue":
-                deadline = now - dt.timedelta(days=rng.randint(1, 5), hours=rng.randint(0, 20))
+                deadline = _day_end(now - dt.timedelta(days=rng.randint(1, 5)))
             elif plan == "due_soon":
-                deadline = now + dt.timedelta(days=rng.randint(0, 2), hours=rng.randint(2, 20))
+                deadline = _day_end(now + dt.timedelta(days=rng.randint(0, 2)))
             else:
-                deadline = max(found + dt.timedelta(days=5), now + dt.timedelta(days=4))
+                deadline = _day_end(max(found + dt.timedelta(days=5),
+                                        now + dt.timedelta(days=4)))
             services.issue_assign(issue=issue, by=office, responsible_unit=unit,
                                   deadline=deadline, now=found)
         actor = liaisons[unit.pk]
@@ -242,4 +248,4 @@ def seed(city):
         _backdate(issue, found, finished)
         if plan == "relapse":
             services.issue_reopen(issue=issue, by=inspector, reason="复查发现问题反弹。",
-                                  deadline=now + dt.timedelta(days=rng.randint(-2, 4)))
+                                  deadline=_day_end(now + dt.timedelta(days=rng.randint(-2, 4))))

@@ -11,7 +11,15 @@ from PIL import Image
 
 from accounts.models import pinyin_initials
 
-from .models import CheckItem, Framework, FrameworkItem, Point, PointCategory, PointCircle
+from .models import (
+    CheckItem,
+    Framework,
+    FrameworkItem,
+    Inspection,
+    Point,
+    PointCategory,
+    PointCircle,
+)
 from .services import circle_compute, inspection_create
 
 GENERIC_CHECKS = [
@@ -133,7 +141,8 @@ def _tiny_photo():
 
 
 def seed(city):
-    """Categories, framework, ~200 points, circles and a few inspections (skips what exists)."""
+    """Categories, framework, ~200 points and circles (skips what exists); inspections come
+    later, from seed_inspections."""
     seed_categories()
     seed_framework()
     if Point.objects.filter(territorial_unit__path__startswith=city.district.path).exists():
@@ -178,8 +187,19 @@ def seed(city):
         circle.categories.set([by_name[n] for n in ("背街小巷", "主次干道", "公共厕所", "公交站点",
                                                      "商业大街", "餐饮店", "停车场", "老旧小区")])
         circle_compute(circle=circle)
+
+
+def seed_inspections(city):
+    """A dozen inspections with failed items, after the issue categories exist (seed_demo runs
+    this after issues.demo), so each failed item becomes an issue at its point. Skipped when
+    the district already has inspections."""
+    if Inspection.objects.filter(
+            point__territorial_unit__path__startswith=city.district.path).exists():
+        return
+    points = list(Point.objects.filter(territorial_unit__path__startswith=city.district.path)
+                  .select_related("category").order_by("pk")[:12])
     inspector = city.users["inspector"]
-    for point in points[:12]:
+    for point in points:
         items = list(point.category.check_items.all())
         results = []
         for j, item in enumerate(items):
@@ -187,6 +207,13 @@ def seed(city):
             results.append({"check_item": item, "verdict": verdict, "note": "",
                             "photo": _tiny_photo() if verdict != "pass" else None})
         inspection_create(point=point, by=inspector, results=results, notes="模拟测评督查")
+    # The demo has no worker yet: process the before-photos of the issues just filed.
+    from issues.models import IssuePhoto
+    from issues.tasks import process_issue_photo
+
+    for pk in IssuePhoto.objects.filter(processed_at__isnull=True,
+                                        issue__point__in=points).values_list("pk", flat=True):
+        process_issue_photo(pk)
 
 
 def generate(city):

@@ -1,3 +1,4 @@
+import datetime as dt
 import time
 
 import pytest
@@ -17,8 +18,16 @@ def test_seed_demo_makes_issues_in_every_state_with_real_timelines(client):
     assert IssueCategory.objects.count() >= 10
     assert Holiday.objects.filter(date__year=2026, is_workday=True).count() == 6
     assert Holiday.objects.filter(date="2026-10-01", is_workday=False).exists()
-    issues = Issue.objects.all()
+    # Failed items of the demo inspections became issues at their points (日常督查).
+    from_inspections = Issue.objects.filter(description__startswith="实地督查不合格")
+    assert from_inspections.exists()
+    assert not from_inspections.exclude(source="daily").exists()
+    inspection_count = from_inspections.count()
+    issues = Issue.objects.exclude(description__startswith="实地督查不合格")
     assert issues.count() == 120
+    # Demo deadlines end at 23:59:59 local time on their last day, as real ones do.
+    for deadline in Issue.objects.exclude(deadline=None).values_list("deadline", flat=True):
+        assert timezone.localtime(deadline).time() == dt.time(23, 59, 59), deadline
     assert set(issues.values_list("status", flat=True)) == set(Status.values)
     now = timezone.now()
     listed = Issue.objects.with_overdue(now).with_relapse_count()
@@ -30,7 +39,7 @@ def test_seed_demo_makes_issues_in_every_state_with_real_timelines(client):
                                                                      flat=True))
     assert {"区城管局", "区住建局"} <= units and len(units) >= 5
     # The timeline came from the services: every issue starts with its filing.
-    assert IssueEvent.objects.filter(kind="file").count() == 120
+    assert IssueEvent.objects.filter(kind="file").count() == 120 + inspection_count
     assert IssueEvent.objects.filter(kind="approve").count() == 46
     closed = issues.filter(status="closed")
     assert not closed.exclude(photos__kind="after").exists()
@@ -42,5 +51,5 @@ def test_seed_demo_makes_issues_in_every_state_with_real_timelines(client):
     assert client.get("/issues/").status_code == 200
     assert Issue.objects.visible_to(liaison).exists()
     call_command("seed_demo", "--password", "pw-123456", verbosity=0)  # idempotent
-    assert Issue.objects.count() == 120
+    assert Issue.objects.count() == 120 + inspection_count
 

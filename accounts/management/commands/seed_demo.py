@@ -11,6 +11,8 @@ SEEDERS = [
     "surveys.demo.seed",
     "points.demo.seed",
     "issues.demo.seed",
+    # After the issue categories exist, so failed inspection items become issues.
+    "points.demo.seed_inspections",
     "ledgers.demo.seed",
     "dashboard.demo.seed",
 ]
