@@ -25,3 +25,4 @@ class ReportAdmin(admin.ModelAdmin):
 class EscalationAdmin(SimpleHistoryAdmin):
     list_display = ["decided_on", "unit", "kind"]
     list_filter = ["kind"]
+    raw_id_fields = ["unit", "report", "issues"]

@@ -1,6 +1,11 @@
+import re
+
 from django import forms
+from django.core.exceptions import ValidationError
 
 from accounts.models import Unit
+from evidence.validators import validate_document
+from issues.models import Issue
 
 from .models import Escalation, NegativeListEvent, RankingWeights, Report
 
@@ -29,17 +34,51 @@ class NegativeListEventForm(forms.ModelForm):
         self.fields["unit"].queryset = Unit.objects.visible_to(user)
 
 
+ISSUE_NUMBER = re.compile(r"#?(\d+)")
+
+
 class EscalationForm(forms.ModelForm):
+    """A 通报/约谈/问责 decision with its evidence: the report it rests on, the issues by
+    their numbers (only issues the office sees) and a document (PDF, Word, Excel)."""
+
+    issue_numbers = forms.CharField(
+        label="相关问题编号", required=False,
+        help_text="填写问题编号，多个用逗号或空格分开，如：12, 35")
+    document = forms.FileField(label="相关材料（可选）", required=False,
+                               help_text="通报文件、约谈记录或问责决定，PDF、Word 或 Excel")
+
     class Meta:
         model = Escalation
-        fields = ["kind", "decided_on", "reason", "report", "evidence_links"]
-        widgets = {"decided_on": DateInput(), "reason": forms.Textarea(attrs={"rows": 2}),
-                   "evidence_links": forms.Textarea(attrs={"rows": 2})}
+        fields = ["kind", "decided_on", "reason", "report"]
+        widgets = {"decided_on": DateInput(), "reason": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["report"].queryset = Report.objects.visible_to(user)
         self.fields["report"].required = False
+
+    def clean_issue_numbers(self):
+        text = (self.cleaned_data.get("issue_numbers") or "").strip()
+        parts = [p for p in re.split(r"[\s,，、;；]+", text) if p]
+        numbers = []
+        for part in parts:
+            match = ISSUE_NUMBER.fullmatch(part)
+            if match is None:
+                raise ValidationError(f"“{part}”不是问题编号，请只填写数字，如 12。")
+            numbers.append(int(match.group(1)))
+        found = {i.pk: i for i in Issue.objects.visible_to(self.user).filter(pk__in=numbers)}
+        missing = [n for n in numbers if n not in found]
+        if missing:
+            raise ValidationError("问题 " + "、".join(f"#{n}" for n in missing)
+                                  + " 不存在或不在您的管辖范围内。")
+        return [found[n] for n in dict.fromkeys(numbers)]
+
+    def clean_document(self):
+        uploaded = self.cleaned_data.get("document")
+        if not uploaded:
+            return None
+        return uploaded, validate_document(uploaded)
 
 
 class ReportRequestForm(forms.Form):

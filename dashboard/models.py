@@ -6,6 +6,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from accounts.models import REGIONAL_ROLES, Unit
+from evidence.models import EvidenceDocument
 
 
 def _region_scoped(queryset, user, field):
@@ -230,8 +231,8 @@ class Escalation(models.Model):
     reason = models.TextField("事由")
     report = models.ForeignKey(Report, verbose_name="依据报告", null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="escalations")
-    evidence_links = models.TextField(
-        "相关问题/材料链接", blank=True, help_text="每行一个，如问题详情页地址")
+    issues = models.ManyToManyField("issues.Issue", verbose_name="相关问题", blank=True,
+                                    related_name="escalations")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField("登记时间", auto_now_add=True)
@@ -246,5 +247,20 @@ class Escalation(models.Model):
     def __str__(self):
         return f"{self.unit} {self.get_kind_display()} {self.decided_on}"
 
-    def links(self):
-        return [line.strip() for line in self.evidence_links.splitlines() if line.strip()]
+
+class EscalationDocument(EvidenceDocument):
+    """A document kept with an escalation: the 通报 as sent, the minutes of the 约谈, the
+    问责 decision (PDF, Word, Excel). Served only to those who see the escalation."""
+
+    evidence_owner_field = "escalation"
+    file_url_name = "dashboard:escalation-document-file"
+
+    escalation = models.ForeignKey(Escalation, verbose_name="问责记录", on_delete=models.CASCADE,
+                                   related_name="documents")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "问责材料"
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.original_name or f"材料 {self.pk}"

@@ -13,9 +13,10 @@ from django.utils import timezone
 from accounts.models import Role, Unit, User
 from accounts.services import notify
 from config.celery import enqueue_on_commit
+from issues.models import Issue
 
 from . import pdf, selectors
-from .models import SUBSCORES, Escalation, NegativeListEvent, Report
+from .models import SUBSCORES, Escalation, EscalationDocument, NegativeListEvent, Report
 from .xlsx import write_report
 
 logger = logging.getLogger(__name__)
@@ -267,14 +268,33 @@ def negative_event_record(*, by, unit, item, is_veto, date, deduction=0, note=""
 
 
 @transaction.atomic
-def escalation_record(*, by, unit, kind, decided_on, reason, report=None, evidence_links=""):
-    """Record a 通报/约谈/问责 decision against `unit` and tell its leaders (office only)."""
+def escalation_record(*, by, unit, kind, decided_on, reason, report=None, issues=(),
+                      document=None):
+    """Record a 通报/约谈/问责 decision against `unit` and tell its leaders (office only).
+
+    Evidence: `report` (a report of the office's region), `issues` (issues the office sees)
+    and `document`, an upload with its `evidence.validators.validate_document` result as
+    (file, info)."""
     if not (by.is_superuser or by.role == Role.OFFICE):
         raise PermissionDenied("只有创城办可以登记问责记录。")
+    issues = list(issues)
+    visible = set(Issue.objects.visible_to(by).filter(pk__in=[i.pk for i in issues])
+                  .values_list("pk", flat=True))
+    outside = [f"#{i.pk}" for i in issues if i.pk not in visible]
+    if outside:
+        raise ValidationError({"issue_numbers": f"问题 {'、'.join(outside)} 不在您的管辖范围内。"})
+    if report is not None and not Report.objects.visible_to(by).filter(pk=report.pk).exists():
+        raise ValidationError({"report": "所选报告不在您的管辖范围内。"})
     escalation = Escalation(unit=unit, kind=kind, decided_on=decided_on, reason=reason,
-                            report=report, evidence_links=evidence_links, created_by=by)
+                            report=report, created_by=by)
     escalation.full_clean()
     escalation.save()
+    escalation.issues.set(issues)
+    if document is not None:
+        uploaded, info = document
+        doc = EscalationDocument(escalation=escalation, uploaded_by=by)
+        doc.attach(uploaded, info)
+        doc.save()
     notify(users=User.objects.filter(unit=unit, role__in=[Role.UNIT_LEADER, Role.LIAISON],
                                      is_active=True),
            title=f"{unit.name}被{escalation.get_kind_display()}",

@@ -15,4 +15,6 @@ urlpatterns = [
     path("reports/<int:pk>/pdf/", views.ReportDownloadView.as_view(as_pdf=True),
          name="report-pdf"),
     path("units/<int:pk>/", views.UnitHistoryView.as_view(), name="unit-history"),
+    path("escalations/documents/<int:pk>/<str:kind>/", views.EscalationDocumentView.as_view(),
+         name="escalation-document-file"),
 ]

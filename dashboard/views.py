@@ -4,19 +4,22 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from accounts.models import Role, Unit
-from accounts.scoping import RoleRequiredMixin
+from accounts.scoping import RoleRequiredMixin, may_write
 from evidence.views import serve_file
+from issues.models import Issue
 
 from . import selectors, services
 from .forms import EscalationForm, NegativeListEventForm, RankingWeightsForm, ReportRequestForm
-from .models import SUBSCORES, RankingWeights, Report
+from .models import SUBSCORES, Escalation, EscalationDocument, RankingWeights, Report
 from .xlsx import write_ranking
 
 READERS = {Role.OFFICE, Role.LEADER}
@@ -207,6 +210,20 @@ class ReportDownloadView(RoleRequiredMixin, TemplateView):
         return serve_file(request, report.file, download_name=report.download_name)
 
 
+class EscalationDocumentView(RoleRequiredMixin, View):
+    """A document of an escalation, to those who see the escalation (its unit's staff and
+    the region's office and leaders); 404 otherwise."""
+
+    def get(self, request, pk, kind):
+        doc = get_object_or_404(EscalationDocument.objects.filter(
+            escalation__in=Escalation.objects.visible_to(request.user)), pk=pk)
+        if kind not in doc.file_fields:
+            raise Http404
+        ext = doc.file.name.rsplit(".", 1)[-1]
+        base = (doc.original_name or "问责材料").rsplit(".", 1)[0]
+        return serve_file(request, doc.file, download_name=f"{base}.{ext}")
+
+
 class UnitHistoryView(RoleRequiredMixin, FormView):
     """A unit's accountability history: its 通报/约谈/问责 records with their evidence."""
 
@@ -225,13 +242,27 @@ class UnitHistoryView(RoleRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["unit"] = self.unit
-        ctx["escalations"] = self.unit.escalations.select_related("report", "created_by")
+        ctx["escalations"] = self.unit.escalations.select_related(
+            "report", "report__region", "created_by").prefetch_related(
+            Prefetch("issues", Issue.objects.select_related("category").order_by("pk")),
+            "documents")
         ctx["can_record"] = self.request.user.is_office
+        ctx["can_read_reports"] = may_write(self.request.user, READERS)
         return ctx
 
     def form_valid(self, form):
         if not self.request.user.is_office:
             raise PermissionDenied("只有创城办可以登记问责记录。")
-        services.escalation_record(by=self.request.user, unit=self.unit, **form.cleaned_data)
+        data = form.cleaned_data
+        try:
+            services.escalation_record(
+                by=self.request.user, unit=self.unit, kind=data["kind"],
+                decided_on=data["decided_on"], reason=data["reason"], report=data["report"],
+                issues=data["issue_numbers"], document=data["document"])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+            return self.form_invalid(form)
         messages.success(self.request, "问责记录已登记。")
         return redirect("dashboard:unit-history", pk=self.unit.pk)

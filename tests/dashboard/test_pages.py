@@ -106,8 +106,7 @@ def test_escalations_show_on_the_units_history(city, client):
     client.force_login(city.users.office)
     url = f"/dashboard/units/{city.units.cg.pk}/"
     response = client.post(url, {"kind": "interview", "decided_on": "2026-11-20",
-                                 "reason": "连续两周排名末位",
-                                 "evidence_links": "/issues/1/"})
+                                 "reason": "连续两周排名末位"})
     assert response.status_code == 302
     assert Escalation.objects.get().unit == city.units.cg
     client.force_login(city.users.leader)
