@@ -1,7 +1,7 @@
 from django.contrib.auth import user_logged_in
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
@@ -61,7 +61,8 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
             note.save(update_fields=["read_at"])
         return Response(self.get_serializer(note).data)
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses=inline_serializer(
+        "NotificationsMarked", {"marked": serializers.IntegerField()}))
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
         count = self.get_queryset().unread().update(read_at=timezone.now())

@@ -1,7 +1,12 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -47,6 +52,17 @@ def _validated(fn, *args, **kwargs):
         raise PermissionDenied(str(exc) or None) from None
 
 
+@extend_schema_serializer(many=False)
+class RankingSerializer(serializers.Serializer):
+    """What the ranking answers: the period ranked, the number of units and their rows."""
+
+    period = inline_serializer("RankingPeriod", {
+        "kind": serializers.CharField(), "start": serializers.DateField(),
+        "end": serializers.DateField()})
+    count = serializers.IntegerField()
+    results = RankingItemSerializer(many=True)
+
+
 class RankingViewSet(viewsets.ViewSet):
     """The composite-index ranking of the responsible units in the user's region.
 
@@ -58,7 +74,7 @@ class RankingViewSet(viewsets.ViewSet):
     @extend_schema(
         parameters=[OpenApiParameter("period", str), OpenApiParameter("start", str),
                     OpenApiParameter("end", str), OpenApiParameter("kind", str)],
-        responses=RankingItemSerializer(many=True))
+        responses=RankingSerializer)
     def list(self, request):
         period = _validated(selectors.period_from_params, request.query_params)
         kind = request.query_params.get("kind") or None

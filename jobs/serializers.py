@@ -30,7 +30,7 @@ class JobSerializer(serializers.ModelSerializer):
                   "page_url", "created", "started", "finished"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_download_url(self, obj):
         if not obj.result:
             return None

@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -83,6 +83,9 @@ class PointViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMod
         return FileResponse(points_export_file(points), as_attachment=True,
                             filename="点位.xlsx", content_type=XLSX)
 
+    @extend_schema(responses=inline_serializer("PointMap", {
+        "points": serializers.ListField(child=serializers.ListField(
+            child=serializers.JSONField(), help_text="[id, 名称, 纬度, 经度, 类别, 状态]"))}))
     @action(detail=False, methods=["get"], url_path="map", pagination_class=None)
     def map(self, request):
         """[id, name, lat, lng, category, state] for every point in scope matching the filters."""

@@ -74,7 +74,8 @@ class PointSerializer(_ScopedRelatedMixin, serializers.ModelSerializer):
     territorial_unit_name = serializers.CharField(source="territorial_unit.name", read_only=True)
     supervising_unit_name = serializers.CharField(source="supervising_unit.name", read_only=True,
                                                   default=None)
-    chief_name = serializers.CharField(source="chief.display_name", read_only=True, default=None)
+    chief_name = serializers.CharField(source="chief.display_name", read_only=True, default=None,
+                                       allow_null=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     territorial_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.none())
     supervising_unit = serializers.PrimaryKeyRelatedField(
