@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
@@ -102,6 +103,12 @@ class PointCircleViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.Upd
     serializer_class = PointCircleSerializer
     filterset_class = PointCircleFilterSet
     ordering_fields = ["name", "id"]
+
+    def get_queryset(self):
+        # A citywide circle's members in other districts are not the caller's to see.
+        visible = Point.objects.visible_to(self.request.user).select_related("category")
+        return super().get_queryset().prefetch_related(None).prefetch_related(
+            "categories", Prefetch("members", queryset=visible))
 
 
 class InspectionViewSet(ScopedViewSetMixin, mixins.CreateModelMixin,

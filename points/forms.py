@@ -28,13 +28,17 @@ class PointForm(forms.ModelForm):
 class PointCircleForm(forms.ModelForm):
     class Meta:
         model = PointCircle
-        fields = ["name", "core", "radius_m", "categories"]
+        fields = ["name", "core", "radius_m", "categories", "citywide"]
         widgets = {"categories": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["core"].queryset = Point.objects.visible_to(user).select_related("category")
         self.fields["categories"].queryset = PointCategory.objects.all()
+        from .services import is_city_office
+
+        if not is_city_office(user):  # district offices keep their circles in the district
+            del self.fields["citywide"]
 
 
 class ImportForm(forms.Form):

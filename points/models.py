@@ -322,6 +322,12 @@ class PointCircle(models.Model):
     )
     name = models.CharField("名称", max_length=150)
     radius_m = models.PositiveIntegerField("半径（米）", default=300)
+    # Off: members come from the core point's district only (the district office's circle).
+    # On: from the whole city, for circles the city office draws across district borders.
+    citywide = models.BooleanField(
+        "全市范围", default=False,
+        help_text="勾选后，相邻区县半径内的点位也纳入本圈（仅市级创城办可以设置）",
+    )
     categories = models.ManyToManyField(
         PointCategory, verbose_name="纳入的点位类别", blank=True, related_name="circles",
         help_text="不选则纳入半径内所有类别的点位",

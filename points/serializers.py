@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
@@ -121,13 +122,24 @@ class PointBriefSerializer(serializers.ModelSerializer):
 class PointCircleSerializer(_ScopedRelatedMixin, serializers.ModelSerializer):
     core = serializers.PrimaryKeyRelatedField(queryset=Point.objects.none())
     core_name = serializers.CharField(source="core.name", read_only=True)
-    members = PointBriefSerializer(many=True, read_only=True)
+    members = serializers.SerializerMethodField()
 
     class Meta:
         model = PointCircle
-        fields = ["id", "name", "core", "core_name", "radius_m", "categories", "members",
-                  "computed_at", "created"]
+        fields = ["id", "name", "core", "core_name", "radius_m", "citywide", "categories",
+                  "members", "computed_at", "created"]
         read_only_fields = ["computed_at", "created"]
+
+    @extend_schema_field(PointBriefSerializer(many=True))
+    def get_members(self, obj):
+        """Members in the caller's scope (a citywide circle reaches into other districts);
+        lists prefetch them already scoped."""
+        if "members" in getattr(obj, "_prefetched_objects_cache", {}):
+            members = obj.members.all()
+        else:
+            members = obj.members.visible_to(self.context["request"].user).select_related(
+                "category")
+        return PointBriefSerializer(members, many=True).data
 
     def _save(self, circle, validated_data):
         categories = validated_data.pop("categories", None)

@@ -67,19 +67,25 @@ def _check_office(user):
 @transaction.atomic
 def circle_compute(*, circle):
     """Set the circle's members: its core point and every active point of the core's district
-    in the chosen categories (all categories if none chosen) whose distance from the core is at most the radius (a point
+    (of the whole city when the circle is `citywide`) in the chosen categories (all categories if none chosen) whose distance from the core is at most the radius (a point
     exactly on the edge is inside). Two queries for the candidates, one for the M2M write."""
     core = circle.core
     members = {core.pk}
+    area = core.territorial_unit.region_path
+    if circle.citywide:
+        city = (Unit.objects.filter(pk__in=core.territorial_unit.ancestor_ids(),
+                                    kind=Unit.Kind.CITY).order_by("path").values_list(
+                                        "path", flat=True).first())
+        area = city or area
     if core.has_location:
         lat_min, lat_max, lng_min, lng_max = _bounding_box(core.latitude, core.longitude,
                                                            circle.radius_m)
-        # Members come from the core's own district: a circle is one office's to manage, and
-        # a neighbour district's points must not show up in it.
+        # Members come from the core's own district (a circle is one office's to manage, and a
+        # neighbour district's points must not show up in it), or from the whole city for a
+        # citywide circle the city office drew.
         candidates = Point.objects.filter(
             is_active=True, latitude__range=(lat_min, lat_max),
-            longitude__range=(lng_min, lng_max),
-            territorial_unit__path__startswith=core.territorial_unit.region_path,
+            longitude__range=(lng_min, lng_max), territorial_unit__path__startswith=area,
         ).exclude(pk=core.pk)
         category_ids = list(circle.categories.values_list("pk", flat=True))
         if category_ids:
@@ -147,12 +153,27 @@ def point_save(*, point, by, partner_units=None):
     return point
 
 
+def is_city_office(user):
+    """Office staff whose region is the whole city (or a superuser)."""
+    if user.is_superuser:
+        return True
+    if user.role != Role.OFFICE or user.unit is None:
+        return False
+    return Unit.objects.filter(path=user.unit.region_path, kind=Unit.Kind.CITY).exists()
+
+
 @transaction.atomic
 def circle_save(*, circle, categories, by):
-    """Create or update a key-point circle (office staff only) and compute its members."""
+    """Create or update a key-point circle (office staff only) and compute its members. Only
+    city office staff may switch `citywide` (members across district borders) on or off; a
+    district office keeps the circles of its district."""
     _check_office(by)
     if not Point.objects.visible_to(by).filter(pk=circle.core_id).exists():
         raise ValidationError({"core": "核心点位不在您的管辖范围内。"})
+    was = (PointCircle.objects.filter(pk=circle.pk).values_list("citywide", flat=True).first()
+           if circle.pk else False)
+    if bool(circle.citywide) != bool(was) and not is_city_office(by):
+        raise ValidationError({"citywide": "只有市级创城办可以设置全市范围的点位圈。"})
     circle.full_clean()
     circle.save()
     circle.categories.set(categories)

@@ -176,8 +176,10 @@ class CircleListView(ScopedListView):
     template_name = "points/circle_list.html"
 
     def get_queryset(self):
+        # Members of a citywide circle may lie in other districts: count only those in scope.
+        visible = Point.objects.visible_to(self.request.user).only("pk")
         return super().get_queryset().select_related("core__category").prefetch_related(
-            "categories", "members")
+            "categories", Prefetch("members", queryset=visible))
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs),
@@ -193,11 +195,14 @@ class CircleDetailView(ScopedDetailView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["members"] = self.object.members.select_related("category", "territorial_unit")
+        # A citywide circle may hold points of other districts: show only those in scope.
+        visible = self.object.members.visible_to(self.request.user)
+        ctx["members"] = list(visible.select_related("category", "territorial_unit"))
+        ctx["hidden_members"] = self.object.members.count() - len(ctx["members"])
         ctx["categories"] = self.object.categories.all()
         ctx["can_edit"] = may_write(self.request.user, OFFICE)
         ctx["map_tile_url"] = settings.MAP_TILE_URL
-        ctx["map_points"] = point_map_features(self.object.members.all())
+        ctx["map_points"] = point_map_features(visible)
         return ctx
 
 
