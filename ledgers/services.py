@@ -8,6 +8,7 @@ enqueues work after commit. Errors: `PermissionDenied` (wrong role or unit → 4
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
 from accounts.models import Role
@@ -250,11 +251,29 @@ def unit_contacts_for(unit_ids):
     return User.objects.filter(unit_id__in=unit_ids, role=Role.LIAISON, is_active=True)
 
 
+def _flag_other_side(photo, matches):
+    """Both photos of a duplicate pair are flagged: the earlier ledger photos this one
+    matches, not yet flagged, now point back at it (one UPDATE, each with its own
+    distance). A flag they already carry is kept."""
+    if not matches:
+        return
+    url = photo.submission.get_absolute_url()
+    LedgerPhoto.objects.filter(pk__in=[m.pk for m in matches],
+                               duplicate_of_id__isnull=True).update(
+        duplicate_of_model=LedgerPhoto._meta.label_lower, duplicate_of_id=photo.pk,
+        duplicate_of_url=url,
+        duplicate_distance=Case(*[When(pk=m.pk, then=Value(m.distance)) for m in matches],
+                                output_field=IntegerField()),
+    )
+
+
 def ledger_photo_check(*, photo, now=None):
     """Honesty flags of one processed photo: a near-identical photo anywhere else (other
     units, other requirements, other years, issue photos — not other versions of the same
-    unit's material), EXIF time outside the requirement's window, or no EXIF time. Costs one
-    lookup query per evidence model plus one to drop same-chain matches."""
+    unit's material), EXIF time outside the requirement's window, or no EXIF time. The
+    matching ledger photos are flagged too, pointing back at this one, so the reviewer sees
+    the pair from either side. Costs one lookup query per evidence model, one to drop
+    same-chain matches and one update."""
     sub = photo.submission
     req = sub.requirement
     matches = find_near_duplicates(photo.phash, exclude=[(LedgerPhoto, photo.pk)])
@@ -274,6 +293,7 @@ def ledger_photo_check(*, photo, now=None):
         owner = getattr(other, other.evidence_owner_field, None) if other else None
         photo.duplicate_of_url = owner.get_absolute_url() if hasattr(
             owner, "get_absolute_url") else ""
+    _flag_other_side(photo, [m for m in matches if m.model is LedgerPhoto])
     start, end = req.photo_window()
     photo.no_exif = photo.exif_taken_at is None
     photo.exif_outside_window = bool(

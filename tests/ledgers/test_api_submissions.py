@@ -36,6 +36,14 @@ def test_the_duplicate_scenario_across_units(city, api, req_cg, req_zj, run_task
     flag = detail["files"][0]["duplicate_of"]
     assert flag["model"] == "ledgers.ledgerphoto" and flag["id"] == first.pk
     assert flag["url"] == f"/ledgers/submissions/{r1.data['id']}/"
+    # and 城管局's photo is flagged too, pointing back at 住建局's copy
+    second = LedgerPhoto.objects.get(submission_id=r2.data["id"])
+    first.refresh_from_db()
+    assert first.duplicate_of_id == second.pk and first.duplicate_of_model == "ledgers.ledgerphoto"
+    assert first.duplicate_of_url == f"/ledgers/submissions/{r2.data['id']}/"
+    assert first.duplicate_distance == second.duplicate_distance
+    back = api.as_user(city.users.office).get(f"{URL}{r1.data['id']}/").data
+    assert back["files"][0]["duplicate_of"]["id"] == second.pk
     # and 住建局 cannot read 城管局's submission
     assert api.as_user(city.users.liaison2).get(f"{URL}{r1.data['id']}/").status_code == 404
     ids = [s["id"] for s in api.as_user(city.users.liaison2).get(URL).data["results"]]
