@@ -5,7 +5,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.db.models.functions import TruncMinute
 
@@ -135,7 +135,7 @@ def _clean_answers(survey, raw):
     value: an option id for single choice and rating, a list of option ids for multiple
     choice, a string for text. Raises ValidationError with one message per question
     ("q<id>") or for "answers" as a whole."""
-    if not isinstance(raw, dict) or not raw:
+    if not isinstance(raw, dict):
         raise ValidationError({"answers": "没有收到任何答案，请作答后再提交。"})
     questions = list(survey.questions.prefetch_related("options"))
     by_id = {q.pk: q for q in questions}
@@ -181,11 +181,25 @@ def _clean_answers(survey, raw):
             errors[f"q{q.pk}"] = f"第 {q.order} 题“{q.text}”的答案无效，请重新选择。"
             continue
         rows.append(answer)
+    if not raw:
+        # Nothing answered: said once, and each required question is marked as well.
+        errors["answers"] = "没有收到任何答案，请作答后再提交。"
     if errors:
         raise ValidationError(errors)
     if not rows:
         raise ValidationError({"answers": "没有收到任何答案，请作答后再提交。"})
     return rows, in_frame
+
+
+def _share_lock(survey):
+    """Hold the survey row against a questionnaire edit until this response is saved: FOR
+    KEY SHARE (the lock the response's foreign key takes anyway, taken before the answers are
+    checked) waits for an edit in progress (FOR UPDATE in surveys.editing) and makes a later
+    edit wait and then see this response, while responses never wait for each other."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {Survey._meta.db_table} WHERE id = %s FOR KEY SHARE",
+                           [survey.pk])
 
 
 @transaction.atomic
@@ -199,12 +213,21 @@ def response_submit(*, survey, community, answers, channel, interviewer=None, de
     `today` is given the survey must be open on that date. Costs about five queries."""
     if today is not None and not survey.accepts_answers(today):
         raise ValidationError({"survey": survey.closed_message(today) or "本问卷暂不接受填写。"})
-    if community is None or community.kind != Unit.Kind.COMMUNITY \
-            or not community.path.startswith(survey.region.path):
-        raise ValidationError({"community": "请选择本次调查范围内的社区。"})
+    _share_lock(survey)
     if channel not in Response.Channel.values:
         raise ValidationError({"channel": "调查渠道无效。"})
-    rows, in_frame = _clean_answers(survey, answers)
+    # A missing community and unanswered questions are reported together, so the respondent
+    # fixes everything in one go.
+    errors = {}
+    if community is None or community.kind != Unit.Kind.COMMUNITY \
+            or not community.path.startswith(survey.region.path):
+        errors["community"] = ["请选择本次调查范围内的社区。"]
+    try:
+        rows, in_frame = _clean_answers(survey, answers)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
     response = Response(survey=survey, community=community, channel=channel,
                         interviewer=interviewer, in_frame=in_frame,
                         device_hash=device_hash(device) if device else "")
