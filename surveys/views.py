@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -447,7 +447,19 @@ def staff_entry(request, pk):
         except ValidationError as exc:
             errors = exc.message_dict
     channels = [c for c in Response.Channel.choices if c[0] != Response.Channel.ONLINE]
+    selected = request.POST.get("community") or request.GET.get("community") or ""
+    quota = None
+    if selected.isdigit():
+        quota = Response.objects.filter(survey=survey, voided=False, community_id=selected,
+                                        community__path__startswith=request.user.scope_path
+                                        ).aggregate(done=Count("pk"),
+                                                    mine=Count("pk", filter=Q(
+                                                        interviewer=request.user)))
+        quota["target"] = survey.quotas.filter(community_id=selected).values_list(
+            "target", flat=True).first()
+        quota["missing"] = max(0, quota["target"] - quota["done"]) if quota["target"] else 0
     return render(request, "surveys/staff_entry.html", {
+        "quota": quota,
         "survey": survey, "questions": _questions(survey), "communities": communities,
         "channels": channels, "errors": errors, "values": request.POST,
         "selected_community": request.POST.get("community") or request.GET.get("community"),

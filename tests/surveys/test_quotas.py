@@ -201,3 +201,17 @@ def test_queries_do_not_grow_with_communities(api, client, city, setup):
         answer(s, q, community)
     client.post(f"/surveys/{s.pk}/quotas/", {"all": "20"})
     assert count() == small
+
+
+def test_staff_entry_shows_the_community_quota(client, city, setup):
+    s, q, _west, c2, _c3 = setup
+    client.force_login(city.users.office)
+    client.post(f"/surveys/{s.pk}/quotas/", {f"quota_{c2.pk}": "20"})
+    answer(s, q, c2, interviewer=city.users.inspector)
+    answer(s, q, c2)
+    client.force_login(city.users.inspector)
+    body = client.get(f"/surveys/{s.pk}/entry/?community={c2.pk}").content.decode()
+    assert "本社区已完成 <strong>2</strong> / 20 户" in body and "还差" in body
+    assert "其中我录入 1 份" in body
+    client.force_login(city.users.office_b)
+    assert client.get(f"/surveys/{s.pk}/entry/?community={c2.pk}").status_code == 404
