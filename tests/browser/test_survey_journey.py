@@ -31,6 +31,9 @@ def test_resident_fills_the_public_survey_on_a_phone(phone, city, survey):
     # Submitting with nothing answered keeps the resident on the form with the reasons.
     phone.get_by_role("button", name="提交问卷").tap()
     expect(phone.locator(".alert-danger")).to_contain_text("提交未成功")
+    # Everything missing is marked at once: the community and each required question.
+    expect(phone.locator(".card.border-danger")).to_have_count(1 + 5)
+    expect(phone.locator(f"fieldset#q{q['sat'].pk}")).to_contain_text("为必答题，请作答")
     assert Response.objects.count() == 0
     assert_clean(phone)
 
