@@ -5,7 +5,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.db.models.functions import TruncMinute
 
@@ -191,6 +191,17 @@ def _clean_answers(survey, raw):
     return rows, in_frame
 
 
+def _share_lock(survey):
+    """Hold the survey row against a questionnaire edit until this response is saved: FOR
+    KEY SHARE (the lock the response's foreign key takes anyway, taken before the answers are
+    checked) waits for an edit in progress (FOR UPDATE in surveys.editing) and makes a later
+    edit wait and then see this response, while responses never wait for each other."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {Survey._meta.db_table} WHERE id = %s FOR KEY SHARE",
+                           [survey.pk])
+
+
 @transaction.atomic
 def response_submit(*, survey, community, answers, channel, interviewer=None, device="",
                     today=None):
@@ -202,6 +213,7 @@ def response_submit(*, survey, community, answers, channel, interviewer=None, de
     `today` is given the survey must be open on that date. Costs about five queries."""
     if today is not None and not survey.accepts_answers(today):
         raise ValidationError({"survey": survey.closed_message(today) or "本问卷暂不接受填写。"})
+    _share_lock(survey)
     if channel not in Response.Channel.values:
         raise ValidationError({"channel": "调查渠道无效。"})
     # A missing community and unanswered questions are reported together, so the respondent
