@@ -14,6 +14,8 @@ import datetime as dt
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import connection
+from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -69,6 +71,35 @@ def _keep_given_times():
     finally:
         for f, now_, add in saved:
             f.auto_now, f.auto_now_add = now_, add
+
+
+def _insert(model, objs):
+    """Insert `objs` as they are: COPY on PostgreSQL (no SQL compilation per row; the
+    values must be plain — ids, text, numbers, dates, files — no JSON), else bulk_create."""
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs, batch_size=BATCH)
+        return
+    fields = [f for f in model._meta.concrete_fields
+              if not (f.primary_key and objs[0].pk is None)]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    names = [f.attname for f in fields]
+    with connection.cursor() as cursor, cursor.copy(
+            f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
+        for obj in objs:
+            row = [getattr(obj, n) for n in names]
+            copy.write_row([v.name or "" if isinstance(v, FieldFile) else v for v in row])
+
+
+def _reserve_ids(model, count):
+    """`count` fresh ids from the table's sequence (PostgreSQL), for rows inserted by COPY
+    that others must point at."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                       "FROM generate_series(1, %s)", [table, count])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _weighted(plans):
@@ -262,9 +293,9 @@ def _events(chains, now):
                     to_status=sub.status, created=sub.reviewed_at,
                     comment="；".join(sub.review_comments.values()) if returned else ""))
         if len(rows) >= BATCH:
-            LedgerEvent.objects.bulk_create(rows, batch_size=BATCH)
+            _insert(LedgerEvent, rows)
             rows = []
-    LedgerEvent.objects.bulk_create(rows, batch_size=BATCH)
+    _insert(LedgerEvent, rows)
 
 
 def _files(city, reqs, chains, now):
@@ -346,10 +377,23 @@ def _files(city, reqs, chains, now):
         photo.thumbnail.name = photo.display.name = ""
         photo.processed_at = None
         real.append(photo)
-    LedgerPhoto.objects.bulk_create(photos, batch_size=BATCH)
-    LedgerDocument.objects.bulk_create(docs, batch_size=BATCH)
+    if connection.vendor == "postgresql":
+        for photo, pk in zip(photos, _reserve_ids(LedgerPhoto, len(photos)), strict=True):
+            photo.pk = photo.id = pk
+        _flag_pairs(photos)
+        _insert(LedgerPhoto, photos)
+    else:
+        LedgerPhoto.objects.bulk_create(photos, batch_size=BATCH)
+        LedgerPhoto.objects.bulk_update(
+            _flag_pairs(photos), ["duplicate_of_model", "duplicate_of_id", "duplicate_of_url",
+                                  "duplicate_distance"], batch_size=BATCH)
+    _insert(LedgerDocument, docs)
     for photo in real:
         process_image(photo, now=now)
+
+
+def _flag_pairs(photos):
+    """Point each planted copy at its partner (both have ids by now); returns them."""
     flagged = [p for p in photos if getattr(p, "_dup_of", None) is not None]
     for p in flagged:
         other = p._dup_of
@@ -357,9 +401,7 @@ def _files(city, reqs, chains, now):
         p.duplicate_of_url = reverse("ledgers:submission-detail",
                                      kwargs={"pk": other.submission_id})
         p.duplicate_distance = 0
-    LedgerPhoto.objects.bulk_update(
-        flagged, ["duplicate_of_model", "duplicate_of_id", "duplicate_of_url",
-                  "duplicate_distance"], batch_size=BATCH)
+    return flagged
 
 
 def _plant_duplicates(rng, photos):
