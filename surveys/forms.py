@@ -20,6 +20,21 @@ class SurveyForm(forms.ModelForm):
         self.fields["region"].queryset = Unit.objects.visible_to(user).filter(
             kind__in=Unit.REGION_KINDS)
 
+    def clean_region(self):
+        region = self.cleaned_data["region"]
+        if region_locked(self.instance, region):
+            raise forms.ValidationError(REGION_LOCKED)
+        return region
+
+
+REGION_LOCKED = "本问卷已有答卷，不能再修改调查范围；如需调查其他区域，请复制为新版本。"
+
+
+def region_locked(instance, region):
+    """Whether changing `instance`'s region to `region` would leave answers outside it."""
+    return bool(instance and instance.pk and region is not None
+                and region.pk != instance.region_id and instance.responses.exists())
+
 
 class QuestionForm(forms.Form):
     """One question; options one per line, a line ending in ＊ or * counts toward the
@@ -32,7 +47,8 @@ class QuestionForm(forms.Form):
                                   choices=[("", "不计入指标")] + Indicator.choices)
     screening = forms.ChoiceField(label="甄别题", required=False,
                                   choices=Question.Screening.choices)
-    section = forms.ModelChoiceField(label="分节", required=False, queryset=Section.objects.none())
+    section = forms.ModelChoiceField(label="分节", required=False, queryset=Section.objects.none(),
+                                     empty_label="不分节")
     required = forms.BooleanField(label="必答", required=False, initial=True)
     options = forms.CharField(
         label="选项", required=False, widget=forms.Textarea(attrs={"rows": 4}),

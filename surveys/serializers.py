@@ -66,6 +66,10 @@ class SurveySerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
     def validate(self, attrs):
+        from .forms import REGION_LOCKED, region_locked
+
+        if region_locked(self.instance, attrs.get("region")):
+            raise serializers.ValidationError({"region": REGION_LOCKED})
         instance = Survey(**{**({f: getattr(self.instance, f) for f in attrs}
                                 if self.instance else {}), **attrs})
         try:

@@ -90,6 +90,11 @@ class SurveyFormMixin(RoleRequiredMixin):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400  # the form again, with a Chinese message per field
+        return response
+
 
 class SurveyCreateView(SurveyFormMixin, CreateView):
     def form_valid(self, form):

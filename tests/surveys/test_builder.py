@@ -289,3 +289,33 @@ def test_editor_queries_do_not_grow_with_questions(client, city, django_assert_m
     assert count() == small
     with django_assert_max_num_queries(small):
         client.get(url(s))
+
+
+def test_region_is_locked_once_answers_exist(client, api, city, survey):
+    from tests.factories import UserFactory
+
+    s, q = survey
+    admin = UserFactory(username="admin", is_superuser=True, unit=None, role="")
+    fresh = Survey.objects.create(title="还没有答卷", region=city.units.a, starts_on=s.starts_on,
+                                  ends_on=s.ends_on)
+    _answer(s, q, city)
+    data = {"title": s.title, "region": city.units.b.pk, "round_kind": "mock",
+            "starts_on": "2026-01-01", "ends_on": "2026-12-31", "target_awareness": "90",
+            "target_support": "90", "target_participation": "80", "target_satisfaction": "85"}
+    client.force_login(admin)
+    page = client.post(f"/surveys/{s.pk}/edit/", data)
+    assert page.status_code == 400 and "不能再修改调查范围" in page.content.decode()
+    response = api.as_user(admin).patch(f"/api/v1/surveys/{s.pk}/",
+                                        {"region": city.units.b.pk}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"region": ["本问卷已有答卷，不能再修改调查范围；"
+                                          "如需调查其他区域，请复制为新版本。"]}
+    s.refresh_from_db()
+    assert s.region == city.units.a
+    # Without answers the region may change; with the same region other fields still may.
+    assert api.as_user(admin).patch(f"/api/v1/surveys/{fresh.pk}/", {"region": city.units.b.pk},
+                                    format="json").status_code == 200
+    assert client.post(f"/surveys/{s.pk}/edit/", {**data, "region": city.units.a.pk,
+                                                  "title": "新标题"}).status_code == 302
+    s.refresh_from_db()
+    assert s.title == "新标题"
