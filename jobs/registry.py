@@ -53,6 +53,9 @@ class Importer:
     done_url: str = ""  # URL (with query) to see the imported rows
 
 
+# A file with every row wrong would otherwise store (and show) tens of thousands of errors.
+MAX_REPORTED_ERRORS = 1000
+
 _types = {}
 _importers = {}
 
@@ -93,8 +96,10 @@ def _import_handler(imp):
         except PermissionDenied as exc:
             raise JobFailed(str(exc) or imp.denied) from None
         if not result.ok:
-            raise JobFailed(f"共有 {len(result.errors)} 处错误，本次未导入任何数据。"
-                            "请按下表改好后重新上传整个文件。", errors=result.errors)
+            shown = result.errors[:MAX_REPORTED_ERRORS]
+            more = (f"下表列出前 {len(shown)} 处，" if len(shown) < len(result.errors) else "")
+            raise JobFailed(f"共有 {len(result.errors)} 处错误，本次未导入任何数据。{more}"
+                            "请按下表改好后重新上传整个文件。", errors=shown)
         job.result_count = result.created
         return f"已导入 {result.created} {imp.noun}。"
 

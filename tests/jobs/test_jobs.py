@@ -284,3 +284,16 @@ def test_issue_export_uses_the_creators_scope_and_filters(api, city, run_jobs):
     assert exported(city.users.liaison) == {"城关已派发"}
     assert exported(city.users.liaison2) == set()
     assert exported(city.users.office_b) == {"高新区问题"}
+
+
+def test_a_file_of_bad_rows_reports_the_first_thousand(city, market, monkeypatch):
+    from jobs import registry
+
+    monkeypatch.setattr(registry, "MAX_REPORTED_ERRORS", 3)
+    job = _queued_points_import(city, [[f"点{n}", "无此类别", "", "", "", "东街街道", "", "", "固定"]
+                                       for n in range(5)])
+    services.job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and len(job.errors) == 3
+    assert "共有 5 处错误" in job.message and "前 3 处" in job.message
+    assert [e["row"] for e in job.errors] == [2, 3, 4]
