@@ -32,6 +32,7 @@ class NegativeListEventForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.visible_to(user)
+        self.fields["unit"].empty_label = "请选择责任单位"
 
 
 ISSUE_NUMBER = re.compile(r"#?(\d+)")
@@ -55,8 +56,10 @@ class EscalationForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.fields["kind"].choices = [("", "请选择")] + list(Escalation.Kind.choices)
         self.fields["report"].queryset = Report.objects.visible_to(user)
         self.fields["report"].required = False
+        self.fields["report"].empty_label = "不依据报告"
 
     def clean_issue_numbers(self):
         text = (self.cleaned_data.get("issue_numbers") or "").strip()

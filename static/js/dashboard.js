@@ -1,22 +1,61 @@
-// Ranking page: the 8-week trend (ECharts) and the map of overdue issues (Leaflet).
+// Ranking page: the 8-week trend (ECharts), the map of overdue issues (Leaflet) and the
+// period picker (the start/end dates only for a custom period).
 (function () {
+  var periodSelect = document.getElementById("f-period");
+  if (periodSelect) {
+    periodSelect.addEventListener("change", function () {
+      document.querySelectorAll(".dashboard-custom").forEach(function (el) {
+        el.classList.toggle("d-none", periodSelect.value !== "custom");
+      });
+    });
+  }
+
   var chartEl = document.getElementById("dashboard-trend");
   if (chartEl && window.echarts) {
     var trend = JSON.parse(document.getElementById("dashboard-trend-data").textContent);
     var chart = echarts.init(chartEl);
-    chart.setOption({
-      tooltip: { trigger: "axis" },
-      legend: { type: "scroll", bottom: 0 },
-      grid: { left: 40, right: 16, top: 16, bottom: 48 },
-      xAxis: { type: "category", data: trend.labels },
-      yAxis: { type: "value", min: 0, max: 100 },
-      series: trend.series.map(function (s) {
-        return { name: s.name, type: "line", data: s.data, connectNulls: true,
-                 lineStyle: s.name === "平均" ? { type: "dashed" } : undefined };
-      })
-    });
-    window.addEventListener("resize", function () { chart.resize(); });
+    // Text and lines sized for where the page is read: a wall screen across the room, a
+    // desk monitor or a phone in the hand.
+    var options = function () {
+      var wide = window.innerWidth >= 1600;
+      var narrow = chartEl.clientWidth < 500;
+      var font = wide ? 16 : 13;
+      return {
+        textStyle: { fontSize: font },
+        tooltip: {
+          trigger: "axis", textStyle: { fontSize: font },
+          valueFormatter: function (v) { return v == null ? "无数据" : v.toFixed(1); }
+        },
+        legend: {
+          type: "scroll", bottom: 0, itemWidth: 22, itemHeight: 12,
+          textStyle: { fontSize: font }, pageIconSize: wide ? 16 : 12
+        },
+        grid: { left: 8, right: narrow ? 24 : 40, top: 24, bottom: wide ? 56 : 48,
+                containLabel: true },
+        xAxis: {
+          type: "category", data: trend.labels, boundaryGap: false,
+          axisLabel: { fontSize: font, hideOverlap: true,
+                       formatter: function (v) { return v + "周"; } }
+        },
+        yAxis: { type: "value", min: 0, max: 100, interval: 20, axisLabel: { fontSize: font } },
+        series: trend.series.map(function (s) {
+          var average = s.name === "平均";
+          return {
+            name: s.name, type: "line", data: s.data, connectNulls: true,
+            symbolSize: wide ? 9 : 6, emphasis: { focus: "series" },
+            lineStyle: { width: average ? (wide ? 4 : 3) : (wide ? 3 : 2),
+                         type: average ? "dashed" : "solid" },
+            itemStyle: average ? { color: "#212529" } : undefined
+          };
+        })
+      };
+    };
+    chart.setOption(options());
+    var resize = function () { chart.setOption(options()); chart.resize(); };
+    if (window.ResizeObserver) { new ResizeObserver(resize).observe(chartEl); }
+    else { window.addEventListener("resize", resize); }
   }
+
   var mapEl = document.getElementById("dashboard-map");
   if (mapEl && window.L) {
     var points = JSON.parse(document.getElementById("dashboard-map-data").textContent);

@@ -129,3 +129,25 @@ def test_the_home_page_shows_the_headline_panel_to_leaders_only(city, week, clie
     assert f'<div class="fs-3 fw-bold text-danger">{figures["overdue"]}</div>' in page
     client.force_login(city.users.liaison)
     assert "本周综合排名" not in client.get("/").content.decode()
+
+
+def test_a_score_of_zero_is_shown_as_zero_not_as_missing(city, client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .factories import make_issue
+
+    # Far more overdue issues than the sub-score can absorb: 逾期情况 0, so the index is 0.
+    now = timezone.now()
+    for _i in range(3):
+        make_issue(unit=city.units.zj, region=city.units.a, created=now - dt.timedelta(days=60),
+                   deadline=now - dt.timedelta(days=40))
+    NegativeListEvent.objects.create(unit=city.units.zj, item="重大安全事故", is_veto=True,
+                                     date=timezone.localdate())
+    client.force_login(city.users.leader)
+    html = client.get("/dashboard/").content.decode()
+    row = re.search(r"区住建局</a></td>\s*<td class=\"fw-bold\">([^<]*)</td>", html)
+    assert row and row.group(1) == "0.0"
+    page = client.get("/dashboard/projection/").content.decode()
+    assert '<strong class="fs-4">0.0</strong>' in page
