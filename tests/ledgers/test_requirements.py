@@ -299,3 +299,30 @@ def test_export_and_list_queries_do_not_grow_with_tasks(client, city,
         client.get("/ledgers/requirements/export/")
     with django_assert_max_num_queries(len(small_list)):
         client.get("/ledgers/")
+
+
+def test_sample_download_needs_a_login(client, city):
+    req = LedgerRequirementFactory(region=city.units.a, lead_unit=city.units.cg)
+    assert client.get(f"/ledgers/requirements/{req.pk}/sample/").status_code == 302
+    client.force_login(city.users.liaison)
+    assert client.get(f"/ledgers/requirements/{req.pk}/sample/").status_code == 404  # none
+
+
+def test_list_shows_management_buttons_to_the_office_only(client, city):
+    client.force_login(city.users.office)
+    body = client.get("/ledgers/").content.decode()
+    assert "新建任务" in body and "复制往年任务" in body and "Excel 导入" in body
+    client.force_login(city.users.liaison)
+    body = client.get("/ledgers/").content.decode()
+    assert "新建任务" not in body and "复制往年任务" not in body and "导出 Excel" in body
+
+
+def test_copy_page_queries_do_not_grow(client, city, django_assert_max_num_queries):
+    client.force_login(city.users.office)
+    LedgerRequirementFactory(region=city.units.a, lead_unit=city.units.cg, year=2024)
+    with django_assert_max_num_queries(20) as few:
+        client.get("/ledgers/requirements/copy/", {"year": 2024})
+    for _ in range(6):
+        LedgerRequirementFactory(region=city.units.a, lead_unit=city.units.zj, year=2024)
+    with django_assert_max_num_queries(len(few)):
+        client.get("/ledgers/requirements/copy/", {"year": 2024})
