@@ -145,8 +145,9 @@ class ReportQuerySet(models.QuerySet):
 
 
 class Report(models.Model):
-    """An accountability report (督查通报) of one region for one period, produced as XLSX by
-    the worker: per-unit figures, the 通报 list of overdue issues and the 约谈 candidates."""
+    """An accountability report (督查通报) of one region for one period, produced by the
+    worker as XLSX and then as a printable PDF: per-unit figures, 红黑榜, the 通报 list of
+    overdue issues, the 约谈 candidates, the negative list and the projected score."""
 
     class Kind(models.TextChoices):
         WEEKLY = "weekly", "周报"
