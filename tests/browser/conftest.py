@@ -107,7 +107,8 @@ def log_in(page, username, password="pw-123456"):
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    # Wait for the redirect away from the login page, so the next goto cannot cut it short.
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def jpeg_file(path, *, color, seed):
