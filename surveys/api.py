@@ -170,3 +170,7 @@ class ResponseViewSet(ScopedViewSetMixin, mixins.CreateModelMixin,
 router = SimpleRouter()
 router.register("surveys", SurveyViewSet, basename="survey")
 router.register("survey-responses", ResponseViewSet, basename="survey-response")
+
+from .api_editing import register as _register_editing  # noqa: E402 - needs _call above
+
+_register_editing(router)
