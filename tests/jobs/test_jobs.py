@@ -297,3 +297,24 @@ def test_a_file_of_bad_rows_reports_the_first_thousand(city, market, monkeypatch
     assert job.status == Job.Status.FAILED and len(job.errors) == 3
     assert "共有 5 处错误" in job.message and "前 3 处" in job.message
     assert [e["row"] for e in job.errors] == [2, 3, 4]
+
+
+def test_ledger_export_page_starts_a_job_and_serves_it_in_scope(client, city, run_jobs):
+    client.force_login(city.users.liaison)
+    assert client.get("/ledgers/exports/").status_code == 403
+    client.force_login(city.users.office)
+    bad = client.post("/ledgers/exports/", {"year": "去年"}, follow=True)
+    assert "请填写年度" in bad.content.decode() and not Job.objects.exists()
+    with run_jobs():
+        response = client.post("/ledgers/exports/", {"year": "2024"})
+    job = Job.objects.get()
+    assert response.status_code == 302 and response.url == f"/jobs/{job.pk}/"
+    assert job.kind == Job.Kind.LEDGERS_EXPORT and job.status == Job.Status.DONE
+    page = client.get("/ledgers/exports/").content.decode()
+    assert f"/jobs/{job.pk}/download/" in page
+    download = client.get(f"/ledgers/exports/{job.pk}/download/")
+    assert download.status_code == 200
+    assert "2024" in download["Content-Disposition"]
+    client.force_login(city.users.office_b)
+    assert client.get(f"/ledgers/exports/{job.pk}/download/").status_code == 404
+    assert f"/jobs/{job.pk}/" not in client.get("/ledgers/exports/").content.decode()
