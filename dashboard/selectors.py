@@ -52,9 +52,10 @@ extension (whose deadline is the one asked for, not the one in force), are not s
 Every way of filing an issue writes its first event, so every issue filed before T has a
 state at T.
 
-Query budget: `ranking()` costs 3 queries (weights, this period, previous period) however
-many units, issues or inspections there are: every count is a correlated Subquery +
-Coalesce annotation on the one Unit queryset.
+Query budget: `ranking()` costs the weights plus about ten queries per period (this one and
+the previous one) however many units, issues or inspections there are: each source is read
+once, grouped by unit, and summed up the unit tree in Python (`unit_figures`). Correlated
+per-unit subqueries cost seconds at the city scale (bench/RESULTS.md).
 """
 
 import datetime as dt
@@ -69,7 +70,7 @@ from django.utils import timezone
 from accounts.models import Unit
 from issues.models import RECTIFYING, Issue, IssueEvent
 from ledgers.models import LedgerRequirement, LedgerSubmission
-from points.models import Inspection, count_of
+from points.models import Inspection
 from surveys.models import Answer, Indicator, Question
 
 from .models import SUBSCORES, RankingWeights
@@ -193,87 +194,119 @@ def weights_for(user):
     return found or RankingWeights()
 
 
-def _issue_counts(period, as_of, now):
-    """Correlated counts of a unit subtree's issues; each is one subquery of the unit row."""
-    in_unit = {"responsible_unit__path__startswith": OuterRef("path")}
-    events = IssueEvent.objects.filter(
-        issue__responsible_unit__path__startswith=OuterRef("path"),
-        created__gte=period.start, created__lt=period.end)
-    closed = events.filter(kind=IssueEvent.Kind.APPROVE)
+def _grouped(queryset, key, **counts):
+    """[(group value, {name: n})]: one GROUP BY query with a filtered COUNT per name."""
+    rows = queryset.order_by().values(key).annotate(
+        **{name: Count("pk", filter=q) for name, q in counts.items()})
+    return [(row.pop(key), row) for row in rows]
+
+
+def _issue_counts(scope, period, as_of, now):
+    """Issue figures per responsible unit (the unit the issue has, or had at a past `as_of`)."""
+    in_scope = {"responsible_unit__path__startswith": scope}
+    received = Q(created__gte=period.start, created__lt=period.end)
+    APPROVE, REOPEN = IssueEvent.Kind.APPROVE, IssueEvent.Kind.REOPEN
+    groups = _grouped(
+        IssueEvent.objects.filter(issue__responsible_unit__path__startswith=scope,
+                                  created__gte=period.start, created__lt=period.end,
+                                  kind__in=[APPROVE, REOPEN]),
+        "issue__responsible_unit_id",
+        closed=Q(kind=APPROVE),
+        closed_on_time=Q(kind=APPROVE) & (Q(issue__deadline__isnull=True)
+                                          | Q(issue__deadline__gte=F("created"))),
+        relapsed=Q(kind=REOPEN))
     if as_of >= now:
         # Now: exactly what the issue list's "逾期" filter shows, so drill-down matches.
-        holding = Issue.objects.filter(status__in=RECTIFYING, **in_unit)
         as_of = now
-    else:
-        # A past moment: each issue's last recorded state before it (module docstring).
-        states = IssueEvent.objects.exclude(to_status="").exclude(
-            kind=IssueEvent.Kind.EXTENSION_REQUEST)
-        superseded = states.filter(issue_id=OuterRef("issue_id"), created__lt=as_of).filter(
-            Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"),
-                                                  pk__gt=OuterRef("pk")))
-        holding = states.filter(
-            created__lt=as_of, to_status__in=RECTIFYING,
-            unit__path__startswith=OuterRef("path")).exclude(Exists(superseded))
-    late = holding.filter(deadline__lt=as_of)
-    return {
-        "received": count_of(Issue.objects.filter(
-            created__gte=period.start, created__lt=period.end, **in_unit)),
-        "closed": count_of(closed),
-        "closed_on_time": count_of(closed.filter(
-            Q(issue__deadline__isnull=True) | Q(issue__deadline__gte=F("created")))),
-        "relapsed": count_of(events.filter(kind=IssueEvent.Kind.REOPEN)),
-        "rectifying": count_of(holding),
-        "overdue": count_of(late),
-        "overdue_7": count_of(late.filter(deadline__lt=as_of - dt.timedelta(days=7))),
-        "overdue_30": count_of(late.filter(deadline__lt=as_of - dt.timedelta(days=30))),
-    }
+        holding = Q(status__in=RECTIFYING)
+        return groups + _grouped(
+            Issue.objects.filter(received | holding, **in_scope), "responsible_unit_id",
+            received=received, rectifying=holding,
+            overdue=holding & Q(deadline__lt=as_of),
+            overdue_7=holding & Q(deadline__lt=as_of - dt.timedelta(days=7)),
+            overdue_30=holding & Q(deadline__lt=as_of - dt.timedelta(days=30)))
+    # A past moment: each issue's last recorded state before it (module docstring).
+    states = IssueEvent.objects.exclude(to_status="").exclude(
+        kind=IssueEvent.Kind.EXTENSION_REQUEST)
+    superseded = states.filter(issue_id=OuterRef("issue_id"), created__lt=as_of).filter(
+        Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"),
+                                              pk__gt=OuterRef("pk")))
+    holding = states.filter(created__lt=as_of, to_status__in=RECTIFYING,
+                            unit__path__startswith=scope).exclude(Exists(superseded))
+    return groups + _grouped(
+        Issue.objects.filter(received, **in_scope), "responsible_unit_id", received=Q()
+    ) + _grouped(
+        holding, "unit_id", rectifying=Q(),
+        overdue=Q(deadline__lt=as_of),
+        overdue_7=Q(deadline__lt=as_of - dt.timedelta(days=7)),
+        overdue_30=Q(deadline__lt=as_of - dt.timedelta(days=30)))
 
 
-def _inspection_counts(period):
+def _inspection_counts(scope, period):
+    """Inspections per (territorial unit, supervising department) pair of their point."""
     inspections = Inspection.objects.filter(
-        Q(point__territorial_unit__path__startswith=OuterRef("path"))
-        | Q(point__supervising_unit__path__startswith=OuterRef("path")),
+        Q(point__territorial_unit__path__startswith=scope)
+        | Q(point__supervising_unit__path__startswith=scope),
         created__gte=period.start, created__lt=period.end)
-    return {"inspections": count_of(inspections),
-            "inspections_passed": count_of(inspections.filter(passed=True))}
+    rows = inspections.order_by().values(
+        "point__territorial_unit_id", "point__supervising_unit_id").annotate(
+        inspections=Count("pk"), inspections_passed=Count("pk", filter=Q(passed=True)))
+    return [((row.pop("point__territorial_unit_id"), row.pop("point__supervising_unit_id")),
+             row) for row in rows]
 
 
-def _ledger_counts(period):
-    """Ledger tasks due in the period for the unit subtree (as lead or contributing unit) and
-    the state of its current submissions for them; returned versions stay as history."""
+def _ledger_counts(scope, period):
+    """Ledger tasks due in the period per unit (as lead or contributing unit) and the state of
+    its current submissions for them; returned versions stay as history."""
     due_in = {"deadline__gte": period.start, "deadline__lt": period.end}
     contributor = LedgerRequirement.contributing_units.through.objects.filter(
-        unit__path__startswith=OuterRef("path"),
+        unit__path__startswith=scope,
         ledgerrequirement__deadline__gte=period.start,
         ledgerrequirement__deadline__lt=period.end,
     ).exclude(unit_id=F("ledgerrequirement__lead_unit_id"))
     S = LedgerSubmission.Status
     submissions = LedgerSubmission.objects.filter(
-        unit__path__startswith=OuterRef("path"), requirement__deadline__gte=period.start,
+        unit__path__startswith=scope, requirement__deadline__gte=period.start,
         requirement__deadline__lt=period.end)
-    current = submissions.filter(is_current=True)
-    return {
-        "ledgers_lead": count_of(LedgerRequirement.objects.filter(
-            lead_unit__path__startswith=OuterRef("path"), **due_in)),
-        "ledgers_contributing": count_of(contributor),
-        "ledgers_done": count_of(current.filter(status__in=[S.SIGNED, S.APPROVED])),
-        "ledgers_approved": count_of(current.filter(status=S.APPROVED)),
-        "ledgers_returned": count_of(submissions.filter(status=S.RETURNED)),
-    }
+    return (
+        _grouped(LedgerRequirement.objects.filter(lead_unit__path__startswith=scope, **due_in),
+                 "lead_unit_id", ledgers_lead=Q())
+        + _grouped(contributor, "unit_id", ledgers_contributing=Q())
+        + _grouped(submissions, "unit_id",
+                   ledgers_done=Q(is_current=True, status__in=[S.SIGNED, S.APPROVED]),
+                   ledgers_approved=Q(is_current=True, status=S.APPROVED),
+                   ledgers_returned=Q(status=S.RETURNED)))
 
 
-def _satisfaction_counts(period):
+def _satisfaction_counts(scope, period):
     satisfied = Indicator.SATISFACTION
     answers = Answer.objects.filter(
-        response__community__path__startswith=OuterRef("path"),
+        response__community__path__startswith=scope,
         response__voided=False, response__in_frame=True,
         response__created__gte=period.start, response__created__lt=period.end,
         question__indicator=satisfied)
     multi = Exists(Answer.choices.through.objects.filter(
         answer=OuterRef("pk"), option__indicator=satisfied))
     hit = Q(option__indicator=satisfied) | (Q(question__kind=Question.Kind.MULTIPLE) & multi)
-    return {"survey_answered": count_of(answers),
-            "survey_satisfied": count_of(answers.filter(hit))}
+    return _grouped(answers, "response__community_id", survey_answered=Q(),
+                    survey_satisfied=hit)
+
+
+FIGURES = ("received", "closed", "closed_on_time", "relapsed", "rectifying", "overdue",
+           "overdue_7", "overdue_30", "ledgers_lead", "ledgers_contributing", "ledgers_done",
+           "ledgers_approved", "ledgers_returned", "inspections", "inspections_passed",
+           "survey_answered", "survey_satisfied")
+
+
+def _common_path(paths):
+    """The longest path prefix (whole segments) shared by `paths`: the subtree to read."""
+    parts = [p.strip("/").split("/") for p in paths]
+    common = []
+    for segments in zip(*parts, strict=False):
+        if len(set(segments)) != 1:
+            break
+        common.append(segments[0])
+    return "/" + "".join(f"{s}/" for s in common) if common else "/"
 
 
 def _pct(num, den):
@@ -309,13 +342,49 @@ def composite(scores, weights):
 
 
 def unit_figures(units, period, *, now=None):
-    """[{id, name, kind, path, parent_id, <counts>}] for `units` over `period`: ONE query."""
+    """[{id, name, kind, path, parent_id, <counts>}] for `units` over `period`.
+
+    Set-based: each source (issues, their events, past states, ledgers, inspections, survey
+    answers) is read once with GROUP BY the unit it belongs to, within the subtree that holds
+    every ranked unit; the per-unit counts are then summed up each ranked unit's subtree by
+    walking the unit's path. About ten queries whatever the number of units or records."""
     now = now or timezone.now()
-    annotations = {**_issue_counts(period, min(period.end, now), now),
-                   **_ledger_counts(period), **_inspection_counts(period),
-                   **_satisfaction_counts(period)}
-    rows = list(units.order_by().annotate(**annotations)
-                .values("id", "name", "kind", "path", "parent_id", *annotations))
+    rows = list(units.order_by().values("id", "name", "kind", "path", "parent_id"))
+    if not rows:
+        return rows
+    scope = _common_path([r["path"] for r in rows])
+    by_path = {}
+    for row in rows:
+        row.update(dict.fromkeys(FIGURES, 0))
+        by_path[row["path"]] = row
+    paths = dict(Unit.objects.filter(path__startswith=scope).values_list("id", "path"))
+
+    def ranked_ancestors(unit_id):
+        """The ranked rows whose subtree holds the unit (itself included)."""
+        path = paths.get(unit_id)
+        if not path:
+            return []
+        parts = path.strip("/").split("/")
+        found = []
+        for i in range(1, len(parts) + 1):
+            row = by_path.get("/" + "".join(f"{p}/" for p in parts[:i]))
+            if row is not None:
+                found.append(row)
+        return found
+
+    def add(targets, counts):
+        for row in targets:
+            for key, n in counts.items():
+                row[key] += n
+
+    groups = (_issue_counts(scope, period, min(period.end, now), now)
+              + _ledger_counts(scope, period) + _satisfaction_counts(scope, period))
+    for unit_id, counts in groups:
+        add(ranked_ancestors(unit_id), counts)
+    # An inspection counts once for a unit that is both its territorial unit and supervisor.
+    for (territorial, supervising), counts in _inspection_counts(scope, period):
+        targets = {id(r): r for r in ranked_ancestors(territorial) + ranked_ancestors(supervising)}
+        add(targets.values(), counts)
     for row in rows:
         row["ledgers_due"] = row.pop("ledgers_lead") + row.pop("ledgers_contributing")
     return rows

@@ -97,8 +97,8 @@ def test_the_ranking_costs_the_same_queries_for_3_and_30_units(city, week):
     few = _count(run)
     _add_units(city, 27)
     assert len(run()["rows"]) == 30
-    # weights, this week, the previous week
-    assert _count(run) == few == 3
+    # the weights, then about ten grouped queries for each of this and the previous week
+    assert _count(run) == few <= 22
 
 
 @pytest.mark.parametrize("params, field", [
