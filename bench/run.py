@@ -77,7 +77,13 @@ def summary(times):
             "min_ms": round(times[0], 2), "max_ms": round(times[-1], 2), "runs": len(times)}
 
 
-SKIP_REPLAY = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|SET )", re.I)
+SKIP_REPLAY = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|CLOSE )", re.I)
+# A server-side cursor (QuerySet.iterator() on PostgreSQL) as logged: replayed as its SELECT.
+DECLARE = re.compile(r'^\s*DECLARE\s+"[^"]+"\s+NO SCROLL CURSOR WITH(OUT)? HOLD FOR\s+', re.I)
+
+
+def plain_sql(sql):
+    return DECLARE.sub("", sql)
 
 
 def captured(fn):
@@ -87,7 +93,7 @@ def captured(fn):
 
     with CaptureQueriesContext(connection) as ctx:
         result = fn()
-    return result, [q["sql"] for q in ctx.captured_queries]
+    return result, [plain_sql(q["sql"]) for q in ctx.captured_queries]
 
 
 def replay(statements):
@@ -198,7 +204,8 @@ def ensure_data(scale):
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # Earlier runs' rolled-back writes leave dead rows: clean them before measuring.
+            cursor.execute("VACUUM ANALYZE")
     return held
 
 
@@ -744,6 +751,7 @@ def machine():
     return {"cores": os.cpu_count(), "cpu": cpu, "ram_gb": round(mem_kb / 1024 / 1024, 1),
             "database": db, "python": platform.python_version(),
             "commit": commit + ("+local changes" if dirty else ""),
+            "load_before": os.getloadavg(),
             "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
@@ -764,6 +772,9 @@ def write_results(b, info, counts, out_dir):
         f"- Date: {info['date']}; commit {info['commit']}; scale `{b.args.scale}`",
         f"- Machine: {info['cores']} cores ({info['cpu']}), {info['ram_gb']} GB RAM; "
         f"{info['database']}; Python {info['python']}",
+        "- Load average (1/5/15 min) before the run: "
+        + " / ".join(f"{x:.1f}" for x in info["load_before"]) + "; after: "
+        + " / ".join(f"{x:.1f}" for x in info.get("load_after", ())),
         "- Data: " + ", ".join(f"{v:,} {k.split('.')[1]}" for k, v in counts.items()),
         f"- Runs per figure: {b.args.runs} after a warm-up (jobs fewer, see notes); times in ms",
         "",
@@ -820,11 +831,15 @@ def main():
     b = Bench(args)
     b.skipped = []
     bench_pages(b, office)
-    bench_reminders(b)
     bench_duplicates(b)
     bench_upload(b, office, token)
     bench_import(b, office)
     bench_export(b)
+    bench_reminders(b)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")  # the reminders' rolled-back update of every issue
+    info["load_after"] = os.getloadavg()
     connection.close()
     bench_throughput(b, token)
     out = Path(args.out)
