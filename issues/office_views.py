@@ -115,8 +115,8 @@ class HolidayView(RoleRequiredMixin, TemplateView):
         year = self._year()
         days = list(Holiday.objects.filter(date__year=year))
         ctx.update(year=year, years=[year - 1, year, year + 1],
-                   holidays=[d for d in days if not d.is_workday],
-                   workdays=[d for d in days if d.is_workday])
+                   groups=[("放假", [d for d in days if not d.is_workday]),
+                           ("调休上班", [d for d in days if d.is_workday])])
         ctx.setdefault("form", HolidayForm(initial={"date": dt.date(year, 1, 1)}))
         return ctx
 

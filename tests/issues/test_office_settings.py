@@ -84,6 +84,7 @@ def test_holidays_and_adjusted_weekends_move_working_day_deadlines(client, city)
         assert response.status_code == 302, response.content.decode()
     page = client.get("/issues/holidays/?year=2026").content.decode()
     assert "10月1日" in page and "国庆节调休" in page
+    assert "2026 年放假（2 天）" in page and "2026 年调休上班（1 天）" in page
     calendar = deadlines.WorkCalendar.load()
     assert calendar.add_working_days(dt.date(2026, 9, 30), 1) == dt.date(2026, 10, 5)
     assert calendar.is_workday(dt.date(2026, 10, 11))
