@@ -46,6 +46,7 @@ def seed(city):
     year = timezone.localdate().year
     users = city.users
     states = ["draft", "signed", "returned", "approved", None, None]
+    _last_year(city, standards[:3], year - 1)
     for i, std in enumerate(standards):
         lead = city.units["区城管局"] if i < 4 else city.units["区住建局"]
         req = LedgerRequirement.objects.create(
@@ -69,3 +70,20 @@ def seed(city):
         elif state == "returned":
             services.ledger_submission_return(submission=sub, by=users["office"],
                                               comments={"data": "数据实例请注明来源。"})
+
+
+def _last_year(city, standards, year):
+    """Last year's tasks, for 复制往年任务: one with a 我们的节日·端午 activity window."""
+    for i, std in enumerate(standards):
+        req = LedgerRequirement.objects.create(
+            region=city.district, year=year, standard=std, title=f"{std.title}台账",
+            lead_unit=city.units["区城管局"] if i % 2 == 0 else city.units["区住建局"],
+            deadline=timezone.make_aware(dt.datetime(year, 10, 20 + i, 18, 0)),
+            photo_count=2, document_count=1 if i == 0 else 0, documents_note="部署文件",
+            material_start=dt.date(year, 1, 1), material_end=dt.date(year, 11, 1),
+            activity_name="我们的节日·端午" if i == 1 else "",
+            activity_start=dt.date(year, 5, 31) if i == 1 else None,
+            activity_end=dt.date(year, 6, 2) if i == 1 else None,
+            guidance="照片须标注时间、地点、人物、主题、事由。",
+        )
+        req.contributing_units.set([city.units["东街街道"]])
