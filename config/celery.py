@@ -52,6 +52,11 @@ app.conf.beat_schedule = {
         "task": "issues.tasks.sweep_unprocessed_photos",
         "schedule": crontab(minute="*/10"),
     },
+    # Every 10 minutes: process ledger photos whose task was lost.
+    "ledgers-sweep-unprocessed-photos": {
+        "task": "ledgers.tasks.sweep_unprocessed_ledger_photos",
+        "schedule": crontab(minute="*/10"),
+    },
     # Every 5 minutes: import/export jobs stuck in the queue (broker down when they were made).
     "jobs-sweep-queued": {
         "task": "jobs.tasks.sweep_jobs_task",

@@ -12,12 +12,32 @@ from .models import LedgerPhoto
              max_retries=5)
 def process_ledger_photo_task(photo_id):
     """Thumbnail, hash, EXIF and watermark of one photo, then its honesty flags."""
+    process_ledger_photo(photo_id)
+
+
+def process_ledger_photo(photo_id):
+    """Process one photo and set its honesty flags; nothing if the photo is gone."""
     from .services import ledger_photo_check
 
     photo = process_image_by_id(LedgerPhoto, photo_id)
     if photo is not None:
         ledger_photo_check(photo=LedgerPhoto.objects.select_related(
             "submission__requirement").get(pk=photo_id))
+
+
+@shared_task
+def sweep_unprocessed_ledger_photos():
+    """Process photos whose task was lost (broker down at upload time); beat, every 10 min."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    cutoff = timezone.now() - timedelta(minutes=5)
+    ids = list(LedgerPhoto.objects.filter(processed_at__isnull=True, created__lt=cutoff)
+               .values_list("pk", flat=True)[:200])
+    for pk in ids:
+        process_ledger_photo(pk)
+    return len(ids)
 
 
 @shared_task
