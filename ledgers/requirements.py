@@ -146,9 +146,15 @@ def requirements_copy(*, by, requirement_ids, target_year=None):
     if not ids:
         raise ValidationError({"requirements": "请至少选择一个要复制的台账任务。"})
     sources = list(LedgerRequirement.objects.visible_to(by).filter(pk__in=ids)
-                   .prefetch_related("contributing_units").order_by("deadline", "id"))
+                   .select_related("region").prefetch_related("contributing_units")
+                   .order_by("deadline", "id"))
     if len(sources) != len(ids):
         raise ValidationError({"requirements": "所选任务中有不在您管辖范围内的，请刷新后重试。"})
+    copied = set(LedgerRequirement.objects.filter(copied_from__in=sources)
+                 .values_list("copied_from_id", "year"))
+    again = [s.title for s in sources if (s.pk, target_year or s.year + 1) in copied]
+    if again:
+        raise ValidationError({"requirements": f"以下任务已复制过，不能重复复制：{'、'.join(again)}。"})
     region = user_region(by)
     made = []
     for src in sources:

@@ -160,6 +160,11 @@ def test_copy_chosen_tasks_a_year_later_in_one_go(client, city):
     assert (copy.activity_start, copy.activity_end) == (dt.date(2025, 6, 10), dt.date(2025, 6, 12))
     assert list(copy.contributing_units.all()) == [city.units.street]
     assert not LedgerRequirement.objects.filter(year=2025, copied_from=skipped).exists()
+    # copying the same task again is refused, and nothing else of the batch is copied
+    response = client.post("/ledgers/requirements/copy/",
+                           {"source_year": 2024, "requirements": [leap.pk, skipped.pk]})
+    assert response.status_code == 400 and "不能重复复制" in response.content.decode()
+    assert LedgerRequirement.objects.filter(year=2025).count() == 1
 
 
 def test_copy_refuses_nothing_chosen_and_other_districts_tasks(client, city):
