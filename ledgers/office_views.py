@@ -5,7 +5,7 @@ the task."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -76,17 +76,15 @@ class RequirementCopyView(RoleRequiredMixin, View):
     allowed_roles = OFFICE
     template_name = "ledgers/requirement_copy.html"
 
-    def _context(self, request, source_year, form):
-        from django.shortcuts import render
-
+    def _render(self, request, source_year, form, status=200):
         tasks = (LedgerRequirement.objects.visible_to(request.user).filter(year=source_year)
                  .select_related("standard", "lead_unit").order_by("standard__order", "id"))
         years = (LedgerRequirement.objects.visible_to(request.user).order_by("-year")
                  .values_list("year", flat=True).distinct())
-        return lambda status=200: render(request, self.template_name, {
+        chosen = set(form["requirements"].value() or []) if form.is_bound else None
+        return render(request, self.template_name, {
             "form": form, "tasks": tasks, "source_year": source_year,
-            "target_year": source_year + 1, "years": list(years),
-            "chosen": set(form["requirements"].value() or []) if form.is_bound else None,
+            "target_year": source_year + 1, "years": list(years), "chosen": chosen,
         }, status=status)
 
     def _year(self, value):
@@ -99,7 +97,7 @@ class RequirementCopyView(RoleRequiredMixin, View):
     def get(self, request):
         year = self._year(request.GET.get("year"))
         form = RequirementCopyForm(initial={"source_year": year})
-        return self._context(request, year, form)()
+        return self._render(request, year, form)
 
     def post(self, request):
         year = self._year(request.POST.get("source_year"))
@@ -107,14 +105,14 @@ class RequirementCopyView(RoleRequiredMixin, View):
             year=year).values_list("pk", flat=True)
         form = RequirementCopyForm(request.POST, choices=[(pk, pk) for pk in ids])
         if not form.is_valid():
-            return self._context(request, year, form)(status=400)
+            return self._render(request, year, form, status=400)
         try:
             made = requirements.requirements_copy(
                 by=request.user, requirement_ids=form.cleaned_data["requirements"],
                 target_year=year + 1)
         except ValidationError as exc:
             _apply_errors(form, exc)
-            return self._context(request, year, form)(status=400)
+            return self._render(request, year, form, status=400)
         messages.success(request, f"已复制 {len(made)} 个台账任务到 {year + 1} 年，"
                                   "日期已顺延一年，请核对截止时间。")
         return redirect(reverse("ledgers:requirement-list") + f"?year={year + 1}")
