@@ -190,3 +190,27 @@ def test_interview_candidates_were_last_twice_by_rank_not_by_name():
     rows = [_row(1, 1, 2), _row(2, 2, 1), _row(3, 3, 3), _row(4, 4, 4), _row(5, 5, 6),
             _row(6, 6, 5)]
     assert [r["id"] for r in services.interview_candidates(rows, 2)] == [6, 5]
+
+
+def test_the_retry_button_queues_the_pdf_for_the_office_only(city, week, client, settings,
+                                                            tmp_path,
+                                                            django_capture_on_commit_callbacks):
+    settings.MEDIA_ROOT = tmp_path
+    report = _weekly(city, week)
+    Report.objects.filter(pk=report.pk).update(pdf_error=pdf.NO_CJK_FONT)
+    client.force_login(city.users.office)
+    html = client.get("/dashboard/reports/").content.decode()
+    assert "重新生成 PDF" in html and "fonts-noto-cjk" in html
+    client.force_login(city.users.leader)
+    assert client.post("/dashboard/reports/", {"retry": report.pk}).status_code == 403
+    client.force_login(city.users.office_b)
+    assert client.post("/dashboard/reports/", {"retry": report.pk}).status_code == 404
+    client.force_login(city.users.office)
+    assert client.post("/dashboard/reports/", {"retry": "x"}).status_code == 404
+    with mock.patch.object(tasks.generate_report_pdf_task, "delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/dashboard/reports/", {"retry": report.pk})
+    assert response.status_code == 302
+    delay.assert_called_once_with(report.pk)
+    report.refresh_from_db()
+    assert report.pdf_error == ""
