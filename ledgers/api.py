@@ -37,6 +37,15 @@ class LedgerRequirementViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     filterset_class = LedgerRequirementFilterSet
     ordering_fields = ["deadline", "year", "id"]
 
+    def destroy(self, request, *args, **kwargs):
+        """A task nobody has reported on yet may be deleted; once a unit has handed in
+        material, the submissions are evidence and deleting the task would take them along."""
+        requirement = self.get_object()
+        if requirement.submissions.exists():
+            return Response({"detail": "已有单位报送材料，不能删除此台账任务；如不再需要，请修改任务说明或截止时间。"},
+                            status=status.HTTP_409_CONFLICT)
+        return super().destroy(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         user = self.request.user
         from accounts.models import Unit

@@ -334,7 +334,11 @@ def _image_file(name="p.jpg", seed=1):
 
 
 @pytest.fixture
-def world(city, settings):
+def world(city):
+    return build_world(city)
+
+
+def build_world(city):
     """One object of each model at each position (own unit, other unit, other district)."""
     u = city.units
     b_street = UnitFactory(name="高新区南街街道", kind=Unit.Kind.STREET, parent=u.b)
