@@ -531,8 +531,21 @@ else:
         size += len(chunk)
     rows = Issue.objects.count()
 elapsed = (time.perf_counter() - started) * 1000
-out = {{"ms": elapsed, "rows": rows, "bytes": size,
-       "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+
+
+def peak_mb():
+    # VmHWM starts afresh at exec; ru_maxrss would include the parent's size before the fork.
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+out = {{"ms": elapsed, "rows": rows, "bytes": size, "maxrss_mb": peak_mb(),
        "rss_at_start_mb": rss0 / 1024}}
 if mode == "tracemalloc":
     out["traced_peak_mb"] = tracemalloc.get_traced_memory()[1] / 1024 / 1024
@@ -761,22 +774,28 @@ def fmt(value, digits=1):
 
 def write_results(b, info, counts, out_dir):
     out_dir.mkdir(parents=True, exist_ok=True)
-    payload = {"machine": info, "scale": b.args.scale, "data": counts,
+    payload = {"machine": info, "scale": b.args.scale, "runs": b.args.runs, "data": counts,
                "skipped": b.skipped, "results": b.results}
     (out_dir / "results.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
+    render(payload, out_dir)
+
+
+def render(payload, out_dir):
+    """RESULTS.md from the results.json payload, with bench/REMARKS.md appended."""
+    info, counts, results = payload["machine"], payload["data"], payload["results"]
     lines = [
         "# Benchmark results",
         "",
         "Written by `make bench` (bench/run.py); do not edit by hand — rerun and commit.",
         "",
-        f"- Date: {info['date']}; commit {info['commit']}; scale `{b.args.scale}`",
+        f"- Date: {info['date']}; commit {info['commit']}; scale `{payload['scale']}`",
         f"- Machine: {info['cores']} cores ({info['cpu']}), {info['ram_gb']} GB RAM; "
         f"{info['database']}; Python {info['python']}",
         "- Load average (1/5/15 min) before the run: "
-        + " / ".join(f"{x:.1f}" for x in info["load_before"]) + "; after: "
+        + " / ".join(f"{x:.1f}" for x in info.get("load_before", ())) + "; after: "
         + " / ".join(f"{x:.1f}" for x in info.get("load_after", ())),
         "- Data: " + ", ".join(f"{v:,} {k.split('.')[1]}" for k, v in counts.items()),
-        f"- Runs per figure: {b.args.runs} after a warm-up (jobs fewer, see notes); times in ms",
+        f"- Runs per figure: {payload.get('runs', '?')} after a warm-up (jobs fewer, see notes); times in ms",
         "",
         "Floor = the SQL the request or job ran, replayed raw through `connection.cursor()`, "
         "plus a bare Django/DRF view through the same test client (for requests); ratio = "
@@ -785,7 +804,7 @@ def write_results(b, info, counts, out_dir):
         "| benchmark | median | spread | min–max | floor | ratio | queries | target | met |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
-    for r in b.results:
+    for r in results:
         met = {True: "yes", False: "**no**", None: "—"}[r["meets_target"]]
         lines.append(
             f"| {r['name']} | {fmt(r['median_ms'])} | {fmt(r['spread_ms'])} | "
@@ -793,14 +812,14 @@ def write_results(b, info, counts, out_dir):
             f"{fmt(r['ratio'], 2)} | {'—' if r['queries'] is None else r['queries']} | "
             f"{'—' if r['target_ms'] is None else r['target_ms']} | {met} |")
     lines += ["", "## Notes per benchmark", ""]
-    for r in b.results:
+    for r in results:
         extra = f" (`{r['url']}`)" if r.get("url") else ""
         if r.get("notes"):
             lines.append(f"- **{r['name']}**{extra}: {r['notes']}")
-    for s in b.skipped:
+    for s in payload.get('skipped', []):
         lines.append(f"- Skipped: {s}")
     remarks = BENCH_DIR / "REMARKS.md"
-    if remarks.exists() and out_dir == BENCH_DIR:
+    if remarks.exists():
         lines += ["", remarks.read_text().strip()]
     (out_dir / "RESULTS.md").write_text("\n".join(lines) + "\n")
 
@@ -814,7 +833,12 @@ def main():
                         default=int(os.environ.get("BENCH_LOAD_SECONDS", 10)))
     parser.add_argument("--only", nargs="*", default=[])
     parser.add_argument("--out", default=str(BENCH_DIR))
+    parser.add_argument("--render", metavar="RESULTS_JSON",
+                        help="only rewrite RESULTS.md (in --out) from a results.json")
     args = parser.parse_args()
+    if args.render:
+        render(json.loads(Path(args.render).read_text()), Path(args.out))
+        return
     configure(args.scale)
 
     from django.db import connection
