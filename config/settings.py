@@ -336,8 +336,9 @@ SPECTACULAR_SETTINGS = {
         "ReminderKindEnum": "issues.models.Reminder.Kind",
         "IssuePhotoKindEnum": "issues.models.IssuePhoto.Kind",
         "LedgerSubmissionStatusEnum": "ledgers.models.LedgerSubmission.Status",
-        # Export jobs and reports share one set: pending/running/done/failed.
-        "JobStatusEnum": "ledgers.models.ExportJob.Status",
+        "JobStatusEnum": "jobs.models.Job.Status",
+        "JobKindEnum": "jobs.models.Job.Kind",
+        "ReportStatusEnum": "dashboard.models.Report.Status",
         "PointKindEnum": "points.models.Point.Kind",
         "SurveyStatusEnum": "surveys.models.Survey.Status",
         "QuestionKindEnum": "surveys.models.Question.Kind",
