@@ -454,6 +454,14 @@ def _requests_for(name, route, params, resource_key, extra, obj):
             yield method, url
 
 
+# Who may change an object through the API (by default the office); an empty POST/PATCH
+# from anybody else must not succeed.
+API_WRITERS = {
+    "notification": EVERYONE,  # marking one's own messages read
+    "submission": {"office", "liaison", "unitleader"},
+}
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 def test_object_matrix(client, world, role):
@@ -480,6 +488,15 @@ def test_object_matrix(client, world, role):
                     failures.append(f"{method.upper()} {url} ({position}, visible) → 404")
                 elif not visible and status not in (403, 404, 405):
                     failures.append(f"{method.upper()} {url} ({position}, hidden) → {status}")
+                elif (role == "leader" and method != "get" and url.startswith("/api/")
+                      and resource_key != "notification" and status not in (403, 404, 405)):
+                    # Leaders read; no API write on campaign data answers other than 403
+                    # (marking their own messages read is theirs).
+                    failures.append(f"{method.upper()} {url} ({position}, leader) → {status}")
+                elif (method != "get" and url.startswith("/api/") and status < 300
+                      and role not in API_WRITERS.get(resource_key, {"office"})):
+                    failures.append(f"{method.upper()} {url} ({position}, may not write) → "
+                                    f"{status}")
     assert tried > 200
     assert failures == [], "\n".join(failures)
 
