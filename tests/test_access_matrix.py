@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -576,7 +577,7 @@ def test_anonymous_gets_no_evidence_file(client, world):
             assert not response.has_header("X-Accel-Redirect")
             assert not getattr(response, "streaming", False)
     for photo_obj in world.issue_photos.values():
-        for prefix in ("/media/", "/var/media/", "/"):
+        for prefix in (settings.MEDIA_URL, "/media/", "/var/media/", "/"):
             response = client.get(prefix + photo_obj.file.name)
             assert response.status_code in (301, 302, 404), (prefix, response.status_code)
 

@@ -193,3 +193,38 @@ def test_wrong_values_for_a_ledger_task_name_the_field(city, api, data, field, v
                                                    format="json")
     assert response.status_code == 400, response.content[:300]
     assert field in response.json(), response.json()
+
+
+# --- The same through the pages (phones post forms, not the API) ------------------------------
+
+# What the validators say (evidence/validators.py), one of which the page must show.
+REFUSALS = ("不能超过", "像素过大", "不是可识别的照片", "已损坏", "只接受")
+
+
+def _page_endpoints(city, data, sub):
+    """(name, user, url, form, field) of the pages that take photos."""
+    return [
+        ("issue-file page", city.users.inspector, "/issues/new/",
+         {"category": data["category"].pk, "description": "井盖缺失", "address": "东街 1 号",
+          "source": "daily"}, "photos"),
+        ("issue-submit page", city.users.liaison, f"/issues/{data['issue'].pk}/submit/",
+         {"note": "已整改"}, "photos"),
+        ("ledger-upload page", city.users.liaison, f"/ledgers/submissions/{sub.pk}/upload/",
+         {}, "photos"),
+    ]
+
+
+@pytest.mark.parametrize("bad", sorted(BAD_IMAGES))
+def test_bad_photos_through_the_pages_store_nothing_and_say_why(client, city, data, settings,
+                                                                bad):
+    if bad == "oversize":
+        settings.UPLOAD_MAX_BYTES = 5_000
+    sub = LedgerSubmission.objects.create(requirement=data["requirement"], unit=city.units.cg)
+    for name, user, url, form, field in _page_endpoints(city, data, sub):
+        client.force_login(user)
+        before = _stored()
+        response = client.post(url, {**form, field: [BAD_IMAGES[bad]()]}, follow=True)
+        assert response.status_code in (200, 400, 413), (name, response.status_code)
+        assert _stored() == before, f"{name} stored a {bad} photo"
+        text = response.content.decode()
+        assert any(w in text for w in REFUSALS), f"{name}: no message for a {bad} photo"
