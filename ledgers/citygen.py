@@ -151,7 +151,7 @@ def generate(city):
 
 def _requirements(city, count, standards, units_of, office, this_year, now):
     """`count` tasks: 40 % last year, 60 % this year, spread over the districts; each has a
-    lead department and 1–5 contributing departments or streets of its district."""
+    lead department and 2–6 contributing departments or streets of its district."""
     rng = city.rng
     districts = city.districts
     rows, contributors = [], []
@@ -183,7 +183,7 @@ def _requirements(city, count, standards, units_of, office, this_year, now):
             req.activity_start, req.activity_end = start, start + dt.timedelta(days=2)
         rows.append(req)
         others = [u for u in pool if u != req.lead_unit_id]
-        contributors.append(rng.sample(others, min(len(others), rng.randint(1, 5))))
+        contributors.append(rng.sample(others, min(len(others), rng.randint(2, 6))))
     LedgerRequirement.objects.bulk_create(rows, batch_size=BATCH)
     through = LedgerRequirement.contributing_units.through
     through.objects.bulk_create(
