@@ -523,12 +523,13 @@ def test_lists_searches_and_exports_show_nothing_of_others(client, world, role):
     client.raise_request_exception = False
     client.force_login(getattr(world.city.users, role))
     hidden = []
-    for key in ("point", "circle", "issue", "requirement", "survey", "notification"):
-        resource = RESOURCES[key]
-        for position, visible_roles in resource.sees.items():
+    # resource → the word in its objects' marker text (MK<position><word>, see build_world)
+    words = {"point": "point", "circle": "circle", "issue": "issue", "requirement": "ledger",
+             "survey": "survey", "notification": "notif", "escalation_document": "escalation"}
+    for key, word in words.items():
+        for position, visible_roles in RESOURCES[key].sees.items():
             if position in ("unit", "district") and role not in visible_roles:
-                hidden.append(f"MK{position}{key.replace('requirement', 'ledger')}"
-                              .replace("notification", "notif"))
+                hidden.append(f"MK{position}{word}")
     assert hidden
     leaks = []
     for url in all_urls():
