@@ -52,10 +52,11 @@ extension (whose deadline is the one asked for, not the one in force), are not s
 Every way of filing an issue writes its first event, so every issue filed before T has a
 state at T.
 
-Query budget: `ranking()` costs the weights plus about ten queries per period (this one and
-the previous one) however many units, issues or inspections there are: each source is read
-once, grouped by unit, and summed up the unit tree in Python (`unit_figures`). Correlated
-per-unit subqueries cost seconds at the city scale (bench/RESULTS.md).
+Query budget: `ranking()` costs the weights plus about ten queries however many units,
+issues or inspections there are, and `trend()` as many for its eight weeks: each source is
+read with GROUP BY unit, the periods' queries of a source joined by UNION ALL into one, and
+the counts summed up the unit tree in Python (`unit_figures_many`). Correlated per-unit
+subqueries cost seconds at the city scale (bench/RESULTS.md).
 """
 
 import datetime as dt
@@ -64,7 +65,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Value
 from django.utils import timezone
 
 from accounts.models import Unit
@@ -195,18 +196,22 @@ def weights_for(user):
 
 
 def _grouped(queryset, key, **counts):
-    """[(group value, {name: n})]: one GROUP BY query with a filtered COUNT per name."""
-    rows = queryset.order_by().values(key).annotate(
+    """(key, GROUP BY queryset with a filtered COUNT per name): evaluated later, for all the
+    periods at once (`unit_figures_many` joins the periods' querysets with UNION ALL)."""
+    return key, queryset.order_by().values(key).annotate(
         **{name: Count("pk", filter=q) for name, q in counts.items()})
-    return [(row.pop(key), row) for row in rows]
+
+
+NOTHING = Q(pk__isnull=True)  # a filter no row matches: a count that is always 0
 
 
 def _issue_counts(scope, period, as_of, now):
-    """Issue figures per responsible unit (the unit the issue has, or had at a past `as_of`)."""
+    """Issue figures per responsible unit (the unit the issue has, or had at a past `as_of`):
+    {source: (key, queryset)}."""
     in_scope = {"responsible_unit__path__startswith": scope}
     received = Q(created__gte=period.start, created__lt=period.end)
     APPROVE, REOPEN = IssueEvent.Kind.APPROVE, IssueEvent.Kind.REOPEN
-    groups = _grouped(
+    sources = {"issue_events": _grouped(
         IssueEvent.objects.filter(issue__responsible_unit__path__startswith=scope,
                                   created__gte=period.start, created__lt=period.end,
                                   kind__in=[APPROVE, REOPEN]),
@@ -214,17 +219,18 @@ def _issue_counts(scope, period, as_of, now):
         closed=Q(kind=APPROVE),
         closed_on_time=Q(kind=APPROVE) & (Q(issue__deadline__isnull=True)
                                           | Q(issue__deadline__gte=F("created"))),
-        relapsed=Q(kind=REOPEN))
+        relapsed=Q(kind=REOPEN))}
     if as_of >= now:
         # Now: exactly what the issue list's "逾期" filter shows, so drill-down matches.
         as_of = now
         holding = Q(status__in=RECTIFYING)
-        return groups + _grouped(
+        sources["issues"] = _grouped(
             Issue.objects.filter(received | holding, **in_scope), "responsible_unit_id",
             received=received, rectifying=holding,
             overdue=holding & Q(deadline__lt=as_of),
             overdue_7=holding & Q(deadline__lt=as_of - dt.timedelta(days=7)),
             overdue_30=holding & Q(deadline__lt=as_of - dt.timedelta(days=30)))
+        return sources
     # A past moment: each issue's last recorded state before it (module docstring).
     states = IssueEvent.objects.exclude(to_status="").exclude(
         kind=IssueEvent.Kind.EXTENSION_REQUEST)
@@ -233,13 +239,16 @@ def _issue_counts(scope, period, as_of, now):
                                               pk__gt=OuterRef("pk")))
     holding = states.filter(created__lt=as_of, to_status__in=RECTIFYING,
                             unit__path__startswith=scope).exclude(Exists(superseded))
-    return groups + _grouped(
-        Issue.objects.filter(received, **in_scope), "responsible_unit_id", received=Q()
-    ) + _grouped(
+    # The same columns as "now", so the periods' queries can be joined.
+    sources["issues"] = _grouped(
+        Issue.objects.filter(received, **in_scope), "responsible_unit_id", received=Q(),
+        rectifying=NOTHING, overdue=NOTHING, overdue_7=NOTHING, overdue_30=NOTHING)
+    sources["past_states"] = _grouped(
         holding, "unit_id", rectifying=Q(),
         overdue=Q(deadline__lt=as_of),
         overdue_7=Q(deadline__lt=as_of - dt.timedelta(days=7)),
         overdue_30=Q(deadline__lt=as_of - dt.timedelta(days=30)))
+    return sources
 
 
 def _inspection_counts(scope, period):
@@ -248,11 +257,12 @@ def _inspection_counts(scope, period):
         Q(point__territorial_unit__path__startswith=scope)
         | Q(point__supervising_unit__path__startswith=scope),
         created__gte=period.start, created__lt=period.end)
-    rows = inspections.order_by().values(
-        "point__territorial_unit_id", "point__supervising_unit_id").annotate(
-        inspections=Count("pk"), inspections_passed=Count("pk", filter=Q(passed=True)))
-    return [((row.pop("point__territorial_unit_id"), row.pop("point__supervising_unit_id")),
-             row) for row in rows]
+    return {"inspections": (INSPECTION_KEY, inspections.order_by().values(
+        *INSPECTION_KEY).annotate(
+        inspections=Count("pk"), inspections_passed=Count("pk", filter=Q(passed=True))))}
+
+
+INSPECTION_KEY = ("point__territorial_unit_id", "point__supervising_unit_id")
 
 
 def _ledger_counts(scope, period):
@@ -268,14 +278,17 @@ def _ledger_counts(scope, period):
     submissions = LedgerSubmission.objects.filter(
         unit__path__startswith=scope, requirement__deadline__gte=period.start,
         requirement__deadline__lt=period.end)
-    return (
-        _grouped(LedgerRequirement.objects.filter(lead_unit__path__startswith=scope, **due_in),
-                 "lead_unit_id", ledgers_lead=Q())
-        + _grouped(contributor, "unit_id", ledgers_contributing=Q())
-        + _grouped(submissions, "unit_id",
-                   ledgers_done=Q(is_current=True, status__in=[S.SIGNED, S.APPROVED]),
-                   ledgers_approved=Q(is_current=True, status=S.APPROVED),
-                   ledgers_returned=Q(status=S.RETURNED)))
+    return {
+        "ledgers_lead": _grouped(
+            LedgerRequirement.objects.filter(lead_unit__path__startswith=scope, **due_in),
+            "lead_unit_id", ledgers_lead=Q()),
+        "ledgers_contributing": _grouped(contributor, "unit_id", ledgers_contributing=Q()),
+        "ledger_submissions": _grouped(
+            submissions, "unit_id",
+            ledgers_done=Q(is_current=True, status__in=[S.SIGNED, S.APPROVED]),
+            ledgers_approved=Q(is_current=True, status=S.APPROVED),
+            ledgers_returned=Q(status=S.RETURNED)),
+    }
 
 
 def _satisfaction_counts(scope, period):
@@ -288,8 +301,8 @@ def _satisfaction_counts(scope, period):
     multi = Exists(Answer.choices.through.objects.filter(
         answer=OuterRef("pk"), option__indicator=satisfied))
     hit = Q(option__indicator=satisfied) | (Q(question__kind=Question.Kind.MULTIPLE) & multi)
-    return _grouped(answers, "response__community_id", survey_answered=Q(),
-                    survey_satisfied=hit)
+    return {"satisfaction": _grouped(answers, "response__community_id", survey_answered=Q(),
+                                     survey_satisfied=hit)}
 
 
 FIGURES = ("received", "closed", "closed_on_time", "relapsed", "rectifying", "overdue",
@@ -342,24 +355,31 @@ def composite(scores, weights):
 
 
 def unit_figures(units, period, *, now=None):
-    """[{id, name, kind, path, parent_id, <counts>}] for `units` over `period`.
+    """[{id, name, kind, path, parent_id, <counts>}] for `units` over `period`."""
+    return unit_figures_many(units, [period], now=now)[0]
+
+
+def unit_figures_many(units, periods, *, now=None):
+    """For each of `periods`, [{id, name, kind, path, parent_id, <counts>}] for `units`.
 
     Set-based: each source (issues, their events, past states, ledgers, inspections, survey
-    answers) is read once with GROUP BY the unit it belongs to, within the subtree that holds
-    every ranked unit; the per-unit counts are then summed up each ranked unit's subtree by
-    walking the unit's path. About ten queries whatever the number of units or records."""
+    answers) is read with GROUP BY the unit it belongs to, within the subtree that holds
+    every ranked unit, the periods' queries of a source joined by UNION ALL into one; the
+    per-unit counts are then summed up each ranked unit's subtree by walking the unit's
+    path. About ten queries whatever the number of periods, units or records."""
     now = now or timezone.now()
-    rows = list(units.order_by().values("id", "name", "kind", "path", "parent_id"))
-    if not rows:
-        return rows
-    scope = _common_path([r["path"] for r in rows])
-    by_path = {}
-    for row in rows:
-        row.update(dict.fromkeys(FIGURES, 0))
-        by_path[row["path"]] = row
+    base = list(units.order_by().values("id", "name", "kind", "path", "parent_id"))
+    if not base:
+        return [[] for _period in periods]
+    scope = _common_path([r["path"] for r in base])
     paths = dict(Unit.objects.filter(path__startswith=scope).values_list("id", "path"))
+    results, index = [], []
+    for _period in periods:
+        rows = [dict(r, **dict.fromkeys(FIGURES, 0)) for r in base]
+        results.append(rows)
+        index.append({row["path"]: row for row in rows})
 
-    def ranked_ancestors(unit_id):
+    def ranked_ancestors(by_path, unit_id):
         """The ranked rows whose subtree holds the unit (itself included)."""
         path = paths.get(unit_id)
         if not path:
@@ -372,22 +392,34 @@ def unit_figures(units, period, *, now=None):
                 found.append(row)
         return found
 
-    def add(targets, counts):
-        for row in targets:
-            for key, n in counts.items():
-                row[key] += n
-
-    groups = (_issue_counts(scope, period, min(period.end, now), now)
-              + _ledger_counts(scope, period) + _satisfaction_counts(scope, period))
-    for unit_id, counts in groups:
-        add(ranked_ancestors(unit_id), counts)
-    # An inspection counts once for a unit that is both its territorial unit and supervisor.
-    for (territorial, supervising), counts in _inspection_counts(scope, period):
-        targets = {id(r): r for r in ranked_ancestors(territorial) + ranked_ancestors(supervising)}
-        add(targets.values(), counts)
-    for row in rows:
-        row["ledgers_due"] = row.pop("ledgers_lead") + row.pop("ledgers_contributing")
-    return rows
+    sources = {}  # source → (key, [(period number, queryset)])
+    for number, period in enumerate(periods):
+        built = {**_issue_counts(scope, period, min(period.end, now), now),
+                 **_ledger_counts(scope, period), **_satisfaction_counts(scope, period),
+                 **_inspection_counts(scope, period)}
+        for name, (key, qs) in built.items():
+            sources.setdefault(name, (key, []))[1].append(
+                (number, qs.annotate(_period=Value(number, output_field=IntegerField()))))
+    for name, (key, parts) in sources.items():
+        querysets = [qs for _number, qs in parts]
+        joined = querysets[0].union(*querysets[1:], all=True).order_by() \
+            if len(querysets) > 1 else querysets[0]
+        for row in joined:
+            by_path = index[row.pop("_period")]
+            if name == "inspections":
+                # Counted once for a unit that is both territorial unit and supervisor.
+                territorial, supervising = (row.pop(k) for k in INSPECTION_KEY)
+                targets = {id(r): r for r in ranked_ancestors(by_path, territorial)
+                           + ranked_ancestors(by_path, supervising)}.values()
+            else:
+                targets = ranked_ancestors(by_path, row.pop(key))
+            for target in targets:
+                for figure, n in row.items():
+                    target[figure] += n
+    for rows in results:
+        for row in rows:
+            row["ledgers_due"] = row.pop("ledgers_lead") + row.pop("ledgers_contributing")
+    return results
 
 
 def _assign_ranks(rows):
@@ -405,24 +437,32 @@ def _assign_ranks(rows):
 
 
 def score_rows(units, period, weights, *, now=None):
-    """Ranked rows of `units` for `period` with figures, sub-scores and score. One query."""
-    rows = unit_figures(units, period, now=now)
-    for row in rows:
-        row["scores"] = subscores(row)
-        row["score"] = composite(row["scores"], weights)
-    return _assign_ranks(rows)
+    """Ranked rows of `units` for `period` with figures, sub-scores and score."""
+    return score_rows_many(units, [period], weights, now=now)[0]
+
+
+def score_rows_many(units, periods, weights, *, now=None):
+    """`score_rows` for each of `periods`, in the queries of one period."""
+    results = unit_figures_many(units, periods, now=now)
+    for rows in results:
+        for row in rows:
+            row["scores"] = subscores(row)
+            row["score"] = composite(row["scores"], weights)
+        _assign_ranks(rows)
+    return results
 
 
 def ranking(user, period, *, kind=None, now=None):
-    """The ranking the dashboard, the API and the reports show. 3 queries.
+    """The ranking the dashboard, the API and the reports show: the weights and the queries
+    of one period (this period and the previous one are read together).
 
     Each row: rank, id, name, kind, score, scores {key: value}, change (score minus the
     previous period's, None when either is missing), previous_rank and the raw counts."""
     weights_obj = weights_for(user)
     weights = weights_obj.weights()
     units = ranked_units(user, kind)
-    rows = score_rows(units, period, weights, now=now)
-    before = {r["id"]: r for r in score_rows(units, period.previous(), weights, now=now)}
+    rows, previous = score_rows_many(units, [period, period.previous()], weights, now=now)
+    before = {r["id"]: r for r in previous}
     for row in rows:
         old = before.get(row["id"])
         row["previous_score"] = old["score"] if old else None
@@ -443,7 +483,7 @@ def red_black(rows, top_n):
 def trend(user, *, weeks=8, kind=None, now=None, names=None):
     """Weekly composite index of the last `weeks` weeks: {"labels": [...], "series":
     [{"name", "data"}]} for the units whose id is in `names` (all when None) and the average.
-    `weeks` + 1 queries."""
+    The queries of one period, however many weeks."""
     now = now or timezone.now()
     weights = weights_for(user).weights()
     units = ranked_units(user, kind)
@@ -453,9 +493,9 @@ def trend(user, *, weeks=8, kind=None, now=None, names=None):
         periods.insert(0, current)
         current = current.previous()
     labels, per_unit, average = [], {}, []
-    for period in periods:
+    for period, rows in zip(periods, score_rows_many(units, periods, weights, now=now),
+                            strict=True):
         labels.append(f"{period.first_day:%m-%d}")
-        rows = score_rows(units, period, weights, now=now)
         scored = [r["score"] for r in rows if r["score"] is not None]
         average.append(round(sum(scored) / len(scored), 1) if scored else None)
         for row in rows:

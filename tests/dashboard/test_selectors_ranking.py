@@ -120,3 +120,24 @@ def test_periods_are_local_calendar_periods():
     assert quarter.label == "2026-10-01 至 2026-12-31"
     assert quarter.previous().label == "2026-07-01 至 2026-09-30"
     assert str(selectors.week_period(day).start) == "2026-11-16 00:00:00+08:00"
+
+
+def test_the_trend_reads_all_its_weeks_in_the_queries_of_one(city, week):
+    leader = city.users.leader
+    two = _count(lambda: selectors.trend(leader, weeks=2, now=week.now))
+    eight = _count(lambda: selectors.trend(leader, weeks=8, now=week.now))
+    assert two == eight
+
+
+def test_the_trend_scores_are_each_weeks_own_ranking(city, week):
+    leader = city.users.leader
+    data = selectors.trend(leader, weeks=3, now=week.now)
+    period = selectors.week_period(week.now.date())
+    weeks = [period.previous().previous(), period.previous(), period]
+    weights = selectors.weights_for(leader).weights()
+    units = selectors.ranked_units(leader)
+    series = {s["name"]: s["data"] for s in data["series"]}
+    for i, one in enumerate(weeks):
+        for row in selectors.score_rows(units, one, weights, now=week.now):
+            assert series[row["name"]][i] == row["score"], (row["name"], i)
+    assert series["区城管局"][-2:] == [90.0, 64.7]
