@@ -227,6 +227,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # the N-th entry from the right of X-Forwarded-For. Used by the public survey form's rate
 # limit (the address is only hashed into a cache key, never stored).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Day of the annual assessment ("MM-DD"): ledger material windows end a month before it.
+LEDGER_ASSESSMENT_DATE = env.str("LEDGER_ASSESSMENT_DATE", default="12-01")
 # Our pages load scripts and styles only from the app; map tiles may come from a configured
 # intranet tile server.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")

@@ -80,8 +80,3 @@ class ActionForm(forms.Form):
             "refuse_extension": {"reason": d.get("reason")},
             "comment": {"text": d.get("text")},
         }[action]
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label="Excel 文件（.xlsx）",
-                           help_text="表头：点位、问题类别、问题描述、来源、发现时间")

@@ -11,6 +11,7 @@ from accounts.scoping import ScopedViewSetMixin
 from . import services
 from .filters import LedgerRequirementFilterSet, LedgerSubmissionFilterSet
 from .models import LedgerRequirement, LedgerSubmission
+from .requirements import requirement_save
 from .serializers import (
     LedgerRequirementSerializer,
     LedgerSubmissionSerializer,
@@ -47,11 +48,22 @@ class LedgerRequirementViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
         return super().destroy(request, *args, **kwargs)
 
     def perform_create(self, serializer):
-        user = self.request.user
-        from accounts.models import Unit
+        self._save(serializer, LedgerRequirement())
 
-        region = Unit.objects.filter(path=user.unit.region_path).first() if user.unit else None
-        serializer.save(created_by=user, region=region or user.unit)
+    def perform_update(self, serializer):
+        self._save(serializer, serializer.instance)
+
+    def _save(self, serializer, requirement):
+        """Through the same service as the office's page: the units must be in the caller's
+        scope and the task belongs to the caller's region."""
+        data = dict(serializer.validated_data)
+        contributors = data.pop("contributing_units", None)
+        if contributors is None:
+            contributors = list(requirement.contributing_units.all()) if requirement.pk else []
+        for field, value in data.items():
+            setattr(requirement, field, value)
+        serializer.instance = _call(requirement_save, requirement=requirement,
+                                    by=self.request.user, contributing_units=contributors)
 
 
 class LedgerSubmissionViewSet(ScopedViewSetMixin, mixins.CreateModelMixin,

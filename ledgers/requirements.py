@@ -42,7 +42,7 @@ def user_region(user):
 def assessment_date(year):
     """The assessment's date in `year` (setting LEDGER_ASSESSMENT_DATE "MM-DD", default
     12-01)."""
-    month, day = (int(x) for x in getattr(settings, "LEDGER_ASSESSMENT_DATE", "12-01").split("-"))
+    month, day = (int(x) for x in settings.LEDGER_ASSESSMENT_DATE.split("-"))
     return dt.date(year, month, day)
 
 

@@ -79,8 +79,18 @@ class LedgerRequirementSerializer(serializers.ModelSerializer):
                   "material_end", "activity_name", "activity_start", "activity_end",
                   "guidance", "created"]
         read_only_fields = ["created"]
+        extra_kwargs = {"material_start": {"required": False},
+                        "material_end": {"required": False}}
 
     def validate(self, attrs):
+        from .requirements import default_material_window
+
+        year = attrs.get("year") or getattr(self.instance, "year", None)
+        if self.instance is None and year:
+            # Like the office's page: by default the year up to a month before the assessment.
+            start, end = default_material_window(year)
+            attrs.setdefault("material_start", start)
+            attrs.setdefault("material_end", end)
         instance = LedgerRequirement(**{k: v for k, v in attrs.items()
                                         if k != "contributing_units"})
         try:

@@ -41,10 +41,6 @@ class PointCircleForm(forms.ModelForm):
             del self.fields["citywide"]
 
 
-class ImportForm(forms.Form):
-    file = forms.FileField(label="Excel 文件（.xlsx）")
-
-
 class FrameworkImportForm(forms.Form):
     framework = forms.ModelChoiceField(label="导入到", queryset=Framework.objects.all(),
                                        required=False, empty_label="新建一个版本")
