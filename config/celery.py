@@ -30,6 +30,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=0, hour=8, day_of_month="1"),
         "args": ("monthly",),
     },
+    # Daily at 00:10: keep each ranked unit's figures of the week/month/quarter/year that
+    # just ended (dashboard.UnitFigures), read by the ranking's trend and previous period.
+    "dashboard-snapshot-ranking-figures": {
+        "task": "dashboard.tasks.snapshot_ranking_figures_task",
+        "schedule": crontab(minute=10, hour=0),
+    },
     # Every 5 minutes: re-send notifications whose delivery was never enqueued or failed
     # (broker down at the time of the change).
     "sweep-undelivered-notifications": {

@@ -265,3 +265,34 @@ class EscalationDocument(EvidenceDocument):
 
     def __str__(self):
         return self.original_name or f"材料 {self.pk}"
+
+
+class UnitFigures(models.Model):
+    """The figures (counts) of one ranked unit over one period that is over: a week, month,
+    quarter or year whose end has passed. Written once, by the beat after the period ends or
+    by the first ranking that reads the period, and then read instead of recounting: the
+    trend's past weeks and the "previous period" comparison. The scores are not stored, they
+    are worked out from these counts with the region's current weights."""
+
+    class Kind(models.TextChoices):
+        WEEK = "week", "周"
+        MONTH = "month", "月"
+        QUARTER = "quarter", "季度"
+        YEAR = "year", "年"
+
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.CASCADE,
+                             related_name="+")
+    kind = models.CharField("周期类型", max_length=10, choices=Kind.choices)
+    start = models.DateField("起始日期")
+    figures = models.JSONField("统计数")
+    computed = models.DateTimeField("统计时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "单位周期统计快照"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "start", "unit"],
+                                    name="dashboard_unitfigures_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.kind} {self.start}"

@@ -52,11 +52,21 @@ extension (whose deadline is the one asked for, not the one in force), are not s
 Every way of filing an issue writes its first event, so every issue filed before T has a
 state at T.
 
-Query budget: `ranking()` costs the weights plus about ten queries however many units,
-issues or inspections there are, and `trend()` as many for its eight weeks: each source is
-read with GROUP BY unit, the periods' queries of a source joined by UNION ALL into one, and
-the counts summed up the unit tree in Python (`unit_figures_many`). Correlated per-unit
-subqueries cost seconds at the city scale (bench/RESULTS.md).
+Periods that are over
+---------------------
+A week, month, quarter or year whose end has passed is counted once and its per-unit figures
+kept (UnitFigures): by the beat after midnight (`services.snapshot_past_periods`) or by the
+first ranking that reads the period. The trend's past weeks and the previous period are read
+from there; only the current period (and custom periods) are counted from the records. The
+figures are kept as they stood when counted: a record changed afterwards inside a period that
+is over (a ledger approved late, a survey response voided) does not rewrite the published
+figures of that period; a custom period over the same days counts it.
+
+Query budget: `ranking()` costs the weights, the snapshots and about ten queries however
+many units, issues or inspections there are, and `trend()` as many for its eight weeks: each
+source is read with GROUP BY unit, the periods' queries of a source joined by UNION ALL into
+one, and the counts summed up the unit tree in Python (`unit_figures_many`). Correlated
+per-unit subqueries cost seconds at the city scale (bench/RESULTS.md).
 """
 
 import datetime as dt
@@ -74,7 +84,7 @@ from ledgers.models import LedgerRequirement, LedgerSubmission
 from points.models import Inspection
 from surveys.models import Answer, Indicator, Question
 
-from .models import SUBSCORES, RankingWeights
+from .models import SUBSCORES, RankingWeights, UnitFigures
 
 RANKED_KINDS = (Unit.Kind.DEPARTMENT, Unit.Kind.STREET, Unit.Kind.ENTERPRISE)
 OVERDUE_PENALTY = 10  # points per weighted overdue issue
@@ -309,6 +319,9 @@ FIGURES = ("received", "closed", "closed_on_time", "relapsed", "rectifying", "ov
            "overdue_7", "overdue_30", "ledgers_lead", "ledgers_contributing", "ledgers_done",
            "ledgers_approved", "ledgers_returned", "inspections", "inspections_passed",
            "survey_answered", "survey_satisfied")
+# What a unit's row holds once counted (the two ledger counts summed into ledgers_due).
+SNAPSHOT_FIGURES = tuple(f for f in FIGURES if f not in ("ledgers_lead", "ledgers_contributing")) \
+    + ("ledgers_due",)
 
 
 def _common_path(paths):
@@ -359,18 +372,80 @@ def unit_figures(units, period, *, now=None):
     return unit_figures_many(units, [period], now=now)[0]
 
 
+SNAPSHOT_KINDS = ("week", "month", "quarter", "year")
+
+
+def is_snapshotted(period, now):
+    """A calendar period that is over: its figures are read from (and kept in) UnitFigures."""
+    return period.kind in SNAPSHOT_KINDS and period.end <= now
+
+
 def unit_figures_many(units, periods, *, now=None):
     """For each of `periods`, [{id, name, kind, path, parent_id, <counts>}] for `units`.
+
+    Periods that are over (`is_snapshotted`) come from the UnitFigures snapshots, one query
+    for all of them; a period with a unit missing is counted (`live_figures_many`, with the
+    live periods) and its snapshots written once. So the trend's past weeks and the previous
+    period cost one query, and only the current period is counted."""
+    now = now or timezone.now()
+    base = list(units.order_by().values("id", "name", "kind", "path", "parent_id"))
+    if not base:
+        return [[] for _period in periods]
+    done = {number: period for number, period in enumerate(periods)
+            if is_snapshotted(period, now)}
+    stored = {}
+    if done:
+        wanted = Q()
+        for period in {(p.kind, p.first_day) for p in done.values()}:
+            wanted |= Q(kind=period[0], start=period[1])
+        for unit_id, kind, start, figures in UnitFigures.objects.filter(
+                wanted, unit_id__in=[r["id"] for r in base]).values_list(
+                "unit_id", "kind", "start", "figures"):
+            stored[(unit_id, kind, start)] = figures
+    results = [None] * len(periods)
+    for number, period in done.items():
+        found = [stored.get((r["id"], period.kind, period.first_day)) for r in base]
+        if all(f is not None for f in found):
+            results[number] = [dict(r, **{k: f.get(k, 0) for k in SNAPSHOT_FIGURES})
+                               for r, f in zip(base, found, strict=True)]
+    missing = [number for number, rows in enumerate(results) if rows is None]
+    if missing:
+        counted = _live_figures(base, [periods[n] for n in missing], now)
+        snapshots = []
+        for number, rows in zip(missing, counted, strict=True):
+            period = periods[number]
+            if number in done:
+                for i, row in enumerate(rows):
+                    kept = stored.get((row["id"], period.kind, period.first_day))
+                    if kept is not None:  # what was published stays
+                        rows[i] = dict(base[i], **{k: kept.get(k, 0) for k in SNAPSHOT_FIGURES})
+                    else:
+                        snapshots.append(UnitFigures(
+                            unit_id=row["id"], kind=period.kind, start=period.first_day,
+                            figures={k: row[k] for k in SNAPSHOT_FIGURES}))
+            results[number] = rows
+        if snapshots:  # a concurrent writer's rows are kept: the counts are the same
+            UnitFigures.objects.bulk_create(snapshots, ignore_conflicts=True)
+    return results
+
+
+def live_figures_many(units, periods, *, now=None):
+    """`unit_figures_many` counted from the records, snapshots neither read nor written."""
+    now = now or timezone.now()
+    base = list(units.order_by().values("id", "name", "kind", "path", "parent_id"))
+    if not base:
+        return [[] for _period in periods]
+    return _live_figures(base, periods, now)
+
+
+def _live_figures(base, periods, now):
+    """For each of `periods`, [{id, name, kind, path, parent_id, <counts>}] for `base`.
 
     Set-based: each source (issues, their events, past states, ledgers, inspections, survey
     answers) is read with GROUP BY the unit it belongs to, within the subtree that holds
     every ranked unit, the periods' queries of a source joined by UNION ALL into one; the
     per-unit counts are then summed up each ranked unit's subtree by walking the unit's
     path. About ten queries whatever the number of periods, units or records."""
-    now = now or timezone.now()
-    base = list(units.order_by().values("id", "name", "kind", "path", "parent_id"))
-    if not base:
-        return [[] for _period in periods]
     scope = _common_path([r["path"] for r in base])
     paths = dict(Unit.objects.filter(path__startswith=scope).values_list("id", "path"))
     results, index = [], []
@@ -480,10 +555,12 @@ def red_black(rows, top_n):
     return ranked[:n], list(reversed(ranked[len(ranked) - n:])) if n else []
 
 
-def trend(user, *, weeks=8, kind=None, now=None, names=None):
+def trend(user, *, weeks=8, kind=None, now=None, names=None, this_week=None):
     """Weekly composite index of the last `weeks` weeks: {"labels": [...], "series":
     [{"name", "data"}]} for the units whose id is in `names` (all when None) and the average.
-    The queries of one period, however many weeks."""
+    The past weeks come from their snapshots (one query), this week is counted live: the
+    queries of one period, however many weeks. `this_week`: the rows of this week's
+    `ranking()` for the same user and kind when the caller has them (then not recounted)."""
     now = now or timezone.now()
     weights = weights_for(user).weights()
     units = ranked_units(user, kind)
@@ -492,9 +569,12 @@ def trend(user, *, weeks=8, kind=None, now=None, names=None):
     for _i in range(weeks):
         periods.insert(0, current)
         current = current.previous()
+    if this_week is not None:
+        scored = score_rows_many(units, periods[:-1], weights, now=now) + [this_week]
+    else:
+        scored = score_rows_many(units, periods, weights, now=now)
     labels, per_unit, average = [], {}, []
-    for period, rows in zip(periods, score_rows_many(units, periods, weights, now=now),
-                            strict=True):
+    for period, rows in zip(periods, scored, strict=True):
         labels.append(f"{period.first_day:%m-%d}")
         scored = [r["score"] for r in rows if r["score"] is not None]
         average.append(round(sum(scored) / len(scored), 1) if scored else None)

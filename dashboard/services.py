@@ -300,3 +300,22 @@ def escalation_record(*, by, unit, kind, decided_on, reason, report=None, issues
            title=f"{unit.name}被{escalation.get_kind_display()}",
            body=reason, url=reverse("dashboard:unit-history", args=[unit.pk]))
     return escalation
+
+
+def snapshot_past_periods(*, now=None):
+    """Keep the figures of every ranked unit for the week, month, quarter and year that ended
+    last (UnitFigures): the beat runs it after midnight, so the trend and the previous-period
+    comparison read them instead of recounting. Idempotent: figures already kept are left
+    as they are and a second run writes nothing. Returns the number of snapshots written."""
+    from .models import UnitFigures
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    periods = [selectors.week_period(today).previous(), selectors.month_period(today).previous(),
+               selectors.quarter_period(today).previous(),
+               selectors.year_period(today.year).previous()]
+    units = Unit.objects.filter(kind__in=selectors.RANKED_KINDS, is_active=True,
+                                parent__kind__in=Unit.REGION_KINDS)
+    before = UnitFigures.objects.count()
+    selectors.unit_figures_many(units, periods, now=now)
+    return UnitFigures.objects.count() - before

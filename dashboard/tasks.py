@@ -33,3 +33,10 @@ def schedule_reports_task(kind):
         if region.pk in with_districts:
             continue  # a city's districts report for themselves
         services.report_request(kind=kind, region=region, today=today)
+
+
+@shared_task
+def snapshot_ranking_figures_task():
+    """Beat, daily after midnight: keep the figures of the periods that just ended (a week
+    on Mondays, a month on the 1st, …); other days it finds them kept and writes nothing."""
+    services.snapshot_past_periods()

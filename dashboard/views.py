@@ -86,7 +86,10 @@ class DashboardView(RoleRequiredMixin, TemplateView):
             period=period, rows=rows, red=red, black=black, kind=kind,
             subscore_labels=[label for _key, label in SUBSCORES],
             period_kinds=selectors.Period.KINDS, querystring=query.urlencode(),
-            trend=selectors.trend(user, kind=kind, names=watched),
+            trend=selectors.trend(
+                user, kind=kind, names=watched,
+                this_week=rows if period == selectors.week_period(timezone.localdate())
+                else None),
             overdue_points=selectors.overdue_issue_points(user),
             map_tiles=settings.MAP_TILE_URL, can_configure=user.is_office,
         )

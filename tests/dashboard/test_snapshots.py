@@ -1,0 +1,112 @@
+"""Figures of periods that are over are kept (UnitFigures) and read back: the trend and the
+previous-period comparison equal the live count, each snapshot is written once, and reading
+them costs the same queries whatever the number of units."""
+
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from config.celery import app
+from dashboard import selectors, services
+from dashboard.models import UnitFigures
+from issues.models import IssueEvent
+
+from .factories import at, make_event, make_issue
+from .test_selectors_ranking import _add_units
+
+
+def _live_scores(units, periods, weights, now):
+    results = selectors.live_figures_many(units, periods, now=now)
+    for rows in results:
+        for row in rows:
+            row["score"] = selectors.composite(selectors.subscores(row), weights)
+    return [{r["name"]: r["score"] for r in rows} for rows in results]
+
+
+def _weeks(now, n):
+    period, weeks = selectors.week_period(now.date()), []
+    for _i in range(n):
+        weeks.insert(0, period)
+        period = period.previous()
+    return weeks
+
+
+def test_the_trend_from_snapshots_equals_the_live_count(city, week):
+    leader = city.users.leader
+    # more history: a late closing two weeks back, an issue still late at the end of last week
+    old = make_issue(unit=city.units.cg, region=city.units.a, created=at(11, 1),
+                     deadline=at(11, 3), status="closed", closed_at=at(11, 4))
+    make_event(old, IssueEvent.Kind.APPROVE, at(11, 4))
+    make_issue(unit=city.units.zj, region=city.units.a, created=at(11, 2), deadline=at(11, 10))
+    first = selectors.trend(leader, weeks=4, now=week.now)
+    assert UnitFigures.objects.count() == 3 * 3  # the three past weeks of the three units
+    second = selectors.trend(leader, weeks=4, now=week.now)  # read from the snapshots
+    assert second == first
+    weights = selectors.weights_for(leader).weights()
+    live = _live_scores(selectors.ranked_units(leader), _weeks(week.now, 4), weights, week.now)
+    series = {s["name"]: s["data"] for s in second["series"]}
+    for i, scores in enumerate(live):
+        for name, score in scores.items():
+            assert series[name][i] == score, (name, i)
+    assert series["区住建局"][-2] == 90.0  # 逾期 at the end of last week, from its snapshot
+
+
+def test_the_previous_period_from_its_snapshot_equals_the_live_count(city, week):
+    leader = city.users.leader
+    counted = selectors.ranking(leader, week.period, now=week.now)["rows"]
+    assert UnitFigures.objects.filter(start=week.period.previous().first_day).count() == 3
+    read = selectors.ranking(leader, week.period, now=week.now)["rows"]
+    assert read == counted
+    weights = selectors.weights_for(leader).weights()
+    (live,) = _live_scores(selectors.ranked_units(leader), [week.period.previous()], weights,
+                           week.now)
+    assert {r["name"]: r["previous_score"] for r in read} == live
+
+
+def test_this_period_and_custom_periods_are_never_kept(city, week):
+    leader = city.users.leader
+    selectors.ranking(leader, week.period, now=week.now)
+    custom = selectors.custom_period(dt.date(2026, 11, 1), dt.date(2026, 11, 10))
+    selectors.ranking(leader, custom, now=week.now)
+    kept = set(UnitFigures.objects.values_list("kind", "start"))
+    assert kept == {("week", week.period.previous().first_day)}
+
+
+def test_the_beat_keeps_each_ended_period_once(city, week):
+    written = services.snapshot_past_periods(now=week.now)
+    ranked = selectors.ranked_units(city.users.leader).count() + \
+        selectors.ranked_units(city.users.office_b).count()
+    # last week, last month, last quarter and last year of every ranked unit of the city
+    assert written == 4 * ranked == UnitFigures.objects.count()
+    stored = list(UnitFigures.objects.order_by("pk").values_list("pk", "figures"))
+    assert services.snapshot_past_periods(now=week.now) == 0  # run twice: nothing new
+    assert list(UnitFigures.objects.order_by("pk").values_list("pk", "figures")) == stored
+    october = UnitFigures.objects.get(unit=city.units.cg, kind="month",
+                                      start=dt.date(2026, 10, 1))
+    live = selectors.live_figures_many(selectors.ranked_units(city.users.leader),
+                                       [selectors.month_period(dt.date(2026, 10, 1))],
+                                       now=week.now)[0]
+    cg = next(r for r in live if r["id"] == city.units.cg.pk)
+    assert october.figures == {k: cg[k] for k in selectors.SNAPSHOT_FIGURES}
+    assert october.figures["inspections"] == 1  # the point's October inspection
+
+
+def test_the_beat_schedule_runs_the_snapshot_daily():
+    entry = app.conf.beat_schedule["dashboard-snapshot-ranking-figures"]
+    assert entry["task"] == "dashboard.tasks.snapshot_ranking_figures_task"
+
+
+def test_reading_snapshots_costs_the_same_queries_for_3_and_30_units(city, week):
+    leader = city.users.leader
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            selectors.trend(leader, weeks=8, now=week.now)
+        return len(ctx.captured_queries)
+
+    count()
+    few = count()
+    _add_units(city, 27)
+    count()  # the new units' past weeks counted and kept
+    assert count() == few
