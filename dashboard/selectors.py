@@ -215,14 +215,14 @@ def _grouped(queryset, key, **counts):
 NOTHING = Q(pk__isnull=True)  # a filter no row matches: a count that is always 0
 
 
-def _issue_counts(scope, period, as_of, now):
+def _issue_counts(unit_ids, period, as_of, now):
     """Issue figures per responsible unit (the unit the issue has, or had at a past `as_of`):
     {source: (key, queryset)}."""
-    in_scope = {"responsible_unit__path__startswith": scope}
+    in_scope = {"responsible_unit_id__in": unit_ids}
     received = Q(created__gte=period.start, created__lt=period.end)
     APPROVE, REOPEN = IssueEvent.Kind.APPROVE, IssueEvent.Kind.REOPEN
     sources = {"issue_events": _grouped(
-        IssueEvent.objects.filter(issue__responsible_unit__path__startswith=scope,
+        IssueEvent.objects.filter(issue__responsible_unit_id__in=unit_ids,
                                   created__gte=period.start, created__lt=period.end,
                                   kind__in=[APPROVE, REOPEN]),
         "issue__responsible_unit_id",
@@ -248,7 +248,7 @@ def _issue_counts(scope, period, as_of, now):
         Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"),
                                               pk__gt=OuterRef("pk")))
     holding = states.filter(created__lt=as_of, to_status__in=RECTIFYING,
-                            unit__path__startswith=scope).exclude(Exists(superseded))
+                            unit_id__in=unit_ids).exclude(Exists(superseded))
     # The same columns as "now", so the periods' queries can be joined.
     sources["issues"] = _grouped(
         Issue.objects.filter(received, **in_scope), "responsible_unit_id", received=Q(),
@@ -261,11 +261,10 @@ def _issue_counts(scope, period, as_of, now):
     return sources
 
 
-def _inspection_counts(scope, period):
+def _inspection_counts(unit_ids, period):
     """Inspections per (territorial unit, supervising department) pair of their point."""
     inspections = Inspection.objects.filter(
-        Q(point__territorial_unit__path__startswith=scope)
-        | Q(point__supervising_unit__path__startswith=scope),
+        Q(point__territorial_unit_id__in=unit_ids) | Q(point__supervising_unit_id__in=unit_ids),
         created__gte=period.start, created__lt=period.end)
     return {"inspections": (INSPECTION_KEY, inspections.order_by().values(
         *INSPECTION_KEY).annotate(
@@ -275,22 +274,22 @@ def _inspection_counts(scope, period):
 INSPECTION_KEY = ("point__territorial_unit_id", "point__supervising_unit_id")
 
 
-def _ledger_counts(scope, period):
+def _ledger_counts(unit_ids, period):
     """Ledger tasks due in the period per unit (as lead or contributing unit) and the state of
     its current submissions for them; returned versions stay as history."""
     due_in = {"deadline__gte": period.start, "deadline__lt": period.end}
     contributor = LedgerRequirement.contributing_units.through.objects.filter(
-        unit__path__startswith=scope,
+        unit_id__in=unit_ids,
         ledgerrequirement__deadline__gte=period.start,
         ledgerrequirement__deadline__lt=period.end,
     ).exclude(unit_id=F("ledgerrequirement__lead_unit_id"))
     S = LedgerSubmission.Status
     submissions = LedgerSubmission.objects.filter(
-        unit__path__startswith=scope, requirement__deadline__gte=period.start,
+        unit_id__in=unit_ids, requirement__deadline__gte=period.start,
         requirement__deadline__lt=period.end)
     return {
         "ledgers_lead": _grouped(
-            LedgerRequirement.objects.filter(lead_unit__path__startswith=scope, **due_in),
+            LedgerRequirement.objects.filter(lead_unit_id__in=unit_ids, **due_in),
             "lead_unit_id", ledgers_lead=Q()),
         "ledgers_contributing": _grouped(contributor, "unit_id", ledgers_contributing=Q()),
         "ledger_submissions": _grouped(
@@ -469,9 +468,15 @@ def _live_figures(base, periods, now):
 
     sources = {}  # source → (key, [(period number, queryset)])
     for number, period in enumerate(periods):
-        built = {**_issue_counts(scope, period, min(period.end, now), now),
-                 **_ledger_counts(scope, period), **_satisfaction_counts(scope, period),
-                 **_inspection_counts(scope, period)}
+        # The subtree's unit ids rather than a join on their paths: the planner then reads
+        # only the scope's rows by index instead of hashing every issue (48 ms → 13 ms).
+        # Not for the survey answers: there the path join keeps the nested loop from the
+        # week's responses to their answers (20 ms), where a list of ids makes the planner
+        # scan every answer (110 ms).
+        ids = list(paths)
+        built = {**_issue_counts(ids, period, min(period.end, now), now),
+                 **_ledger_counts(ids, period), **_satisfaction_counts(scope, period),
+                 **_inspection_counts(ids, period)}
         for name, (key, qs) in built.items():
             sources.setdefault(name, (key, []))[1].append(
                 (number, qs.annotate(_period=Value(number, output_field=IntegerField()))))
