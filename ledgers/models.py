@@ -183,8 +183,9 @@ class LedgerSubmission(models.Model):
         RETURNED = "returned", "已退回"
         APPROVED = "approved", "审核通过"
 
+    # Submitted material is evidence: a task that has any cannot be deleted (admin included).
     requirement = models.ForeignKey(LedgerRequirement, verbose_name="台账任务",
-                                    on_delete=models.CASCADE, related_name="submissions")
+                                    on_delete=models.PROTECT, related_name="submissions")
     unit = models.ForeignKey(Unit, verbose_name="报送单位", on_delete=models.PROTECT,
                              related_name="ledger_submissions")
     version = models.PositiveIntegerField("版本", default=1)

@@ -9,6 +9,7 @@ wrong passwords lock the account.
 """
 
 import pytest
+from django.db.models import ProtectedError
 from django.test import Client
 from django.urls import reverse
 
@@ -71,6 +72,13 @@ def test_a_ledger_task_with_submissions_is_refused_in_chinese(api, world):
         f"/api/v1/ledger-requirements/{requirement.pk}/")
     assert response.status_code == 409
     assert "报送" in response.json()["detail"]
+    assert LedgerSubmission.objects.filter(requirement=requirement).exists()
+
+
+def test_a_ledger_task_with_submissions_cannot_be_deleted_even_in_the_admin(world):
+    requirement = world.requirements["own"]
+    with pytest.raises(ProtectedError):
+        requirement.delete()
     assert LedgerSubmission.objects.filter(requirement=requirement).exists()
 
 
