@@ -67,7 +67,8 @@ class RankingViewSet(viewsets.ViewSet):
     """The composite-index ranking of the responsible units in the user's region.
 
     `?period=week|month|quarter|year|custom` (`start`, `end` as YYYY-MM-DD for custom),
-    `?kind=street` for the streets alone. 3 queries however many units."""
+    `?kind=street` for the streets alone. About a dozen queries however many units: this
+    period counted, the previous one read from its snapshots."""
 
     permission_classes = [DashboardReader]
 

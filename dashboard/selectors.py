@@ -534,8 +534,8 @@ def score_rows_many(units, periods, weights, *, now=None):
 
 
 def ranking(user, period, *, kind=None, now=None):
-    """The ranking the dashboard, the API and the reports show: the weights and the queries
-    of one period (this period and the previous one are read together).
+    """The ranking the dashboard, the API and the reports show: the weights, the queries of
+    one period and the previous period's snapshots (counted and kept on first read).
 
     Each row: rank, id, name, kind, score, scores {key: value}, change (score minus the
     previous period's, None when either is missing), previous_rank and the raw counts."""

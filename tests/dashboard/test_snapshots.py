@@ -110,3 +110,14 @@ def test_reading_snapshots_costs_the_same_queries_for_3_and_30_units(city, week)
     _add_units(city, 27)
     count()  # the new units' past weeks counted and kept
     assert count() == few
+
+
+def test_the_trend_reusing_this_weeks_ranking_equals_its_own_count(city, week):
+    leader = city.users.leader
+    rows = selectors.ranking(leader, week.period, now=week.now)["rows"]
+    own = selectors.trend(leader, weeks=3, now=week.now)
+    with CaptureQueriesContext(connection) as ctx:
+        reused = selectors.trend(leader, weeks=3, now=week.now, this_week=rows)
+    assert reused == own
+    # the weights, the units and the snapshots: this week is not counted again
+    assert len(ctx.captured_queries) <= 4
