@@ -21,6 +21,7 @@ from . import services
 from .exports import clean_export_params
 from .filters import IssueFilterSet
 from .models import Issue, IssueCategory, IssueEvent
+from .pagination import LateRowPagination
 from .serializers import (
     AssignSerializer,
     BulkAssignSerializer,
@@ -70,6 +71,7 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     queryset = Issue.objects.all()
     serializer_class = IssueSerializer
     filterset_class = IssueFilterSet
+    pagination_class = LateRowPagination
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     ordering_fields = ["created", "deadline", "status", "id"]
     write_roles = ALL_WRITERS

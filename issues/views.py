@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -18,6 +19,7 @@ from .exports import clean_export_params
 from .filters import IssueFilterSet
 from .forms import ActionForm, IssueFileForm
 from .models import Issue, IssuePhoto, Status
+from .pagination import LateRowPaginator
 from .reminders import interview_candidates, notice_draft
 
 
@@ -25,6 +27,7 @@ class IssueListView(ScopedListView):
     model = Issue
     filterset_class = IssueFilterSet
     template_name = "issues/issue_list.html"
+    paginator_class = LateRowPaginator
 
     def get_queryset(self):
         return super().get_queryset().for_list(timezone.now())
@@ -35,7 +38,9 @@ class IssueListView(ScopedListView):
         ctx["can_dispatch"] = may_write(user, services.DISPATCH_ROLES)
         ctx["can_file"] = may_write(user, services.FILE_ROLES)
         if ctx["can_dispatch"]:
-            ctx["units"] = services.visible_responsible_units(user)
+            ctx["units"] = services.visible_responsible_units(user).values_list("pk", "name")
+        # Rows link to their page by id: one reverse for the page instead of one per row.
+        ctx["detail_url"] = reverse("issues:issue-detail", args=[0]).removesuffix("0/")
         return ctx
 
 

@@ -55,14 +55,14 @@ def test_list_api_runs_constant_queries(api, city, make_issue, django_assert_num
     for _ in range(3):
         make_issue(status="assigned", responsible_unit=city.units.cg,
                    deadline=timezone.now())
-    # the caller's unit (scope path), count, page of issues (category, point, unit joined;
-    # relapse count an inline subquery)
-    with django_assert_num_queries(3):
+    # the caller's unit (scope path), the region units of the scope, count, page of issues
+    # (category, point, unit joined; relapse count an inline subquery)
+    with django_assert_num_queries(4):
         assert client.get("/api/v1/issues/").status_code == 200
     for _ in range(20):
         make_issue()
     client = api.as_user(city.users.office)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert client.get("/api/v1/issues/").json()["count"] == 23
 
 
