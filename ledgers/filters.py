@@ -1,5 +1,7 @@
 import django_filters
 
+from issues.filterforms import FilterForm
+
 from .models import LedgerRequirement, LedgerSubmission
 
 
@@ -10,6 +12,7 @@ class LedgerRequirementFilterSet(django_filters.FilterSet):
     class Meta:
         model = LedgerRequirement
         fields = ["year", "standard", "lead_unit"]
+        form = FilterForm
 
     def search(self, queryset, name, value):
         return queryset.filter(title__icontains=value) | queryset.filter(

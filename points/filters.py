@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import Unit
+from issues.filterforms import FilterForm
 
 from .models import FrameworkItem, Inspection, InspectionResult, Point, PointCategory, PointCircle
 
@@ -47,6 +48,7 @@ class PointFilterSet(django_filters.FilterSet):
     class Meta:
         model = Point
         fields = ["q", "category", "unit", "street", "kind", "is_active", "issue_state"]
+        form = FilterForm
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)

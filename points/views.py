@@ -66,6 +66,8 @@ class PointListView(ScopedListView):
         ctx = super().get_context_data(**kwargs)
         ctx["can_edit"] = may_write(self.request.user, OFFICE)
         ctx["can_inspect"] = may_write(self.request.user, FIELD_ROLES)
+        # Rows link to their page by id: one reverse for the page instead of one per row.
+        ctx["detail_url"] = reverse("points:point-detail", args=[0]).removesuffix("0/")
         return ctx
 
 
