@@ -63,6 +63,8 @@ class FastWidgetRenderer:
         self.base = base or get_default_renderer()
 
     def __getattr__(self, name):
+        if name == "base":  # not set yet (copying): no recursion
+            raise AttributeError(name)
         return getattr(self.base, name)
 
     def render(self, template_name, context, request=None):
