@@ -63,10 +63,16 @@ def _watch(page):
 
     page.on("console", on_console)
     page.on("pageerror", lambda exc: page.problems.append(f"script error: {exc} ({page.url})"))
-    page.on("requestfailed", lambda req: page.problems.append(
+    page.on("requestfailed", lambda req: aborted(req) or page.problems.append(
         f"request failed: {req.url} {req.failure}"))
     page.on("response", on_response)
     return page
+
+
+def aborted(request):
+    """A request the browser dropped because the page moved on (a favicon still loading when a
+    form is submitted): not a missing asset, which answers 404 and is judged by its response."""
+    return "ERR_ABORTED" in (request.failure or "")
 
 
 def assert_clean(page):
