@@ -16,7 +16,7 @@ from rest_framework.routers import SimpleRouter
 from accounts.models import Role
 from evidence.views import serve_file
 
-from . import selectors, services
+from . import figures, services
 from .models import Report
 from .serializers import RankingItemSerializer, ReportRequestSerializer, ReportSerializer
 
@@ -77,11 +77,11 @@ class RankingViewSet(viewsets.ViewSet):
                     OpenApiParameter("end", str), OpenApiParameter("kind", str)],
         responses=RankingSerializer)
     def list(self, request):
-        period = _validated(selectors.period_from_params, request.query_params)
+        period = _validated(figures.period_from_params, request.query_params)
         kind = request.query_params.get("kind") or None
-        if kind and kind not in selectors.RANKED_KINDS:
+        if kind and kind not in figures.RANKED_KINDS:
             raise ValidationError({"kind": "单位类型须为 department、street 或 enterprise。"})
-        data = selectors.ranking(request.user, period, kind=kind)
+        data = figures.ranking(request.user, period, kind=kind)
         return Response({
             "period": {"kind": period.kind, "start": period.first_day,
                         "end": period.last_day},

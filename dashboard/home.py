@@ -4,13 +4,13 @@ from django.utils import timezone
 
 from accounts.models import Role
 
-from . import selectors
+from . import figures
 
 
 def home_panel(user):
     if not (user.is_superuser or user.role in (Role.OFFICE, Role.LEADER)):
         return None
-    data = selectors.ranking(user, selectors.week_period(timezone.localdate()))
+    data = figures.ranking(user, figures.week_period(timezone.localdate()))
     rows = data["rows"]
     scored = [r["score"] for r in rows if r["score"] is not None]
     ranked = [r for r in rows if r["rank"] is not None]

@@ -15,7 +15,7 @@ from accounts.services import notify
 from config.celery import enqueue_on_commit
 from issues.models import Issue
 
-from . import pdf, selectors
+from . import figures, pdf, scoring
 from .models import SUBSCORES, Escalation, EscalationDocument, NegativeListEvent, Report
 from .xlsx import write_report
 
@@ -149,7 +149,7 @@ def interview_candidates(rows, top_n):
     `top_n` of the previous period. "Among the last" goes by rank, so units that shared
     one rank (all at 100, say) were not last because of the order of their names: with P
     units ranked before, a previous rank above P − N is in the last N."""
-    _red, black = selectors.red_black(rows, top_n)
+    _red, black = scoring.red_black(rows, top_n)
     ranked_before = sum(1 for r in rows if r["previous_rank"] is not None)
     n = min(top_n, ranked_before // 2)
     if not n:
@@ -161,13 +161,13 @@ def interview_candidates(rows, top_n):
 def report_data(report, *, now=None):
     """Everything a report shows: ranking rows, overdue issues and 约谈 candidates."""
     viewer = RegionViewer(report.region)
-    period = selectors.custom_period(report.period_start, report.period_end)
-    data = selectors.ranking(viewer, period, now=now)
+    period = figures.custom_period(report.period_start, report.period_end)
+    data = figures.ranking(viewer, period, now=now)
     rows = data["rows"]
-    _red, black = selectors.red_black(rows, data["top_n"])
+    _red, black = scoring.red_black(rows, data["top_n"])
     data["black"] = black
     data["interview"] = interview_candidates(rows, data["top_n"])
-    data["overdue"] = list(selectors.overdue_issues(viewer, now=now))
+    data["overdue"] = list(figures.overdue_issues(viewer, now=now))
     data["now"] = now or timezone.now()
     return data
 
@@ -184,7 +184,7 @@ def report_pdf_context(report, data):
     rows = data["rows"]
     for row in rows:
         row["score_values"] = [row["scores"][key] for key, _label in SUBSCORES]
-    red, black = selectors.red_black(rows, data["top_n"])
+    red, black = scoring.red_black(rows, data["top_n"])
     now = data["now"]
     overdue = data["overdue"]
     per_unit = {}
@@ -214,7 +214,7 @@ def report_pdf_context(report, data):
         "overdue_listed": listed, "overdue_total": len(overdue),
         "overdue_cut": len(overdue) > len(listed),
         "events": list(events),
-        "projection": selectors.projection(viewer, today=report.period_end),
+        "projection": figures.projection(viewer, today=report.period_end),
     }
 
 
@@ -311,11 +311,11 @@ def snapshot_past_periods(*, now=None):
 
     now = now or timezone.now()
     today = timezone.localdate(now)
-    periods = [selectors.week_period(today).previous(), selectors.month_period(today).previous(),
-               selectors.quarter_period(today).previous(),
-               selectors.year_period(today.year).previous()]
-    units = Unit.objects.filter(kind__in=selectors.RANKED_KINDS, is_active=True,
+    periods = [figures.week_period(today).previous(), figures.month_period(today).previous(),
+               figures.quarter_period(today).previous(),
+               figures.year_period(today.year).previous()]
+    units = Unit.objects.filter(kind__in=figures.RANKED_KINDS, is_active=True,
                                 parent__kind__in=Unit.REGION_KINDS)
     before = UnitFigures.objects.count()
-    selectors.unit_figures_many(units, periods, now=now)
+    figures.unit_figures_many(units, periods, now=now)
     return UnitFigures.objects.count() - before

@@ -17,7 +17,7 @@ from accounts.scoping import RoleRequiredMixin, may_write
 from evidence.views import serve_file
 from issues.models import Issue
 
-from . import selectors, services
+from . import figures, scoring, services
 from .forms import EscalationForm, NegativeListEventForm, RankingWeightsForm, ReportRequestForm
 from .models import SUBSCORES, Escalation, EscalationDocument, RankingWeights, Report
 from .xlsx import write_ranking
@@ -29,17 +29,17 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _period(request):
     """The period asked for; a bad one falls back to this week with a message."""
     try:
-        return selectors.period_from_params(request.GET)
+        return figures.period_from_params(request.GET)
     except ValidationError as exc:
         for errors in exc.message_dict.values():
             for error in errors:
                 messages.error(request, error)
-        return selectors.week_period(timezone.localdate())
+        return figures.week_period(timezone.localdate())
 
 
 def _kind(request):
     kind = request.GET.get("kind") or None
-    return kind if kind in selectors.RANKED_KINDS else None
+    return kind if kind in figures.RANKED_KINDS else None
 
 
 def _issue_links(row, period):
@@ -73,24 +73,24 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
         period, kind = _period(self.request), _kind(self.request)
-        data = selectors.ranking(user, period, kind=kind)
+        data = figures.ranking(user, period, kind=kind)
         rows = data["rows"]
         for row in rows:
             row["links"] = _issue_links(row, period)
             row["score_cells"] = [(row["scores"][key], row["links"]["subscores"][key])
                                   for key, _label in SUBSCORES]
-        red, black = selectors.red_black(rows, data["top_n"])
+        red, black = scoring.red_black(rows, data["top_n"])
         watched = {r["id"] for r in red + black}
         query = self.request.GET.copy()
         ctx.update(
             period=period, rows=rows, red=red, black=black, kind=kind,
             subscore_labels=[label for _key, label in SUBSCORES],
-            period_kinds=selectors.Period.KINDS, querystring=query.urlencode(),
-            trend=selectors.trend(
+            period_kinds=figures.Period.KINDS, querystring=query.urlencode(),
+            trend=figures.trend(
                 user, kind=kind, names=watched,
-                this_week=rows if period == selectors.week_period(timezone.localdate())
+                this_week=rows if period == figures.week_period(timezone.localdate())
                 else None),
-            overdue_points=selectors.overdue_issue_points(user),
+            overdue_points=figures.overdue_issue_points(user),
             map_tiles=settings.MAP_TILE_URL, can_configure=user.is_office,
         )
         return ctx
@@ -101,7 +101,7 @@ class RankingExportView(RoleRequiredMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         period = _period(request)
-        data = selectors.ranking(request.user, period, kind=_kind(request))
+        data = figures.ranking(request.user, period, kind=_kind(request))
         buffer = io.BytesIO()
         write_ranking(buffer, data)
         response = HttpResponse(buffer.getvalue(), content_type=XLSX)
@@ -142,7 +142,7 @@ class ProjectionView(RoleRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["projection"] = selectors.projection(self.request.user)
+        ctx["projection"] = figures.projection(self.request.user)
         ctx["can_record"] = self.request.user.is_office
         return ctx
 

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from dashboard import selectors
+from dashboard import figures
 from issues.models import Issue, IssueEvent
 
 from .factories import at, make_event, make_inspection, make_issue, make_point
@@ -49,4 +49,4 @@ def week(city):
     # Another district's unit never shows.
     make_issue(unit=city.units.b_dept, region=city.units.b, created=at(11, 16),
                deadline=at(11, 16, 13))
-    return SimpleNamespace(now=NOW, period=selectors.week_period(NOW.date()), overdue=overdue)
+    return SimpleNamespace(now=NOW, period=figures.week_period(NOW.date()), overdue=overdue)

@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from .test_selectors_ranking import _add_units
+from .test_ranking import _add_units
 
 URL = "/api/v1/dashboard/ranking/"
 WEEK = {"period": "custom", "start": "2026-11-16", "end": "2026-11-22"}

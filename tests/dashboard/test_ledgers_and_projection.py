@@ -1,6 +1,6 @@
 import datetime as dt
 
-from dashboard import selectors
+from dashboard import figures
 from dashboard.models import NegativeListEvent, RankingWeights
 from ledgers.models import LedgerRequirement, LedgerSubmission
 from points.models import Framework, FrameworkItem
@@ -31,7 +31,7 @@ def test_ledger_subscores_count_tasks_due_in_the_period(city, week):
     LedgerSubmission.objects.create(requirement=requirement, unit=city.units.zj, version=2,
                                     status=S.APPROVED)
     rows = {r["name"]: r for r in
-            selectors.ranking(city.users.office, week.period, now=week.now)["rows"]}
+            figures.ranking(city.users.office, week.period, now=week.now)["rows"]}
     zj, cg = rows["区住建局"], rows["区城管局"]
     assert (zj["ledgers_due"], zj["ledgers_done"], zj["ledgers_returned"]) == (1, 1, 1)
     assert zj["scores"]["ledger_completion"] == 100.0
@@ -44,7 +44,7 @@ def test_ledger_subscores_count_tasks_due_in_the_period(city, week):
 
 def test_projection_uses_method_and_year_weights(city, week):
     RankingWeights.objects.create(region=city.units.a, cycle_start_year=2026)
-    data = selectors.projection(city.users.leader, today=dt.date(2026, 11, 18))
+    data = figures.projection(city.users.leader, today=dt.date(2026, 11, 18))
     first = data["years"][0]
     # 2026: 1 pass in 3 inspections (33.3); no ledger review, no survey → field alone.
     assert first["estimates"] == {"online": None, "field": 33.3, "survey": None}
@@ -57,14 +57,14 @@ def test_a_veto_zeroes_the_projection_and_deductions_lower_the_year(city, week):
     RankingWeights.objects.create(region=city.units.a, cycle_start_year=2026)
     NegativeListEvent.objects.create(unit=city.units.zj, item="重大安全事故", deduction=3,
                                      date=dt.date(2026, 5, 1))
-    data = selectors.projection(city.users.leader, today=dt.date(2026, 11, 18))
+    data = figures.projection(city.users.leader, today=dt.date(2026, 11, 18))
     assert data["years"][0]["score"] == 30.3 and data["cycle"] != 0
     NegativeListEvent.objects.create(unit=city.units.zj, item="食品安全事件", is_veto=True,
                                      date=dt.date(2026, 6, 1))
-    assert selectors.projection(city.users.leader, today=dt.date(2026, 11, 18))["cycle"] == 0
+    assert figures.projection(city.users.leader, today=dt.date(2026, 11, 18))["cycle"] == 0
 
 
 def test_other_districts_negative_events_do_not_count(city, week):
     NegativeListEvent.objects.create(unit=city.units.b_dept, item="一票否决事项", is_veto=True,
                                      date=dt.date(2026, 6, 1))
-    assert selectors.projection(city.users.leader, today=dt.date(2026, 11, 18))["cycle"] != 0
+    assert figures.projection(city.users.leader, today=dt.date(2026, 11, 18))["cycle"] != 0

@@ -1,6 +1,6 @@
 """The map's overdue issues, read as plain rows, say what the issue's own methods say."""
 
-from dashboard import selectors
+from dashboard import figures
 from issues.models import Issue
 
 from .factories import at, make_issue, make_point
@@ -15,7 +15,7 @@ def test_map_points_match_the_issues_own_location_and_link(city, week):
     at_point.point = point
     at_point.save()
     make_issue(unit=u.cg, region=u.a, created=at(11, 1), deadline=at(11, 3))  # no location
-    points = selectors.overdue_issue_points(city.users.leader, now=week.now)
+    points = figures.overdue_issue_points(city.users.leader, now=week.now)
     expected = []
     for issue in (Issue.objects.visible_to(city.users.leader).overdue(week.now)
                   .order_by("deadline")):

@@ -1,23 +1,23 @@
 """Overdue figures of a past period are the issues' state at its end, rebuilt from their
-trail (dashboard.selectors, "Overdue at the end of a period"), not from what they are now."""
+trail (dashboard.figures, "Overdue at the end of a period"), not from what they are now."""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dashboard import selectors
+from dashboard import figures
 from issues.models import Issue, IssueEvent
 
 from .factories import at, make_event, make_issue
 
 K = IssueEvent.Kind
 # The week of 9–15 November; its end T is Monday 16 November 00:00, "now" is the 18th.
-PAST = selectors.custom_period(at(11, 9).date(), at(11, 15).date())
+PAST = figures.custom_period(at(11, 9).date(), at(11, 15).date())
 NOW = at(11, 18)
 
 
 def _figures(city, period=PAST):
-    units = selectors.ranked_units(city.users.leader)
-    return {r["name"]: r for r in selectors.unit_figures(units, period, now=NOW)}
+    units = figures.ranked_units(city.users.leader)
+    return {r["name"]: r for r in figures.unit_figures(units, period, now=NOW)}
 
 
 def test_each_issue_counts_as_it_stood_at_the_end_of_the_period(city):
@@ -52,14 +52,14 @@ def test_each_issue_counts_as_it_stood_at_the_end_of_the_period(city):
     # Filed after T: not there yet.
     make_issue(unit=u.cg, region=u.a, created=at(11, 16, 8), deadline=at(11, 16, 9))
 
-    figures = _figures(city)
-    cg, zj = figures["区城管局"], figures["区住建局"]
+    by_name = _figures(city)
+    cg, zj = by_name["区城管局"], by_name["区住建局"]
     assert (cg["overdue"], cg["overdue_7"], cg["overdue_30"]) == (3, 1, 0)
     # 在办 at T: the three overdue ones and the one extended in time.
     assert cg["rectifying"] == 4
     assert (zj["overdue"], zj["rectifying"]) == (1, 1)
     # Now (the current week), the same issues are read as they are today.
-    current = _figures(city, selectors.week_period(NOW.date()))
+    current = _figures(city, figures.week_period(NOW.date()))
     now_overdue = set(Issue.objects.overdue(NOW).filter(
         responsible_unit__path__startswith=u.cg.path).values_list("pk", flat=True))
     assert current["区城管局"]["overdue"] == len(now_overdue)
@@ -77,11 +77,11 @@ def test_the_latest_of_two_events_at_the_same_moment_wins(city):
 
 def test_the_past_figures_cost_the_same_queries_however_long_the_trails(city):
     u = city.units
-    units = selectors.ranked_units(city.users.leader)
+    units = figures.ranked_units(city.users.leader)
 
     def count():
         with CaptureQueriesContext(connection) as ctx:
-            selectors.unit_figures(units, PAST, now=NOW)
+            figures.unit_figures(units, PAST, now=NOW)
         return len(ctx.captured_queries)
 
     few = count()

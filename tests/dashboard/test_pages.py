@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from dashboard.models import Escalation, NegativeListEvent, RankingWeights
 
-from .test_selectors_ranking import _add_units
+from .test_ranking import _add_units
 
 WEEK = "?period=custom&start=2026-11-16&end=2026-11-22"
 
@@ -124,9 +124,9 @@ def test_the_home_page_shows_the_headline_panel_to_leaders_only(city, week, clie
     client.force_login(city.users.leader)
     page = client.get("/").content.decode()
     assert "本周综合排名" in page
-    figures = home_panel(city.users.leader)
-    assert f'<div class="fs-3 fw-bold">{figures["units"]}</div>' in page
-    assert f'<div class="fs-3 fw-bold text-danger">{figures["overdue"]}</div>' in page
+    panel = home_panel(city.users.leader)
+    assert f'<div class="fs-3 fw-bold">{panel["units"]}</div>' in page
+    assert f'<div class="fs-3 fw-bold text-danger">{panel["overdue"]}</div>' in page
     client.force_login(city.users.liaison)
     assert "本周综合排名" not in client.get("/").content.decode()
 

@@ -8,24 +8,24 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from config.celery import app
-from dashboard import selectors, services
+from dashboard import figures, scoring, services
 from dashboard.models import UnitFigures
 from issues.models import IssueEvent
 
 from .factories import at, make_event, make_issue
-from .test_selectors_ranking import _add_units
+from .test_ranking import _add_units
 
 
 def _live_scores(units, periods, weights, now):
-    results = selectors.live_figures_many(units, periods, now=now)
+    results = figures.live_figures_many(units, periods, now=now)
     for rows in results:
         for row in rows:
-            row["score"] = selectors.composite(selectors.subscores(row), weights)
+            row["score"] = scoring.composite(scoring.subscores(row), weights)
     return [{r["name"]: r["score"] for r in rows} for rows in results]
 
 
 def _weeks(now, n):
-    period, weeks = selectors.week_period(now.date()), []
+    period, weeks = figures.week_period(now.date()), []
     for _i in range(n):
         weeks.insert(0, period)
         period = period.previous()
@@ -39,12 +39,12 @@ def test_the_trend_from_snapshots_equals_the_live_count(city, week):
                      deadline=at(11, 3), status="closed", closed_at=at(11, 4))
     make_event(old, IssueEvent.Kind.APPROVE, at(11, 4))
     make_issue(unit=city.units.zj, region=city.units.a, created=at(11, 2), deadline=at(11, 10))
-    first = selectors.trend(leader, weeks=4, now=week.now)
+    first = figures.trend(leader, weeks=4, now=week.now)
     assert UnitFigures.objects.count() == 3 * 3  # the three past weeks of the three units
-    second = selectors.trend(leader, weeks=4, now=week.now)  # read from the snapshots
+    second = figures.trend(leader, weeks=4, now=week.now)  # read from the snapshots
     assert second == first
-    weights = selectors.weights_for(leader).weights()
-    live = _live_scores(selectors.ranked_units(leader), _weeks(week.now, 4), weights, week.now)
+    weights = figures.weights_for(leader).weights()
+    live = _live_scores(figures.ranked_units(leader), _weeks(week.now, 4), weights, week.now)
     series = {s["name"]: s["data"] for s in second["series"]}
     for i, scores in enumerate(live):
         for name, score in scores.items():
@@ -54,29 +54,29 @@ def test_the_trend_from_snapshots_equals_the_live_count(city, week):
 
 def test_the_previous_period_from_its_snapshot_equals_the_live_count(city, week):
     leader = city.users.leader
-    counted = selectors.ranking(leader, week.period, now=week.now)["rows"]
+    counted = figures.ranking(leader, week.period, now=week.now)["rows"]
     assert UnitFigures.objects.filter(start=week.period.previous().first_day).count() == 3
-    read = selectors.ranking(leader, week.period, now=week.now)["rows"]
+    read = figures.ranking(leader, week.period, now=week.now)["rows"]
     assert read == counted
-    weights = selectors.weights_for(leader).weights()
-    (live,) = _live_scores(selectors.ranked_units(leader), [week.period.previous()], weights,
+    weights = figures.weights_for(leader).weights()
+    (live,) = _live_scores(figures.ranked_units(leader), [week.period.previous()], weights,
                            week.now)
     assert {r["name"]: r["previous_score"] for r in read} == live
 
 
 def test_this_period_and_custom_periods_are_never_kept(city, week):
     leader = city.users.leader
-    selectors.ranking(leader, week.period, now=week.now)
-    custom = selectors.custom_period(dt.date(2026, 11, 1), dt.date(2026, 11, 10))
-    selectors.ranking(leader, custom, now=week.now)
+    figures.ranking(leader, week.period, now=week.now)
+    custom = figures.custom_period(dt.date(2026, 11, 1), dt.date(2026, 11, 10))
+    figures.ranking(leader, custom, now=week.now)
     kept = set(UnitFigures.objects.values_list("kind", "start"))
     assert kept == {("week", week.period.previous().first_day)}
 
 
 def test_the_beat_keeps_each_ended_period_once(city, week):
     written = services.snapshot_past_periods(now=week.now)
-    ranked = selectors.ranked_units(city.users.leader).count() + \
-        selectors.ranked_units(city.users.office_b).count()
+    ranked = figures.ranked_units(city.users.leader).count() + \
+        figures.ranked_units(city.users.office_b).count()
     # last week, last month, last quarter and last year of every ranked unit of the city
     assert written == 4 * ranked == UnitFigures.objects.count()
     stored = list(UnitFigures.objects.order_by("pk").values_list("pk", "figures"))
@@ -84,11 +84,11 @@ def test_the_beat_keeps_each_ended_period_once(city, week):
     assert list(UnitFigures.objects.order_by("pk").values_list("pk", "figures")) == stored
     october = UnitFigures.objects.get(unit=city.units.cg, kind="month",
                                       start=dt.date(2026, 10, 1))
-    live = selectors.live_figures_many(selectors.ranked_units(city.users.leader),
-                                       [selectors.month_period(dt.date(2026, 10, 1))],
+    live = figures.live_figures_many(figures.ranked_units(city.users.leader),
+                                       [figures.month_period(dt.date(2026, 10, 1))],
                                        now=week.now)[0]
     cg = next(r for r in live if r["id"] == city.units.cg.pk)
-    assert october.figures == {k: cg[k] for k in selectors.SNAPSHOT_FIGURES}
+    assert october.figures == {k: cg[k] for k in figures.SNAPSHOT_FIGURES}
     assert october.figures["inspections"] == 1  # the point's October inspection
 
 
@@ -102,7 +102,7 @@ def test_reading_snapshots_costs_the_same_queries_for_3_and_30_units(city, week)
 
     def count():
         with CaptureQueriesContext(connection) as ctx:
-            selectors.trend(leader, weeks=8, now=week.now)
+            figures.trend(leader, weeks=8, now=week.now)
         return len(ctx.captured_queries)
 
     count()
@@ -114,10 +114,10 @@ def test_reading_snapshots_costs_the_same_queries_for_3_and_30_units(city, week)
 
 def test_the_trend_reusing_this_weeks_ranking_equals_its_own_count(city, week):
     leader = city.users.leader
-    rows = selectors.ranking(leader, week.period, now=week.now)["rows"]
-    own = selectors.trend(leader, weeks=3, now=week.now)
+    rows = figures.ranking(leader, week.period, now=week.now)["rows"]
+    own = figures.trend(leader, weeks=3, now=week.now)
     with CaptureQueriesContext(connection) as ctx:
-        reused = selectors.trend(leader, weeks=3, now=week.now, this_week=rows)
+        reused = figures.trend(leader, weeks=3, now=week.now, this_week=rows)
     assert reused == own
     # the weights, the units and the snapshots: this week is not counted again
     assert len(ctx.captured_queries) <= 4

@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dashboard import selectors
+from dashboard import figures, scoring
 from dashboard.models import RankingWeights
 from tests.factories import UnitFactory
 
@@ -10,7 +10,7 @@ from .factories import at, make_event, make_inspection, make_issue, make_point
 
 
 def _rows(city, week, **kwargs):
-    data = selectors.ranking(city.users.leader, week.period, now=week.now, **kwargs)
+    data = figures.ranking(city.users.leader, week.period, now=week.now, **kwargs)
     return {r["name"]: r for r in data["rows"]}, data["rows"]
 
 
@@ -67,7 +67,7 @@ def test_streets_alone(city, week):
 
 def test_red_and_black_lists_do_not_overlap(city, week):
     _by_name, rows = _rows(city, week)
-    red, black = selectors.red_black(rows, 3)
+    red, black = scoring.red_black(rows, 3)
     assert [r["name"] for r in red] == ["区住建局"]
     assert [r["name"] for r in black] == ["东街街道"]
 
@@ -92,7 +92,7 @@ def test_the_ranking_costs_the_same_queries_for_3_and_30_units(city, week):
     leader = city.users.leader
 
     def run():
-        return selectors.ranking(leader, week.period, now=week.now)
+        return figures.ranking(leader, week.period, now=week.now)
 
     counting = _count(run)  # the previous week counted too, and its snapshots written
     reading = _count(run)  # the previous week read from its snapshots
@@ -110,37 +110,37 @@ def test_the_ranking_costs_the_same_queries_for_3_and_30_units(city, week):
     ({"period": "custom", "start": "2026-11-10", "end": "2026-11-01"}, "end"),
 ])
 def test_bad_periods_name_the_field(params, field):
-    with pytest.raises(selectors.ValidationError) as exc:
-        selectors.period_from_params(params)
+    with pytest.raises(figures.ValidationError) as exc:
+        figures.period_from_params(params)
     assert field in exc.value.message_dict
 
 
 def test_periods_are_local_calendar_periods():
     day = at(11, 18).date()
-    assert selectors.period_from_params({"period": "month"}, today=day).label == \
+    assert figures.period_from_params({"period": "month"}, today=day).label == \
         "2026-11-01 至 2026-11-30"
-    quarter = selectors.period_from_params({"period": "quarter"}, today=day)
+    quarter = figures.period_from_params({"period": "quarter"}, today=day)
     assert quarter.label == "2026-10-01 至 2026-12-31"
     assert quarter.previous().label == "2026-07-01 至 2026-09-30"
-    assert str(selectors.week_period(day).start) == "2026-11-16 00:00:00+08:00"
+    assert str(figures.week_period(day).start) == "2026-11-16 00:00:00+08:00"
 
 
 def test_the_trend_reads_all_its_weeks_in_the_queries_of_one(city, week):
     leader = city.users.leader
-    two = _count(lambda: selectors.trend(leader, weeks=2, now=week.now))
-    eight = _count(lambda: selectors.trend(leader, weeks=8, now=week.now))
+    two = _count(lambda: figures.trend(leader, weeks=2, now=week.now))
+    eight = _count(lambda: figures.trend(leader, weeks=8, now=week.now))
     assert two == eight
 
 
 def test_the_trend_scores_are_each_weeks_own_ranking(city, week):
     leader = city.users.leader
-    data = selectors.trend(leader, weeks=3, now=week.now)
-    period = selectors.week_period(week.now.date())
+    data = figures.trend(leader, weeks=3, now=week.now)
+    period = figures.week_period(week.now.date())
     weeks = [period.previous().previous(), period.previous(), period]
-    weights = selectors.weights_for(leader).weights()
-    units = selectors.ranked_units(leader)
+    weights = figures.weights_for(leader).weights()
+    units = figures.ranked_units(leader)
     series = {s["name"]: s["data"] for s in data["series"]}
     for i, one in enumerate(weeks):
-        for row in selectors.score_rows(units, one, weights, now=week.now):
+        for row in figures.score_rows(units, one, weights, now=week.now):
             assert series[row["name"]][i] == row["score"], (row["name"], i)
     assert series["区城管局"][-2:] == [90.0, 64.7]

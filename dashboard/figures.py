@@ -1,4 +1,5 @@
-"""The composite index (综合指数) per responsible unit, its ranking and its history.
+"""What the dashboard counts per responsible unit (its figures), the ranking built on
+them and its history. How the counts become scores: `dashboard.scoring`.
 
 Which units are ranked
 ----------------------
@@ -6,26 +7,6 @@ The responsible units directly under a district or the city: departments (部门
 towns (街道/镇) and enterprises. Each is measured over its whole subtree (a bureau with its
 teams, a street with its communities), because the head of the unit answers for all of it
 (谁主管谁负责). `kind=street` ranks the streets alone.
-
-Sub-scores (each 0–100, None when the unit had no work of that kind in the period)
---------------------------------------------------------------------------------
-* ontime 按期整改率: issues closed (复核通过) in the period whose closing came before the
-  deadline, over all issues closed in the period.
-* overdue 逾期情况: 100 − 10 × weighted overdue issues at the end of the period (see below),
-  floored at 0; an issue late up to 7 days weighs 1, 8–30 days 2, more than 30 days 4. None
-  when the unit received, closed and holds no issue.
-* relapse 反弹控制: 100 × (1 − reopenings / max(closed, reopenings)) over the period.
-* point_pass 点位达标率: inspections in the period that passed, over inspections, at points
-  where the unit (or its subtree) is the territorial unit or the supervising department.
-* satisfaction 群众满意率: satisfied answers over answered satisfaction questions of valid,
-  in-frame survey responses collected in the period in the unit's communities.
-* ledger_completion 台账完成率: ledger tasks due in the period (the unit as lead or
-  contributing unit) whose current submission is signed or approved, over tasks due.
-* ledger_approval 台账通过率: approved current submissions over approved plus returned
-  versions, for the tasks due in the period.
-
-The composite index is Σ weight × sub-score / Σ weight over the sub-scores that are present,
-so a unit is neither punished nor rewarded for work it does not have.
 
 Overdue at the end of a period
 ------------------------------
@@ -85,10 +66,10 @@ from ledgers.models import LedgerRequirement, LedgerSubmission
 from points.models import Inspection
 from surveys.models import Answer, Indicator, Question
 
+from . import scoring
 from .models import SUBSCORES, RankingWeights, UnitFigures
 
 RANKED_KINDS = (Unit.Kind.DEPARTMENT, Unit.Kind.STREET, Unit.Kind.ENTERPRISE)
-OVERDUE_PENALTY = 10  # points per weighted overdue issue
 
 
 def local_tz():
@@ -335,38 +316,6 @@ def _common_path(paths):
     return "/" + "".join(f"{s}/" for s in common) if common else "/"
 
 
-def _pct(num, den):
-    return round(100.0 * num / den, 1) if den else None
-
-
-def subscores(row):
-    """{key: 0–100 or None} from one unit's counts."""
-    weighted = row["overdue"] + row["overdue_7"] + 2 * row["overdue_30"]
-    has_issues = row["received"] or row["closed"] or row["rectifying"]
-    relapse_base = max(row["closed"], row["relapsed"])
-    return {
-        "ontime": _pct(row["closed_on_time"], row["closed"]),
-        "overdue": max(0.0, 100.0 - OVERDUE_PENALTY * weighted) if has_issues else None,
-        "relapse": round(100.0 - 100.0 * row["relapsed"] / relapse_base, 1)
-        if relapse_base else None,
-        "ledger_completion": _pct(min(row["ledgers_done"], row["ledgers_due"]),
-                                  row["ledgers_due"]),
-        "ledger_approval": _pct(row["ledgers_approved"],
-                                row["ledgers_approved"] + row["ledgers_returned"]),
-        "point_pass": _pct(row["inspections_passed"], row["inspections"]),
-        "satisfaction": _pct(row["survey_satisfied"], row["survey_answered"]),
-    }
-
-
-def composite(scores, weights):
-    """Σ w·s / Σ w over the sub-scores present; None when none is."""
-    present = [(weights[k], s) for k, s in scores.items() if s is not None and weights[k]]
-    total = sum(w for w, _s in present)
-    if not total:
-        return None
-    return round(sum(w * s for w, s in present) / total, 1)
-
-
 def unit_figures(units, period, *, now=None):
     """[{id, name, kind, path, parent_id, <counts>}] for `units` over `period`."""
     return unit_figures_many(units, [period], now=now)[0]
@@ -503,20 +452,6 @@ def _live_figures(base, periods, now):
     return results
 
 
-def _assign_ranks(rows):
-    """Competition ranking (1, 2, 2, 4) by score; units without a score last, unranked."""
-    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["name"]))
-    previous, rank = None, 0
-    for position, row in enumerate(rows, start=1):
-        if row["score"] is None:
-            row["rank"] = None
-            continue
-        if row["score"] != previous:
-            rank, previous = position, row["score"]
-        row["rank"] = rank
-    return rows
-
-
 def score_rows(units, period, weights, *, now=None):
     """Ranked rows of `units` for `period` with figures, sub-scores and score."""
     return score_rows_many(units, [period], weights, now=now)[0]
@@ -527,9 +462,9 @@ def score_rows_many(units, periods, weights, *, now=None):
     results = unit_figures_many(units, periods, now=now)
     for rows in results:
         for row in rows:
-            row["scores"] = subscores(row)
-            row["score"] = composite(row["scores"], weights)
-        _assign_ranks(rows)
+            row["scores"] = scoring.subscores(row)
+            row["score"] = scoring.composite(row["scores"], weights)
+        scoring.assign_ranks(rows)
     return results
 
 
@@ -552,13 +487,6 @@ def ranking(user, period, *, kind=None, now=None):
             if old and row["score"] is not None and old["score"] is not None else None
     return {"period": period, "weights": weights_obj, "rows": rows,
             "top_n": weights_obj.top_n}
-
-
-def red_black(rows, top_n):
-    """红榜 (first N ranked) and 黑榜 (last N ranked, worst first), never overlapping."""
-    ranked = [r for r in rows if r["rank"] is not None]
-    n = min(top_n, len(ranked) // 2)
-    return ranked[:n], list(reversed(ranked[len(ranked) - n:])) if n else []
 
 
 def trend(user, *, weeks=8, kind=None, now=None, names=None, this_week=None):
@@ -656,9 +584,9 @@ def _region_rates(user, period):
         counts[f"{indicator}_den"] = Count("pk", filter=feeds)
         counts[f"{indicator}_num"] = Count("pk", filter=feeds & hit)
     row = answers.aggregate(**counts)
-    rates = [_pct(row[f"{i}_num"], row[f"{i}_den"]) for i in Indicator.values]
+    rates = [scoring.pct(row[f"{i}_num"], row[f"{i}_den"]) for i in Indicator.values]
     rates = [r for r in rates if r is not None]
-    return (_pct(ledgers["ok"], ledgers["ok"] + ledgers["back"]), _pct(agg["ok"], agg["n"]),
+    return (scoring.pct(ledgers["ok"], ledgers["ok"] + ledgers["back"]), scoring.pct(agg["ok"], agg["n"]),
             round(sum(rates) / len(rates), 1) if rates else None)
 
 
