@@ -59,8 +59,7 @@
   var mapEl = document.getElementById("dashboard-map");
   if (mapEl && window.L) {
     var points = JSON.parse(document.getElementById("dashboard-map-data").textContent);
-    var map = L.map(mapEl);
-    if (mapEl.dataset.tileUrl) { L.tileLayer(mapEl.dataset.tileUrl, { maxZoom: 19 }).addTo(map); }
+    var map = window.ccmsMap(mapEl);
     var group = L.featureGroup();
     points.forEach(function (p) {
       var link = document.createElement("a");

@@ -3,9 +3,7 @@
   var el = document.getElementById("issue-map");
   if (!el || !window.L) { return; }
   var features = JSON.parse(document.getElementById("issue-features").textContent);
-  var map = L.map(el);
-  var tiles = el.dataset.tileUrl;
-  if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
+  var map = window.ccmsMap(el);
   var group = L.markerClusterGroup ? L.markerClusterGroup() : L.featureGroup();
   features.forEach(function (f) {
     var link = document.createElement("a");

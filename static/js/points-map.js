@@ -1,13 +1,10 @@
 // Point maps (list map, point detail, circle detail). Markers are SVG circle markers drawn by
-// Leaflet, so the map works with no tile server at all; tiles come from data-tiles if set.
+// Leaflet, so the map works with no tile server at all (see map.js).
 (function () {
   const el = document.getElementById("point-map");
   if (!el || typeof L === "undefined") return;
   const COLORS = { none: "#198754", inactive: "#6c757d", open: "#fd7e14", overdue: "#dc3545" };
-  const map = L.map(el, { preferCanvas: false }).setView([38.933, 100.455], 13);
-  if (el.dataset.tiles) {
-    L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: "" }).addTo(map);
-  }
+  const map = window.ccmsMap(el).setView([38.933, 100.455], 13);
   const cluster = typeof L.markerClusterGroup === "function"
     ? L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false })
     : L.layerGroup();
