@@ -42,6 +42,12 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.sweep_undelivered_notifications",
         "schedule": crontab(minute="*/5"),
     },
+    # Sundays at 03:00: retrain each city's issue category suggestion model on its closed
+    # issues (issues.suggest; a new version, the old ones kept).
+    "issues-train-category-models": {
+        "task": "issues.tasks.train_category_models_task",
+        "schedule": crontab(minute=0, hour=3, day_of_week="sun"),
+    },
     # Every 15 minutes: deadline reminders and the overdue ladder (issues.reminders).
     "issues-send-reminders": {
         "task": "issues.tasks.send_reminders_task",

@@ -25,6 +25,7 @@ from .pagination import LateRowPagination
 from .serializers import (
     AssignSerializer,
     BulkAssignSerializer,
+    CategorySuggestionSerializer,
     CommentSerializer,
     ExtensionGrantSerializer,
     ExtensionRequestSerializer,
@@ -37,7 +38,9 @@ from .serializers import (
     ReassignSerializer,
     ReopenSerializer,
     SubmitSerializer,
+    SuggestQuerySerializer,
 )
+from .suggest import suggest_categories
 
 ALL_WRITERS = {Role.OFFICE, Role.INSPECTOR, Role.LIAISON, Role.UNIT_LEADER, Role.POINT_CHIEF}
 
@@ -49,6 +52,19 @@ class IssueCategoryViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     serializer_class = IssueCategorySerializer
     ordering_fields = ["order", "name", "id"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    @extend_schema(parameters=[SuggestQuerySerializer], responses=CategorySuggestionSerializer(
+        many=True))
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def suggest(self, request):
+        """The three likeliest categories of a finding's description (`?text=`), best first,
+        from the model trained on the city's closed issues; `[]` while the city has too
+        little history. Every role that sees categories may ask."""
+        query = SuggestQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        unit = request.user.unit
+        found = suggest_categories(query.validated_data["text"], unit) if unit else []
+        return Response({"results": CategorySuggestionSerializer(found, many=True).data})
 
 
 def call_service(fn, **kwargs):

@@ -40,8 +40,73 @@ def _keep_given_times(*models):
             f.auto_now_add = True
 
 
+# What inspectors write about each category: things, places and defects. A generated
+# description draws from its own category's words and, as real notes do, now and then from
+# another category's (a 乱堆乱放 note that mentions the 消防通道).
+VOCABULARY = {
+    "乱停乱放": ("电动车 自行车 共享单车 机动车 三轮车 摩托车",
+                 "乱停乱放 压线停放 占用盲道 停放无序 堵塞出入口 横七竖八停放 逆向停放"),
+    "飞线充电": ("电线 插线板 电动车电瓶 充电器 楼道 窗口",
+                 "飞线充电 私拉电线 从窗口拉线充电 楼道内充电 违规充电 电线垂挂"),
+    "小广告/牛皮癣": ("电线杆 墙面 公交站亭 楼道墙壁 配电箱 单元门",
+                      "张贴小广告 乱涂乱画 办证广告 喷涂电话号码 牛皮癣 野广告未清理"),
+    "路面破损": ("人行道 地砖 路面 井盖 沥青 路沿石",
+                 "破损 松动 坑洼 塌陷 积水 开裂 凹凸不平 缺失"),
+    "公益广告破损": ("公益广告 宣传牌 围挡 核心价值观标语 讲文明树新风 宣传画",
+                     "褪色 破损 缺字 倒塌 内容陈旧 脱落 被遮挡"),
+    "卫生死角": ("绿化带 楼栋背后 角落 排水沟 空地 墙根",
+                 "垃圾堆积 有异味 烟头纸屑 塑料袋 蚊蝇滋生 卫生死角 积存污物"),
+    "占道经营": ("水果摊 早餐店 小吃摊 菜摊 烧烤摊 门店",
+                 "占道经营 出店经营 摆摊设点 店外摆放桌椅 流动摊贩 占用人行道经营"),
+    "垃圾清运不及时": ("垃圾箱 垃圾桶 垃圾站 建筑垃圾 生活垃圾 分类垃圾桶",
+                       "满溢 未清运 清运不及时 堆放多日 外溢 散落 桶身脏污"),
+    "乱堆乱放": ("杂物 废旧家具 纸箱 建材 花盆 旧家电",
+                 "乱堆乱放 堆放在门口 堆放在道路旁 堆积 占用公共空间 随意堆放"),
+    "无障碍设施损坏": ("盲道 无障碍坡道 扶手 无障碍卫生间 提示砖 无障碍通道",
+                       "被截断 损坏 被占用 缺失 不连续 设置不规范 被井盖截断"),
+    "“四牌一图”缺失": ("摊位分布图 价格公示牌 服务承诺牌 投诉电话牌 营业执照 市场入口",
+                       "缺失 未公示 未张贴 信息不全 内容过期 未更新"),
+    "楼道堆物堵塞消防通道": ("消防通道 楼道 安全出口 疏散通道 消防栓 楼梯间",
+                             "堵塞 堆放杂物 被占用 旧沙发 自行车堆放 通道不畅"),
+    "其他问题": ("志愿服务站 宣传栏 文明劝导岗 便民服务点 健身器材 路灯",
+                 "无人值守 内容过期 未开放 设施老化 不亮 缺少标识"),
+}
+PLACES = ("小区门口", "主干道旁", "背街小巷", "农贸市场", "学校周边", "医院门口", "公交站",
+          "广场", "居民楼下", "商业街", "公园入口", "老旧小区")
+FILLERS = ("现场发现", "巡查中发现", "群众反映", "暗访发现", "经核实", "请尽快处理", "影响市容",
+           "多次出现", "需限期整改", "存在安全隐患", "")
+
+
+def describe(rng, category_name):
+    """An inspector's note about a finding of `category_name`: a place, one or two of the
+    category's things and defects, filler words, sometimes a stray word of another category
+    and a dropped character (typed on a phone)."""
+    things, defects = VOCABULARY.get(category_name, VOCABULARY["其他问题"])
+    things, defects = things.split(), defects.split()
+    parts = [rng.choice(FILLERS), f"{rng.randint(1, 60)}号{rng.choice(PLACES)}",
+             rng.choice(things), rng.choice(defects)]
+    if rng.random() < 0.5:
+        parts += [rng.choice(things), rng.choice(defects)]
+    if rng.random() < 0.25:
+        other_things, other_defects = rng.choice(list(VOCABULARY.values()))
+        parts.insert(rng.randrange(len(parts)), rng.choice(
+            (other_things + " " + other_defects).split()))
+    parts.append(rng.choice(FILLERS))
+    text = "，".join(p for p in parts if p)
+    if rng.random() < 0.2 and len(text) > 6:
+        cut = rng.randrange(len(text))
+        text = text[:cut] + text[cut + 1:]
+    return text
+
+
 def _region_id(region_path):
     return int(region_path.strip("/").split("/")[-1])
+
+
+def _category_index(rng, count):
+    """Categories are not equally common: the first few (乱停乱放, 飞线充电, 小广告…) come
+    up most, as in a real city, so a majority-class guess is a fair baseline to beat."""
+    return min(int(rng.expovariate(1 / (count / 3))), count - 1)
 
 
 def _plan(rng, count):
@@ -56,7 +121,7 @@ def generate(city):
     rng = city.rng
     sizes = SIZES[city.scale]
     now = timezone.now().replace(microsecond=0)
-    categories = list(IssueCategory.objects.values_list("pk", flat=True))
+    categories = list(IssueCategory.objects.values_list("pk", "name"))
     points = list(Point.objects.values_list("pk", "territorial_unit__region_path"))
     if not points or not categories:
         return
@@ -80,10 +145,12 @@ def generate(city):
         found = now - dt.timedelta(days=rng.randint(0, 364), minutes=rng.randint(0, 1439))
         if plan == "overdue":
             found = min(found, now - dt.timedelta(days=8))
+        category_id, category_name = categories[_category_index(rng, len(categories))]
         issue = Issue(
-            point_id=point_id, category_id=categories[rng.randrange(len(categories))],
+            point_id=point_id, category_id=category_id,
             source=sources[rng.randrange(len(sources))],
-            severity=severities[rng.randrange(len(severities))], description="巡查发现问题，需限期整改",
+            severity=severities[rng.randrange(len(severities))],
+            description=describe(rng, category_name),
             region_id=region, created=found,
             created_by_id=rng.choice(staff.get(region) or any_staff),
             status={"relapse": Status.ASSIGNED, "overdue": Status.ASSIGNED}.get(plan, plan),

@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse_lazy
 
 from accounts.models import Unit
 from points.models import Point
@@ -31,7 +32,8 @@ class IssueFileForm(forms.Form):
     category = forms.ModelChoiceField(label="问题类别",
                                       queryset=IssueCategory.objects.filter(is_active=True))
     source = forms.ChoiceField(label="来源", choices=Source.choices, initial=Source.DAILY)
-    description = forms.CharField(label="问题描述", widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(label="问题描述", widget=forms.Textarea(attrs={
+        "rows": 3, "data-suggest-url": reverse_lazy("issue-category-suggest")}))
     address = forms.CharField(label="地址", required=False)
     latitude = forms.DecimalField(label="纬度", required=False, max_digits=9, decimal_places=6,
                                   widget=forms.HiddenInput)

@@ -475,3 +475,33 @@ class IssuePhoto(EvidenceImage):
 
     def watermark_place(self):
         return self.issue.location_display
+
+
+def category_model_upload_to(instance, filename):
+    return f"models/issue-categories/{instance.city_id}/v{instance.version:04d}.joblib"
+
+
+class CategoryModel(models.Model):
+    """One trained version of a city's category suggestion model (问题类别推荐): character
+    n-gram TF-IDF and a linear classifier fitted on the city's closed issues, kept as a file
+    with how well it did on the issues held out of its training."""
+
+    city = models.ForeignKey(Unit, verbose_name="城市", on_delete=models.CASCADE,
+                             related_name="+")
+    version = models.PositiveIntegerField("版本")
+    file = models.FileField("模型文件", upload_to=category_model_upload_to, max_length=255)
+    trained_at = models.DateTimeField("训练时间")
+    sample_count = models.PositiveIntegerField("训练问题数")
+    category_count = models.PositiveIntegerField("类别数")
+    top1_accuracy = models.FloatField("首选准确率")
+    top3_accuracy = models.FloatField("前三准确率")
+    baseline_accuracy = models.FloatField("多数类基线准确率")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "问题类别推荐模型"
+        ordering = ["city", "-version"]
+        constraints = [models.UniqueConstraint(fields=["city", "version"],
+                                               name="issues_categorymodel_version")]
+
+    def __str__(self):
+        return f"{self.city} v{self.version}"

@@ -20,6 +20,19 @@ class IssueCategorySerializer(serializers.ModelSerializer):
                   "order", "is_active"]
 
 
+class SuggestQuerySerializer(serializers.Serializer):
+    text = serializers.CharField(
+        label="问题描述", max_length=2000, trim_whitespace=True,
+        error_messages={"required": "请提供问题描述（text）。", "blank": "问题描述不能为空。",
+                        "max_length": "问题描述不能超过 2000 字。"})
+
+
+class CategorySuggestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    score = serializers.FloatField(help_text="模型给出的可能性（0–1）")
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class DeadlineField(serializers.Field):
     """A date (the end of that day, local time) or a datetime."""

@@ -40,3 +40,11 @@ def sweep_unprocessed_photos():
     for pk in ids:
         process_issue_photo(pk)
     return len(ids)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def train_category_models_task():
+    """A new version of each city's category suggestion model (beat, weekly)."""
+    from .suggest import train_all_category_models
+
+    return [m.pk for m in train_all_category_models()]
