@@ -62,3 +62,13 @@ class MultipleEvidenceField(forms.FileField):
         if errors:
             raise ValidationError(errors)
         return cleaned
+
+
+class ClientUUIDField(serializers.UUIDField):
+    """The UUID a phone gave its offline draft (`client_uuid`; the `Idempotency-Key` header
+    says the same): a repeat of the request answers the first one's object."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "离线草稿编号（UUID）；同一编号重复提交只生效一次")
+        super().__init__(**kwargs)

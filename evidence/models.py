@@ -137,3 +137,33 @@ class EvidenceDocument(EvidenceFile):
     def attach(self, uploaded, info):
         super().attach(uploaded, info)
         self.content_type = info.content_type
+
+
+class ClientSubmission(models.Model):
+    """A draft a phone sent, known by the UUID the phone gave it: a repeat of the same draft
+    (a retry after the network dropped the answer) finds this row and answers the object the
+    first one made, so an issue, inspection, rectification or photo is never filed twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提交人",
+                             on_delete=models.CASCADE, related_name="+")
+    key = models.UUIDField("草稿编号")
+    action = models.CharField("提交内容", max_length=40)
+    content_type = models.ForeignKey("contenttypes.ContentType", null=True,
+                                     on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField(null=True)
+    created = models.DateTimeField("收到时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "离线草稿提交记录"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"],
+                                    name="evidence_clientsubmission_once_per_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.key}"
+
+    def result(self):
+        """The object the first request made (None if it has since been deleted)."""
+        model = self.content_type.model_class()
+        return model._base_manager.filter(pk=self.object_id).first()

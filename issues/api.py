@@ -5,13 +5,14 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from accounts.models import Role
 from accounts.scoping import ScopedViewSetMixin
+from evidence.idempotency import api_run_once, mark_replayed
 from jobs.api import start_import_response
 from jobs.models import Job
 from jobs.serializers import JobSerializer
@@ -124,7 +125,9 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     def _answer(self, result, code=status.HTTP_200_OK):
         if isinstance(result, Response):
             return result
-        issue = self.get_queryset().get(pk=result.pk)
+        issue = self.get_queryset().filter(pk=result.pk).first()
+        if issue is None:  # a replayed draft whose issue has since left the caller's scope
+            raise NotFound
         return Response(IssueDetailSerializer(issue, context=self.get_serializer_context()).data
                         if self.action == "create" else IssueSerializer(issue).data, status=code)
 
@@ -133,18 +136,30 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         ser.is_valid(raise_exception=True)
         return ser.validated_data
 
+    def _answer_once(self, action, write, code=status.HTTP_200_OK):
+        """Runs `write` once per `Idempotency-Key` / `client_uuid` of the caller; a repeat
+        answers the first request's object with the header `Idempotent-Replayed: true`."""
+        result = call_service(api_run_once, request=self.request, action=action, write=write,
+                              data=self.request.data)
+        if isinstance(result, Response):
+            return result
+        obj, first = result
+        return mark_replayed(self._answer(obj, code), first)
+
     @extend_schema(request=IssueFileSerializer, responses=IssueDetailSerializer)
     def create(self, request, *args, **kwargs):
-        """File an issue (multipart: point, category, description, source, photos 1–9)."""
-        data = self._input(IssueFileSerializer)
-        result = call_service(
-            services.issue_file, by=request.user, point=data.get("point"),
-            category=data["category"], description=data["description"],
-            source=data.get("source"), latitude=data.get("latitude"),
-            longitude=data.get("longitude"), address=data.get("address", ""),
-            photos=data["photos"],
-        )
-        return self._answer(result, status.HTTP_201_CREATED)
+        """File an issue (multipart: point, category, description, source, photos 1–9).
+        Send the draft's UUID as `Idempotency-Key` (or `client_uuid`): a repeat answers the
+        issue the first request filed."""
+        def write():
+            data = self._input(IssueFileSerializer)
+            return services.issue_file(
+                by=request.user, point=data.get("point"), category=data["category"],
+                description=data["description"], source=data.get("source"),
+                latitude=data.get("latitude"), longitude=data.get("longitude"),
+                address=data.get("address", ""), photos=data["photos"])
+
+        return self._answer_once("issue_file", write, status.HTTP_201_CREATED)
 
     @extend_schema(request=AssignSerializer, responses=IssueSerializer)
     @action(detail=True, methods=["post"])
@@ -172,10 +187,16 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     @extend_schema(request=SubmitSerializer, responses=IssueSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
+        """Rectified: after-photos and a note. With `Idempotency-Key` / `client_uuid` a
+        repeat answers the issue as it is, not 409."""
         issue = self.get_object()
-        data = self._input(SubmitSerializer)
-        return self._answer(call_service(services.issue_submit, issue=issue, by=request.user,
-                                         photos=data["photos"], note=data["note"]))
+
+        def write():
+            data = self._input(SubmitSerializer)
+            return services.issue_submit(issue=issue, by=request.user, photos=data["photos"],
+                                         note=data["note"])
+
+        return self._answer_once(f"issue_submit:{issue.pk}", write)
 
     @extend_schema(request=OptionalReasonSerializer, responses=IssueSerializer)
     @action(detail=True, methods=["post"])

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Unit
-from evidence.fields import ImageUploadField
+from evidence.fields import ClientUUIDField, ImageUploadField
 from points.models import Point
 
 from . import deadlines
@@ -111,6 +111,7 @@ class IssueFileSerializer(serializers.Serializer):
                                          allow_null=True, min_value=-180, max_value=180)
     address = serializers.CharField(required=False, allow_blank=True, default="")
     photos = serializers.ListField(child=ImageUploadField(), min_length=1, max_length=9)
+    client_uuid = ClientUUIDField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -145,6 +146,7 @@ class SubmitSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
     photos = serializers.ListField(child=ImageUploadField(), min_length=1, max_length=9,
                                    error_messages={"min_length": "请上传整改后的照片。"})
+    client_uuid = ClientUUIDField()
 
 
 class ReasonSerializer(serializers.Serializer):

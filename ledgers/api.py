@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.models import Role
 from accounts.scoping import ScopedViewSetMixin
+from evidence.idempotency import api_run_once, mark_replayed
 
 from . import services
 from .filters import LedgerRequirementFilterSet, LedgerSubmissionFilterSet
@@ -91,25 +92,41 @@ class LedgerSubmissionViewSet(ScopedViewSetMixin, mixins.CreateModelMixin,
         return Response(LedgerSubmissionSerializer(fresh, context={"request": self.request}).data,
                         status=code)
 
+    def _out_once(self, action, write, code=status.HTTP_200_OK):
+        """`write` once per `Idempotency-Key` / `client_uuid`: a repeat answers the
+        submission the first request saved (header `Idempotent-Replayed: true`)."""
+        submission, first = _call(api_run_once, request=self.request, action=action,
+                                  write=write, data=self.request.data)
+        return mark_replayed(self._out(submission, code), first)
+
     def create(self, request, *args, **kwargs):
-        data = SubmissionCreateSerializer(data=request.data, context={"request": request})
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        photos, documents = v["files"]
-        captions = {k: v[k] for k in services.CAPTION_FIELDS if k in v}
-        submission = _call(services.ledger_submission_create, requirement=v["requirement"],
-                           by=request.user, photos=photos, documents=documents,
-                           report=v.get("report"), captions=captions)
-        return self._out(submission, status.HTTP_201_CREATED)
+        def write():
+            data = SubmissionCreateSerializer(data=request.data, context={"request": request})
+            data.is_valid(raise_exception=True)
+            v = data.validated_data
+            photos, documents = v["files"]
+            captions = {k: v[k] for k in services.CAPTION_FIELDS if k in v}
+            return services.ledger_submission_create(
+                requirement=v["requirement"], by=request.user, photos=photos,
+                documents=documents, report=v.get("report"), captions=captions)
+
+        return self._out_once("ledger_submission_create", write, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
+        """Set the report or add files (with the photos' caption fields)."""
         submission = self.get_object()
-        data = SubmissionUpdateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        photos, documents = data.validated_data.get("files", ([], []))
-        _call(services.ledger_submission_update, submission=submission, by=request.user,
-              report=data.validated_data.get("report"), photos=photos, documents=documents)
-        return self._out(submission)
+
+        def write():
+            data = SubmissionUpdateSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            v = data.validated_data
+            photos, documents = v.get("files", ([], []))
+            captions = {k: v[k] for k in services.CAPTION_FIELDS if k in v}
+            return services.ledger_submission_update(
+                submission=submission, by=request.user, report=v.get("report"),
+                photos=photos, documents=documents, captions=captions or None)
+
+        return self._out_once(f"ledger_submission_update:{submission.pk}", write)
 
     def update(self, request, *args, **kwargs):
         return self.partial_update(request, *args, **kwargs)

@@ -3,6 +3,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from evidence.fields import ClientUUIDField
 from evidence.validators import validate_document, validate_image
 
 from .models import (
@@ -164,15 +165,21 @@ class LedgerSubmissionSerializer(serializers.ModelSerializer):
             obj.documents.all())
 
 
-class SubmissionCreateSerializer(serializers.Serializer):
-    requirement = serializers.PrimaryKeyRelatedField(queryset=LedgerRequirement.objects.none())
-    files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
-    report = ReportField(required=False)
+class CaptionSerializer(serializers.Serializer):
+    """The caption of the photos sent in one request, and the draft's UUID of a phone."""
+
     caption_time = serializers.CharField(required=False, allow_blank=True, max_length=50)
     caption_place = serializers.CharField(required=False, allow_blank=True, max_length=100)
     caption_people = serializers.CharField(required=False, allow_blank=True, max_length=100)
     caption_subject = serializers.CharField(required=False, allow_blank=True, max_length=100)
     caption_reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    client_uuid = ClientUUIDField()
+
+
+class SubmissionCreateSerializer(CaptionSerializer):
+    requirement = serializers.PrimaryKeyRelatedField(queryset=LedgerRequirement.objects.none())
+    files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
+    report = ReportField(required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -183,7 +190,7 @@ class SubmissionCreateSerializer(serializers.Serializer):
         return classify_uploads(files)
 
 
-class SubmissionUpdateSerializer(serializers.Serializer):
+class SubmissionUpdateSerializer(CaptionSerializer):
     report = ReportField(required=False)
     files = serializers.ListField(child=serializers.FileField(), required=False)
 

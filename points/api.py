@@ -10,6 +10,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.models import Role
 from accounts.scoping import ScopedViewSetMixin
+from evidence.idempotency import api_run_once, mark_replayed
 from jobs.api import start_import_response
 from jobs.models import Job
 from jobs.serializers import JobSerializer
@@ -125,21 +126,27 @@ class InspectionViewSet(ScopedViewSetMixin, mixins.CreateModelMixin,
 
     @extend_schema(request=InspectionInputSerializer, responses=InspectionSerializer)
     def create(self, request, *args, **kwargs):
-        data = InspectionInputSerializer(data=request.data, context={"request": request})
-        data.is_valid(raise_exception=True)
-        results = [
-            {**row, "photo": request.FILES.get(f"photo_{row['check_item']}")}
-            for row in data.validated_data["results"]
-        ]
-        try:
-            inspection = inspection_create(
+        """Record an inspection. Send the draft's UUID as `Idempotency-Key` (or
+        `client_uuid`): a repeat answers the inspection the first request recorded."""
+        def write():
+            data = InspectionInputSerializer(data=request.data, context={"request": request})
+            data.is_valid(raise_exception=True)
+            results = [
+                {**row, "photo": request.FILES.get(f"photo_{row['check_item']}")}
+                for row in data.validated_data["results"]
+            ]
+            return inspection_create(
                 point=data.validated_data["point"], by=request.user, results=results,
                 notes=data.validated_data.get("notes", ""),
             )
+
+        try:
+            inspection, first = api_run_once(request, action="inspection", write=write,
+                                             data=request.data)
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc
         inspection = self.get_queryset().get(pk=inspection.pk)
-        return Response(self.get_serializer(inspection).data, status=201)
+        return mark_replayed(Response(self.get_serializer(inspection).data, status=201), first)
 
 
 router = SimpleRouter()

@@ -4,6 +4,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import Unit, User
+from evidence.fields import ClientUUIDField
 
 from .models import (
     CheckItem,
@@ -200,6 +201,7 @@ class InspectionInputSerializer(serializers.Serializer):
     point = serializers.PrimaryKeyRelatedField(queryset=Point.objects.none())
     notes = serializers.CharField(required=False, allow_blank=True)
     results = serializers.JSONField()
+    client_uuid = ClientUUIDField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
