@@ -81,13 +81,16 @@ class Unit(models.Model):
         creating = self.pk is None
         if creating:
             super().save(*args, **kwargs)  # the path holds the id, so it is known only now
-        old_path = self.path
+        old_path, old_region_path = self.path, self.region_path
         self.set_paths(self.parent)
         if creating:
             Unit.objects.filter(pk=self.pk).update(path=self.path, region_path=self.region_path)
         else:
             super().save(*args, **kwargs)
-            if old_path != self.path:
+            # A move changes the path; a change of kind to or from city/district changes the
+            # region of everything below. Either way the subtree follows, or the scopes of the
+            # people below would still be read from the old paths.
+            if (old_path, old_region_path) != (self.path, self.region_path):
                 self._rebase_descendants(old_path)
 
     def set_paths(self, parent):

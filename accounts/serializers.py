@@ -23,6 +23,29 @@ class UnitSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError("不能把单位移到它自己的下级单位之下。")
         return parent
 
+    def validate(self, attrs):
+        """Keep the tree valid and nobody's scope wider than the writer's own: a city or
+        district bounds the scope of everyone inside it, so an office may neither make one
+        (except a district under the city, by the city office) nor turn one into anything
+        else, nor turn a unit into one. Only the system administrator reshapes regions."""
+        user = self.context["request"].user
+        if user.is_superuser:
+            return attrs
+        kind = attrs.get("kind", getattr(self.instance, "kind", None))
+        parent = attrs.get("parent", getattr(self.instance, "parent", None))
+        regions = Unit.REGION_KINDS
+        if self.instance is not None and kind != self.instance.kind and (
+                kind in regions or self.instance.kind in regions):
+            raise serializers.ValidationError(
+                {"kind": "市、区/县的类型不能修改，其他单位也不能改成市或区/县；"
+                         "如需调整行政区划，请联系系统管理员。"})
+        if self.instance is None and kind == Unit.Kind.CITY:
+            raise serializers.ValidationError({"kind": "市级单位只能由系统管理员建立。"})
+        if kind == Unit.Kind.DISTRICT and (self.instance is None or "parent" in attrs) and (
+                parent is None or parent.kind != Unit.Kind.CITY):
+            raise serializers.ValidationError({"parent": "区/县的上级单位必须是市。"})
+        return attrs
+
     def get_fields(self):
         fields = super().get_fields()
         request = self.context.get("request")

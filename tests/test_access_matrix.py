@@ -158,7 +158,12 @@ AT_POINT = {"own": REGIONAL | UNIT | {"pointchief"}, "unit": REGIONAL, "district
 REGION_ONLY = {"own": REGIONAL, "district": set()}
 
 RESOURCES = {
-    "unit": Resource(_by_world("units"), UNIT_OWNED),
+    # Besides the three positions, the caller's own unit ("mine") and its region ("region",
+    # 城关区): seen by the caller, and written only within rules that keep every scope.
+    "unit": Resource(
+        lambda world, role: {**world.units, "mine": getattr(world.city.users, role).unit,
+                             "region": world.city.units.a},
+        {**UNIT_OWNED, "mine": EVERYONE, "region": REGIONAL}),
     "user": Resource(_by_world("users"), UNIT_OWNED),
     "user_by_name": Resource(_by_world("users"), UNIT_OWNED, kwarg="username", attr="username"),
     "notification": Resource(
@@ -500,6 +505,48 @@ def test_object_matrix(client, world, role):
                                     f"{status}")
     assert tried > 200
     assert failures == [], "\n".join(failures)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_widens_its_scope_through_its_own_unit_or_region(api, world, role):
+    """Changing the kind or the parent of the caller's own unit or region never succeeds in
+    a way that widens a scope: afterwards every user sees exactly what they saw before."""
+    from accounts.models import User
+
+    def scopes():
+        return {user.pk: set(Unit.objects.visible_to(user).values_list("pk", flat=True))
+                for user in User.objects.select_related("unit")}
+
+    before = scopes()
+    user = getattr(world.city.users, role)
+    client = api.as_user(user)
+    u = world.city.units
+    # Each of these widens somebody's scope or breaks the tree: refused.
+    payloads = [{"kind": kind} for kind in ("city", "district", "street", "office")]
+    payloads += [{"parent": parent} for parent in (None, u.root.pk, u.b.pk, u.b_dept.pk)]
+    payloads += [{"kind": "street", "parent": u.root.pk}]
+    for target in {user.unit, u.a}:
+        for data in payloads:
+            if data.get("kind", target.kind) == target.kind and data.get(
+                    "parent", target.parent_id) == target.parent_id:
+                continue  # no change asked
+            # (an office may still call a street a community: no region changes)
+            harmless = set(data) == {"kind"} and target.kind not in Unit.REGION_KINDS and (
+                data["kind"] not in Unit.REGION_KINDS)
+            response = client.patch(f"/api/v1/units/{target.pk}/", data, format="json")
+            assert response.status_code in (400, 403, 404) or harmless, (
+                target, data, response.content)
+            if response.status_code == 200:
+                client.patch(f"/api/v1/units/{target.pk}/", {"kind": target.kind},
+                             format="json")
+            client.patch(f"/api/v1/units/{user.unit.pk}/", {"name": user.unit.name},
+                         format="json")
+    for data in ({"kind": "city", "parent": user.unit.pk}, {"kind": "district",
+                                                           "parent": u.a.pk}):
+        response = client.post("/api/v1/units/", dict(data, name="新区"), format="json")
+        assert response.status_code in (400, 403), (data, response.content)
+    assert scopes() == before
 
 
 def _text_of(response):
