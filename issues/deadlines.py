@@ -10,6 +10,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 END_OF_DAY = dt.time(23, 59, 59)
@@ -103,6 +104,16 @@ def deadline_from_input(value):
             return value.replace(tzinfo=local_tz())
         return value
     return end_of_day(value)
+
+
+PAST_DEADLINE = "整改期限不能早于今天。"
+
+
+def require_not_past(deadline, *, now, field="deadline", message=PAST_DEADLINE):
+    """Refuse a deadline whose local day is before today's: a back-dated finding keeps its
+    found time, never a deadline already gone (ValidationError on `field`)."""
+    if deadline is not None and local_date(deadline) < local_date(now):
+        raise ValidationError({field: message})
 
 
 def working_days_late(deadline, now, calendar):

@@ -247,5 +247,7 @@ def seed(city):
         issue.refresh_from_db()
         _backdate(issue, found, finished)
         if plan == "relapse":
+            # Some relapses are already overdue: reopened as of a day before their deadline.
+            deadline = _day_end(now + dt.timedelta(days=rng.randint(-2, 4)))
             services.issue_reopen(issue=issue, by=inspector, reason="复查发现问题反弹。",
-                                  deadline=_day_end(now + dt.timedelta(days=rng.randint(-2, 4))))
+                                  deadline=deadline, now=min(now, deadline))

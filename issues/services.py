@@ -175,13 +175,15 @@ def issue_assign(*, issue, by, responsible_unit, deadline=None, now=None):
     """Dispatch a new issue to a unit with a deadline (default: the category's).
 
     Locks the issue; only `new` issues (TransitionError otherwise). The unit must lie in the
-    office's scope (ValidationError on `responsible_unit`). Notifies the unit's liaisons.
+    office's scope (ValidationError on `responsible_unit`) and a given deadline not before
+    today (ValidationError on `deadline`). Notifies the unit's liaisons.
     """
     _require_role(by, DISPATCH_ROLES, "只有创城办工作人员可以派发问题。")
     issue = _lock(issue)
     _require_status(issue, (Status.NEW,), "派发")
     _check_unit(by, responsible_unit)
     now = now or timezone.now()
+    deadlines.require_not_past(deadline, now=now)
     deadline = deadline or suggest_deadline(category=issue.category, now=now)
     old = issue.status
     issue.status = Status.ASSIGNED
@@ -292,6 +294,7 @@ def issue_reassign(*, issue, by, responsible_unit, deadline=None, reason="", now
     _require_status(issue, (Status.ASSIGNED, Status.DISPUTED), "改派")
     _check_unit(by, responsible_unit)
     now = now or timezone.now()
+    deadlines.require_not_past(deadline, now=now)
     moved = responsible_unit.pk != issue.responsible_unit_id
     if deadline is None and moved:
         deadline = suggest_deadline(category=issue.category, now=now)
@@ -320,6 +323,7 @@ def issue_reopen(*, issue, by, reason, deadline=None, now=None):
     if issue.responsible_unit_id is None:
         raise TransitionError("该问题没有责任单位，不能重开。")
     now = now or timezone.now()
+    deadlines.require_not_past(deadline, now=now)
     deadline = deadline or suggest_deadline(category=issue.category, now=now)
     old = issue.status
     issue.status = Status.ASSIGNED
@@ -377,6 +381,7 @@ def extension_grant(*, issue, by, deadline=None, note=""):
     _require_role(by, DISPATCH_ROLES, "只有创城办工作人员可以审批延期。")
     issue = _lock(issue)
     ext = _pending_extension(issue)
+    deadlines.require_not_past(deadline, now=timezone.now())
     ext.status = ExtensionRequest.Status.GRANTED
     ext.decided_by, ext.decided_at = by, timezone.now()
     ext.decision_note = (note or "").strip()

@@ -75,6 +75,14 @@ class IssueDetailView(ScopedDetailView):
         ctx["units"] = services.visible_responsible_units(user) if may_write(
             user, services.DISPATCH_ROLES) else []
         ctx["suggested_unit"] = services.suggest_unit(point=issue.point, category=issue.category)
+        failed = ctx.get("failed") or {}
+        ctx["typed"] = failed.get("values", {})
+        # 派发 proposes the category's unit; 改派 / 维持原派 starts from the unit in charge, so
+        # confirming it never moves the issue. A refused form keeps the unit that was chosen.
+        chosen = ctx["typed"].get("responsible_unit")
+        ctx["chosen_unit_id"] = (int(chosen) if chosen and chosen.isdigit() else
+                                 issue.responsible_unit_id or getattr(ctx["suggested_unit"],
+                                                                      "pk", None))
         return ctx
 
 
@@ -113,7 +121,11 @@ SERVICES = {
 
 
 class IssueActionView(RoleRequiredMixin, View):
-    """POST from the issue page: one form for every action, the same services as the API."""
+    """POST from the issue page: one form for every action, the same services as the API.
+
+    A refused action answers the issue page again (400) with what the user typed still in
+    the form and the message next to it; chosen photos cannot be put back into a file input,
+    so that field asks for them again."""
 
     def post(self, request, pk, action):
         if action not in SERVICES:
@@ -121,18 +133,54 @@ class IssueActionView(RoleRequiredMixin, View):
         issue = get_object_or_404(Issue.objects.visible_to(request.user), pk=pk)
         form = ActionForm(request.POST, request.FILES, user=request.user)
         if not form.is_valid():
-            for errors in form.errors.values():
-                messages.error(request, "；".join(errors))
-            return redirect(issue)
+            return self.failed(request, pk, action, form.errors)
         try:
             SERVICES[action](issue=issue, by=request.user, **form.kwargs_for(action))
         except services.TransitionError as exc:
-            messages.error(request, exc.message)
+            return self.failed(request, pk, action, {None: [exc.message]})
         except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-        else:
-            messages.success(request, "操作成功。")
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            return self.failed(request, pk, action, errors)
+        issue.refresh_from_db()
+        messages.success(request, done_message(action, issue))
         return redirect(issue)
+
+    def failed(self, request, pk, action, errors):
+        view = IssueDetailView()
+        view.setup(request, pk=pk)
+        view.object = view.get_object()
+        ctx = view.get_context_data(object=view.object, failed=failed_form(action, errors,
+                                                                         request))
+        return view.render_to_response(ctx, status=400)
+
+
+def failed_form(action, errors, request):
+    """What the page needs to show a refused action again: the action, the messages (the
+    form-wide ones under None), the values typed, and whether photos must be chosen again."""
+    errors = {field or "__all__": list(msgs) for field, msgs in dict(errors).items()}
+    return {"action": action, "errors": errors,
+            "messages": [m for msgs in errors.values() for m in msgs],
+            "values": request.POST, "photos_again": bool(request.FILES.getlist("photos"))}
+
+
+def done_message(action, issue):
+    """What the user just did, in words (not a bare 操作成功)."""
+    unit = issue.responsible_unit.name if issue.responsible_unit_id else ""
+    deadline = (timezone.localtime(issue.deadline).strftime("%Y-%m-%d %H:%M")
+                if issue.deadline else "")
+    return {
+        "assign": f"问题 #{issue.pk} 已派发给{unit}，整改期限 {deadline}。",
+        "reassign": f"问题 #{issue.pk} 现由{unit}整改，期限 {deadline}。",
+        "submit": f"问题 #{issue.pk} 的整改已提交，等待创城办复核。",
+        "dispute": f"已对问题 #{issue.pk} 提出异议，等待创城办处理。",
+        "request_extension": f"问题 #{issue.pk} 的延期申请已提交。",
+        "grant_extension": f"已同意延期，问题 #{issue.pk} 的新期限 {deadline}。",
+        "refuse_extension": f"已不同意问题 #{issue.pk} 的延期申请。",
+        "approve": f"问题 #{issue.pk} 复核通过，已销号。",
+        "reject": f"问题 #{issue.pk} 已退回{unit}重新整改。",
+        "reopen": f"问题 #{issue.pk} 已重开，交{unit}在 {deadline} 前重新整改。",
+        "comment": "备注已添加。",
+    }[action]
 
 
 class BulkAssignView(RoleRequiredMixin, View):

@@ -158,6 +158,11 @@ class LedgerRequirement(models.Model):
     def deadline_passed(self, now):
         return now > self.deadline
 
+    @property
+    def is_closed(self):
+        """已截止: the deadline has passed (what the lists show next to the task)."""
+        return self.deadline_passed(timezone.now())
+
 
 class LedgerSubmissionQuerySet(models.QuerySet):
     def visible_to(self, user):

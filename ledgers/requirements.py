@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, Unit
+from issues.deadlines import require_not_past
 from points.models import Framework, FrameworkItem
 
 from .models import LedgerRequirement
@@ -87,11 +88,21 @@ def clean_sample(uploaded):
     return uploaded
 
 
+def _saved_deadline(requirement):
+    """The deadline as stored (None for a new task): an edit that keeps a passed deadline
+    may still fix the task's other fields."""
+    if requirement.pk is None:
+        return None
+    return (LedgerRequirement.objects.filter(pk=requirement.pk)
+            .values_list("deadline", flat=True).first())
+
+
 @transaction.atomic
 def requirement_save(*, requirement, by, contributing_units=(), sample=None):
     """Create or update a task of the caller's region. The lead unit and the contributing
     units must be submitting units in the caller's scope (the lead is not also a
-    contributor); the windows are checked by the model."""
+    contributor); a new or moved deadline is not before today; the windows are checked by
+    the model."""
     _check_office(by)
     allowed = set(submitting_units(by).values_list("pk", flat=True))
     errors = {}
@@ -102,6 +113,12 @@ def requirement_save(*, requirement, by, contributing_units=(), sample=None):
         errors["contributing_units"] = "配合单位须为您管辖范围内的部门、街道或社区。"
     if requirement.activity_name and not requirement.activity_start:
         errors["activity_start"] = "填写了活动名称，请同时填写活动开始和结束日期。"
+    if requirement.deadline is not None and requirement.deadline != _saved_deadline(requirement):
+        try:
+            require_not_past(requirement.deadline, now=timezone.now(),
+                             message="截止时间不能早于今天。")
+        except ValidationError as exc:
+            errors["deadline"] = exc.message_dict["deadline"][0]
     if requirement.pk is None:
         requirement.region = user_region(by)
         requirement.created_by = by

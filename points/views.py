@@ -267,7 +267,14 @@ class InspectionCreateView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["point"] = self.point
-        ctx["items"] = self.point.category.check_items.all()
+        # A refused checklist comes back as it was filled: verdicts and notes kept; chosen
+        # photos cannot be put back into a file input, so those items ask for them again.
+        posted, files = self.request.POST, self.request.FILES
+        ctx["items"] = [
+            {"item": item, "verdict": posted.get(f"verdict_{item.pk}", ""),
+             "note": posted.get(f"note_{item.pk}", ""),
+             "photo_again": bool(files.get(f"photo_{item.pk}"))}
+            for item in self.point.category.check_items.all()]
         ctx["verdicts"] = InspectionResult.Verdict.choices
         ctx["pass_share"] = int(PASS_SHARE * 100)
         return ctx
@@ -285,7 +292,7 @@ class InspectionCreateView(RoleRequiredMixin, TemplateView):
                                            notes=request.POST.get("notes", ""))
         except ValidationError as exc:
             ctx = self.get_context_data(errors=exc.message_dict.get("results") or exc.messages,
-                                        posted=request.POST)
+                                        notes=request.POST.get("notes", ""))
             return self.render_to_response(ctx, status=400)
         messages.success(request, f"督查已保存：得分 {inspection.score}/{inspection.max_score}，"
                                   f"{'达标' if inspection.passed else '未达标'}。")

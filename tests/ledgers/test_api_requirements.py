@@ -2,6 +2,7 @@
 region, office only."""
 
 import pytest
+from django.utils import timezone
 
 from ledgers.models import LedgerRequirement
 
@@ -9,11 +10,14 @@ from .factories import framework_standard
 
 pytestmark = pytest.mark.django_db
 
+# Deadlines lie ahead: a task cannot be created with one already gone.
+NEXT_YEAR = timezone.localdate().year + 1
+
 
 def _body(city, **extra):
     body = {"year": 2026, "standard": framework_standard().pk, "title": "志愿服务活动台账",
             "lead_unit": city.units.cg.pk, "contributing_units": [city.units.zj.pk],
-            "deadline": "2026-10-31T23:59:59+08:00", "photo_count": 3}
+            "deadline": f"{NEXT_YEAR}-10-31T23:59:59+08:00", "photo_count": 3}
     body.update(extra)
     return body
 

@@ -18,6 +18,10 @@ from .factories import LedgerRequirementFactory, framework_standard
 pytestmark = pytest.mark.django_db
 
 
+# Deadlines lie ahead: a task cannot be created with one already gone.
+NEXT_YEAR = timezone.localdate().year + 1
+
+
 def jpeg_bytes():
     from PIL import Image
 
@@ -30,7 +34,7 @@ def form_data(city, std, **over):
     data = {
         "year": 2026, "standard": std.pk, "title": "文明交通宣传台账",
         "lead_unit": city.units.cg.pk, "contributing_units": [city.units.zj.pk, city.units.street.pk],
-        "deadline": "2026-10-15T18:00", "photo_count": 4, "report_required": "on",
+        "deadline": f"{NEXT_YEAR}-10-15T18:00", "photo_count": 4, "report_required": "on",
         "document_count": 1, "documents_note": "部署文件", "material_start": "2026-01-01",
         "material_end": "2026-11-01", "activity_name": "", "activity_start": "",
         "activity_end": "", "guidance": "照片须标注时间、地点、人物、主题、事由。",
@@ -57,7 +61,7 @@ def test_office_creates_a_task_with_units_and_a_sample_photo(client, city):
     assert req.region == city.units.a and req.created_by == city.users.office
     assert set(req.contributing_units.all()) == {city.units.zj, city.units.street}
     assert req.sample.name.endswith(".jpg") and "样例" not in req.sample.name
-    assert req.deadline == timezone.make_aware(dt.datetime(2026, 10, 15, 18, 0))
+    assert req.deadline == timezone.make_aware(dt.datetime(NEXT_YEAR, 10, 15, 18, 0))
     # Units see the sample; another district does not.
     client.force_login(city.users.liaison)
     assert client.get(f"/ledgers/requirements/{req.pk}/sample/").status_code == 200
