@@ -36,6 +36,20 @@ class UploadForm(forms.Form):
         return data
 
 
+class ReplacePhotoForm(forms.Form):
+    """A new photo for one of the draft's photos (its caption is kept)."""
+
+    file = forms.IntegerField(widget=forms.HiddenInput,
+                              error_messages={"required": "请刷新页面后重试。"})
+    photo = MultipleEvidenceField(label="新照片", error_messages={"required": "请选择新照片。"})
+
+    def clean_photo(self):
+        photos = self.cleaned_data["photo"]
+        if len(photos) != 1:
+            raise forms.ValidationError("请只选择一张照片。")
+        return photos[0]
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 

@@ -314,6 +314,13 @@ class LedgerDocument(EvidenceDocument):
 class LedgerEvent(models.Model):
     """One step in a submission's life: who did what, when, with which comment."""
 
+    # What the history shows for each step (`action` keeps the short code).
+    ACTION_LABELS = {
+        "create": "新建草稿", "new_version": "重新填报", "request_sign": "提交领导签字",
+        "sign": "主要领导签字确认", "approve": "审核通过", "return": "退回修改",
+        "remove_file": "删除文件", "replace_file": "替换照片",
+    }
+
     submission = models.ForeignKey(LedgerSubmission, on_delete=models.CASCADE,
                                    related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
@@ -330,6 +337,10 @@ class LedgerEvent(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.created:%Y-%m-%d %H:%M}"
+
+    @property
+    def action_label(self):
+        return self.ACTION_LABELS.get(self.action, "其他操作")
 
 
 def export_upload_to(instance, filename):

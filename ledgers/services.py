@@ -104,16 +104,91 @@ def ledger_submission_create(*, requirement, by, photos=(), documents=(), report
 def ledger_submission_update(*, submission, by, report=None, photos=(), documents=(),
                              captions=None):
     """Change a draft's report (keys given replace old ones) and add files."""
-    if not _is(by, Role.LIAISON) or by.unit_id != submission.unit_id:
-        raise PermissionDenied("只有本单位联络员可以修改台账材料。")
-    submission = _locked(submission)
-    if submission.status != S.DRAFT:
-        raise ValidationError({"status": "只有草稿可以修改；已退回的材料请新建版本。"})
+    submission = _locked_draft(submission, by)
     if report is not None:
         submission.report = {**submission.report, **clean_report(report)}
         submission.save(update_fields=["report", "updated"])
     _add_files(submission, by, photos, documents, captions)
     return submission
+
+
+def _locked_draft(submission, by):
+    if not _is(by, Role.LIAISON) or by.unit_id != submission.unit_id:
+        raise PermissionDenied("只有本单位联络员可以修改台账材料。")
+    submission = _locked(submission)
+    if submission.status != S.DRAFT:
+        raise ValidationError({"status": "只有草稿可以修改；已退回的材料请新建版本。"})
+    return submission
+
+
+@transaction.atomic
+def ledger_file_remove(*, submission, by, photo_id=None, document_id=None):
+    """Take a wrongly uploaded photo or document off a draft. Only drafts: once the leader
+    has signed, the material is evidence and stays (a return starts a new version). Locks
+    the submission; the file is deleted from storage after commit. Returns the removed
+    file's name for the message."""
+    submission = _locked_draft(submission, by)
+    model, pk = (LedgerPhoto, photo_id) if photo_id is not None else (LedgerDocument,
+                                                                      document_id)
+    item = model.objects.filter(submission=submission, pk=pk).first()
+    if item is None:
+        raise ValidationError({"file": "该文件不在这份材料中，请刷新页面后重试。"})
+    name = str(item) if model is LedgerDocument else (item.caption_text or item.original_name)
+    item.delete()
+    kind = "照片" if model is LedgerPhoto else "文件"
+    _event(submission, by, "remove_file", S.DRAFT, f"删除{kind}：{name}")
+    return name
+
+
+@transaction.atomic
+def ledger_photo_replace(*, submission, by, photo_id, uploaded):
+    """Swap a draft's photo for a new one (validated upload carrying `evidence_info`),
+    keeping its five-element caption. Locks the submission; enqueues the new photo's
+    processing; the old file is deleted after commit."""
+    submission = _locked_draft(submission, by)
+    old = LedgerPhoto.objects.filter(submission=submission, pk=photo_id).first()
+    if old is None:
+        raise ValidationError({"file": "该照片不在这份材料中，请刷新页面后重试。"})
+    captions = {f: getattr(old, f) for f in CAPTION_FIELDS}
+    name = old.caption_text or old.original_name
+    old.delete()
+    _add_files(submission, by, [uploaded], (), captions)
+    _event(submission, by, "replace_file", S.DRAFT, f"替换照片：{name}")
+    return submission
+
+
+def signing_problems(sub):
+    """What the draft still lacks before the leader can sign ({field: message})."""
+    req = sub.requirement
+    errors = {}
+    missing = sub.missing_report_elements()
+    if missing and req.report_required:
+        errors["report"] = f"说明报告缺少：{'、'.join(missing)}。"
+    if sub.photos.count() < req.photo_count:
+        errors["files"] = f"照片不足：要求 {req.photo_count} 张。"
+    if sub.documents.count() < req.document_count:
+        errors["documents"] = f"文件不足：要求 {req.document_count} 份。"
+    return errors
+
+
+@transaction.atomic
+def ledger_submission_request_sign(*, submission, by):
+    """提交领导签字: the liaison says the draft is complete and asks the unit's main leader
+    to sign. Refused (ValidationError) while material is missing, so the leader is only
+    asked for a complete draft. Writes a `request_sign` event and notifies the unit's
+    active leaders (PermissionDenied for anyone but the unit's liaison)."""
+    sub = _locked_draft(submission, by)
+    errors = signing_problems(sub)
+    if errors:
+        raise ValidationError(errors)
+    leaders = list(unit_contacts(sub.unit, roles=(Role.UNIT_LEADER,)))
+    if not leaders:
+        raise ValidationError({"status": "本单位还没有主要领导账号，请联系创城办开通。"})
+    _event(sub, by, "request_sign", S.DRAFT, "请主要领导签字确认")
+    notify(users=leaders, title=f"请签字确认台账：{sub.requirement.title}",
+           body=f"{by.display_name} 已备齐材料（第{sub.version}版），请审阅后签字确认。",
+           url=sub.get_absolute_url())
+    return sub
 
 
 @transaction.atomic
@@ -166,15 +241,7 @@ def ledger_submission_sign(*, submission, by, now=None):
     sub = _locked(submission)
     if sub.status != S.DRAFT:
         raise ValidationError({"status": f"当前状态为“{sub.get_status_display()}”，不能签字。"})
-    req = sub.requirement
-    errors = {}
-    missing = sub.missing_report_elements()
-    if missing and req.report_required:
-        errors["report"] = f"说明报告缺少：{'、'.join(missing)}。"
-    if sub.photos.count() < req.photo_count:
-        errors["files"] = f"照片不足：要求 {req.photo_count} 张。"
-    if sub.documents.count() < req.document_count:
-        errors["documents"] = f"文件不足：要求 {req.document_count} 份。"
+    errors = signing_problems(sub)
     if errors:
         raise ValidationError(errors)
     now = now or timezone.now()

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -12,7 +12,7 @@ from jobs.models import Job
 
 from . import services
 from .filters import LedgerRequirementFilterSet
-from .forms import ReportForm, UploadForm
+from .forms import ReplacePhotoForm, ReportForm, UploadForm
 from .models import (
     REPORT_ELEMENTS,
     LedgerDocument,
@@ -114,51 +114,103 @@ class SubmissionDetailView(ScopedDetailView):
         ctx["can_review"] = sub.status == "signed" and user.role == Role.OFFICE
         ctx["can_new_version"] = sub.status == "returned" and sub.is_current and \
             user.role == Role.LIAISON and user.unit_id == sub.unit_id
+        ctx["sign_requested"] = any(e.action == "request_sign" for e in ctx["events"])
         if ctx["can_edit"]:
-            ctx["report_form"] = ReportForm(initial=sub.report)
-            ctx["upload_form"] = UploadForm()
+            verb = kwargs.get("failed_verb")
+            ctx["report_form"] = ReportForm(initial={**sub.report, **(
+                self.request.POST.dict() if verb == "report" else {})})
+            ctx["upload_form"] = kwargs.get("failed_form") or UploadForm()
         return ctx
 
 
 class SubmissionActionView(RoleRequiredMixin, View):
-    """POST edit/upload/sign/approve/return/new-version from the detail page."""
+    """POST edit/upload/remove/replace/request-sign/sign/approve/return/new-version from the
+    detail page. A refused report or upload answers the page again (400) with what was
+    typed kept; chosen files cannot be put back into a file input, so that field asks for
+    them again."""
 
     def post(self, request, pk, verb):
         sub = get_object_or_404(LedgerSubmission.objects.visible_to(request.user), pk=pk)
         try:
-            if verb == "report":
-                form = ReportForm(request.POST)
-                form.is_valid()
-                sub = services.ledger_submission_update(submission=sub, by=request.user,
-                                                        report=form.cleaned_data)
-            elif verb == "upload":
-                form = UploadForm(request.POST, request.FILES)
-                if not form.is_valid():
-                    raise ValidationError([e for es in form.errors.values() for e in es])
-                sub = services.ledger_submission_update(
-                    submission=sub, by=request.user, photos=form.cleaned_data["photos"],
-                    documents=form.cleaned_data["documents"], captions=form.cleaned_data)
-            elif verb == "sign":
-                sub = services.ledger_submission_sign(submission=sub, by=request.user)
-            elif verb == "approve":
-                sub = services.ledger_submission_approve(submission=sub, by=request.user)
-            elif verb == "return":
-                comments = {k: request.POST.get(f"comment_{k}", "")
-                            for k in [*REPORT_ELEMENTS, "photos", "documents", "general"]}
-                sub = services.ledger_submission_return(submission=sub, by=request.user,
-                                                        comments=comments)
-            elif verb == "new-version":
-                sub = services.ledger_submission_new_version(submission=sub, by=request.user)
-            else:
-                raise Http404
+            done = self.act(request, sub, verb)
         except ValidationError as exc:
+            if verb in ("report", "upload"):
+                return self.failed(request, pk, verb, exc)
             for m in exc.messages:
                 messages.error(request, m)
-        except PermissionDenied:
-            raise
         else:
-            messages.success(request, "操作成功。")
-        return redirect(sub)
+            messages.success(request, done)
+        return redirect(getattr(self, "next_url", None) or sub)
+
+    def act(self, request, sub, verb):
+        """Call the service for `verb`; returns what to tell the user."""
+        by = request.user
+        if verb == "report":
+            form = ReportForm(request.POST)
+            form.is_valid()
+            services.ledger_submission_update(submission=sub, by=by, report=form.cleaned_data)
+            return "说明报告已保存。"
+        if verb == "upload":
+            form = self.form = UploadForm(request.POST, request.FILES)
+            if not form.is_valid():
+                raise ValidationError([])
+            photos, documents = form.cleaned_data["photos"], form.cleaned_data["documents"]
+            services.ledger_submission_update(submission=sub, by=by, photos=photos,
+                                              documents=documents, captions=form.cleaned_data)
+            return f"已上传照片 {len(photos)} 张、文件 {len(documents)} 份。"
+        if verb == "remove-photo" or verb == "remove-document":
+            key = "photo_id" if verb == "remove-photo" else "document_id"
+            name = services.ledger_file_remove(submission=sub, by=by,
+                                               **{key: _int(request.POST.get("file"))})
+            return f"已删除“{name}”。"
+        if verb == "replace-photo":
+            form = ReplacePhotoForm(request.POST, request.FILES)
+            if not form.is_valid():
+                raise ValidationError([e for es in form.errors.values() for e in es])
+            services.ledger_photo_replace(submission=sub, by=by, photo_id=form.cleaned_data["file"],
+                                          uploaded=form.cleaned_data["photo"])
+            return "照片已替换，说明文字保留不变。"
+        if verb == "request-sign":
+            services.ledger_submission_request_sign(submission=sub, by=by)
+            return "已提交领导签字，已通知本单位主要领导。"
+        if verb == "sign":
+            services.ledger_submission_sign(submission=sub, by=by)
+            return "已签字确认，材料已报送创城办审核。"
+        if verb == "approve":
+            services.ledger_submission_approve(submission=sub, by=by)
+            return f"{sub.unit.name}的材料已审核通过。"
+        if verb == "return":
+            comments = {k: request.POST.get(f"comment_{k}", "")
+                        for k in [*REPORT_ELEMENTS, "photos", "documents", "general"]}
+            services.ledger_submission_return(submission=sub, by=by, comments=comments)
+            return f"已退回{sub.unit.name}修改，并通知其联络员。"
+        if verb == "new-version":
+            new = services.ledger_submission_new_version(submission=sub, by=by)
+            self.next_url = new.get_absolute_url()
+            return f"已新建第{new.version}版，可按意见修改。"
+        raise Http404
+
+    def failed(self, request, pk, verb, exc):
+        view = SubmissionDetailView()
+        view.setup(request, pk=pk)
+        view.object = view.get_object()
+        form = getattr(self, "form", None)
+        if form is not None:
+            # The service's refusals join the form's own errors, each on its field.
+            if hasattr(exc, "error_dict"):
+                for field, msgs in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, msgs)
+            elif exc.messages:
+                form.add_error(None, exc.messages)
+            if request.FILES:
+                form.add_error("photos", "请重新选择照片和文件（说明文字已保留）。")
+        ctx = view.get_context_data(object=view.object, failed_verb=verb, failed_form=form,
+                                    failed_errors=getattr(exc, "message_dict", {}))
+        return view.render_to_response(ctx, status=400)
+
+
+def _int(value):
+    return int(value) if value and str(value).isdigit() else 0
 
 
 class EvidenceFileView(RoleRequiredMixin, View):
