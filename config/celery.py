@@ -69,6 +69,17 @@ app.conf.beat_schedule = {
         "task": "ledgers.tasks.sweep_unprocessed_ledger_photos",
         "schedule": crontab(minute="*/10"),
     },
+    # Every 10 minutes: process 随手拍 photos whose task was lost.
+    "civic-sweep-unprocessed-photos": {
+        "task": "civic.tasks.sweep_unprocessed_report_photos",
+        "schedule": crontab(minute="*/10"),
+    },
+    # Daily at 03:20: erase reporters' phone numbers once their case ended and the district's
+    # retention period passed.
+    "civic-erase-expired-phones": {
+        "task": "civic.tasks.erase_expired_phones_task",
+        "schedule": crontab(minute=20, hour=3),
+    },
     # Every 5 minutes: import/export jobs stuck in the queue (broker down when they were made).
     "jobs-sweep-queued": {
         "task": "jobs.tasks.sweep_jobs_task",

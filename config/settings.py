@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "surveys",
     "dashboard",
     "jobs",
+    "civic",
 ]
 
 MIDDLEWARE = [

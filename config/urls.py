@@ -43,6 +43,8 @@ urlpatterns = [
     path("surveys/", include("surveys.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("jobs/", include("jobs.urls")),
+    path("civic/", include("civic.urls")),
+    path("open311/v2/", include("civic.open311_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -128,12 +128,15 @@ def possible_duplicates(*, point, category, exclude_pk=None):
 
 @transaction.atomic
 def issue_file(*, by, category, description, photos, point=None, source=Source.DAILY,
-               severity=None, latitude=None, longitude=None, address="", check_role=True):
+               severity=None, latitude=None, longitude=None, address="", check_role=True,
+               region=None, require_photos=True):
     """File a new issue with 1–9 before-photos.
 
     Every photo is validated before anything is written, so a bad photo leaves nothing behind
     (ValidationError naming `photos`). Writes the issue, its photos and one `file` event;
-    photo processing is enqueued after commit.
+    photo processing is enqueued after commit. `region` defaults to the point's district, else
+    the filer's; a case pushed in by the hotline may come without a photo
+    (`require_photos=False`).
     """
     if check_role:
         _require_role(by, FILE_ROLES, "只有创城办工作人员和督查员可以上报问题。")
@@ -142,7 +145,7 @@ def issue_file(*, by, category, description, photos, point=None, source=Source.D
         raise ValidationError({"description": "请填写问题描述。"})
     if point is None and (latitude is None or longitude is None) and not address.strip():
         raise ValidationError({"point": "请选择点位，或填写问题地址/位置。"})
-    if not photos:
+    if not photos and require_photos:
         raise ValidationError({"photos": "请至少上传 1 张问题照片。"})
     if len(photos) > MAX_PHOTOS:
         raise ValidationError({"photos": f"照片最多 {MAX_PHOTOS} 张。"})
@@ -151,7 +154,7 @@ def issue_file(*, by, category, description, photos, point=None, source=Source.D
         point=point, category=category, description=description, source=source or Source.DAILY,
         severity=severity or category.severity, latitude=latitude, longitude=longitude,
         address=address.strip() or (point.address if point is not None else ""),
-        region=region_for(point=point, by=by), created_by=by, status=Status.NEW,
+        region=region or region_for(point=point, by=by), created_by=by, status=Status.NEW,
     )
     issue.full_clean(exclude=["region", "point", "category", "created_by"])
     issue.save()

@@ -25,6 +25,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import Notification, Unit
+from civic.keys import api_key_issue
+from civic.models import CivicReport, ReportCategory, ReportPhoto
 from dashboard.models import Escalation, EscalationDocument, Report
 from issues.models import Holiday, Issue, IssuePhoto
 from jobs.models import Job
@@ -46,7 +48,8 @@ PUBLIC = {
     "api/schema/",
     "api/docs/",
 }
-PUBLIC_PREFIXES = ("surveys/s/", "surveys/public/", "static/")
+PUBLIC_PREFIXES = ("surveys/s/", "surveys/public/", "static/", "civic/report/", "civic/track/",
+                   "open311/")
 SKIP_PREFIXES = ("admin/",)  # Django's admin has its own login and its own tests
 
 
@@ -156,6 +159,8 @@ def _by_world(name):
 UNIT_OWNED = {"own": REGIONAL | UNIT, "unit": REGIONAL, "district": set()}
 AT_POINT = {"own": REGIONAL | UNIT | {"pointchief"}, "unit": REGIONAL, "district": set()}
 REGION_ONLY = {"own": REGIONAL, "district": set()}
+# Residents' reports and the Open311 keys: the district's office only.
+DISTRICT_OFFICE = {"own": {"office"}, "district": set()}
 
 RESOURCES = {
     # Besides the three positions, the caller's own unit ("mine") and its region ("region",
@@ -216,6 +221,11 @@ RESOURCES = {
     "point_category": Resource(_by_world("point_categories"), {"global": EVERYONE}),
     "issue_category": Resource(_by_world("issue_categories"), {"global": EVERYONE}),
     "holiday": Resource(_by_world("holidays"), {"global": EVERYONE}),
+    "civic_report": Resource(_by_world("civic_reports"), DISTRICT_OFFICE),
+    "civic_photo": Resource(_by_world("civic_photos"), DISTRICT_OFFICE),
+    "civic_region": Resource(_by_world("civic_regions"), DISTRICT_OFFICE),
+    "api_key": Resource(_by_world("api_keys"), DISTRICT_OFFICE),
+    "report_category": Resource(_by_world("report_categories"), {"global": {"office"}}),
 }
 
 # Every URL with an object in its path → (resource, values for its other path parameters).
@@ -283,6 +293,13 @@ PAGES = {
     "surveys:option": ("survey", {"option_id": lambda s: [s.questions.first().options
                                                           .first().pk], "op": ["edit"]}),
     "surveys:export-quotas": ("survey", {}),
+    "civic:report-detail": ("civic_report", {}),
+    "civic:report-action": ("civic_report", {"action": ["accept", "reject", "merge"]}),
+    "civic:photo-file": ("civic_photo", {"kind": ["file"]}),
+    "civic:category-edit": ("report_category", {}),
+    "civic:policy-save": ("civic_region", {}),
+    "civic:key-revoke": ("api_key", {}),
+    "civic:key-calls": ("api_key", {}),
 }
 API_BASENAMES = {
     "unit": "unit",
@@ -306,7 +323,11 @@ API_BASENAMES = {
     "job": "job",
 }
 # Reached without logging in on purpose (the public survey form): no scoping to prove.
-UNSCOPED = {"surveys:public", "surveys:public-community"}
+# The resident's status page is found by its random code alone; Open311 authenticates
+# machines by api_key and has its own tests (tests/civic/test_open311.py).
+UNSCOPED = {"surveys:public", "surveys:public-community", "civic:track", "open311:discovery",
+            "open311:services", "open311:service", "open311:requests", "open311:request",
+            "open311:token"}
 
 
 def object_routes():
@@ -439,6 +460,20 @@ def build_world(city):
     w.point_categories = {"global": pcat}
     w.issue_categories = {"global": icat}
     w.holidays = {"global": Holiday.objects.create(date="2026-10-01", name="国庆节")}
+    rcat = ReportCategory.objects.create(name="垃圾没人清", service_code="garbage",
+                                         issue_category=icat)
+    w.report_categories = {"global": rcat}
+    w.civic_regions = {"own": u.a, "district": u.b}
+    w.civic_reports, w.civic_photos, w.api_keys = {}, {}, {}
+    for pos in ("own", "district"):
+        report = CivicReport.objects.create(
+            region=region[pos], category=rcat, description=f"MK{pos}civicrep",
+            latitude="38.930000", longitude="100.450000", address="东街 1 号")
+        w.civic_reports[pos] = report
+        w.civic_photos[pos] = ReportPhoto.objects.create(report=report, file=_image_file())
+        office = city.users.office if pos == "own" else city.users.office_b
+        w.api_keys[pos] = api_key_issue(name=f"MK{pos}hotline", region=region[pos],
+                                        trusted=False, by=office)[0]
     return w
 
 
@@ -572,7 +607,8 @@ def test_lists_searches_and_exports_show_nothing_of_others(client, world, role):
     hidden = []
     # resource → the word in its objects' marker text (MK<position><word>, see build_world)
     words = {"point": "point", "circle": "circle", "issue": "issue", "requirement": "ledger",
-             "survey": "survey", "notification": "notif", "escalation_document": "escalation"}
+             "survey": "survey", "notification": "notif", "escalation_document": "escalation",
+             "civic_report": "civicrep", "api_key": "hotline"}
     for key, word in words.items():
         for position, visible_roles in RESOURCES[key].sees.items():
             if position in ("unit", "district") and role not in visible_roles:
@@ -596,7 +632,8 @@ def test_lists_searches_and_exports_show_nothing_of_others(client, world, role):
 FILE_URLS = ["issues:photo-file", "ledgers:photo-file", "ledgers:document-file",
              "points:inspection-photo", "ledgers:export-download", "dashboard:report-download",
              "report-download", "dashboard:report-pdf", "report-pdf", "jobs:job-download",
-             "job-download", "dashboard:escalation-document-file", "ledgers:requirement-sample"]
+             "job-download", "dashboard:escalation-document-file", "ledgers:requirement-sample",
+             "civic:photo-file"]
 
 
 @pytest.mark.django_db
@@ -611,7 +648,8 @@ def test_anonymous_gets_no_evidence_file(client, world):
                "dashboard:report-download": world.reports, "report-download": world.reports,
                "dashboard:report-pdf": world.reports, "report-pdf": world.reports,
                "dashboard:escalation-document-file": world.escalation_documents,
-               "ledgers:requirement-sample": world.requirements}
+               "ledgers:requirement-sample": world.requirements,
+               "civic:photo-file": world.civic_photos}
     assert set(objects) == set(FILE_URLS)
     names = {name for name, _, _ in object_routes()}
     assert set(FILE_URLS) <= names

@@ -15,6 +15,7 @@ GENERATORS = [
     "points.demo.generate",
     "issues.citygen.generate",
     "ledgers.citygen.generate",
+    "civic.citygen.generate",
 ]
 
 

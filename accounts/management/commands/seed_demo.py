@@ -15,6 +15,7 @@ SEEDERS = [
     "points.demo.seed_inspections",
     "ledgers.demo.seed",
     "dashboard.demo.seed",
+    "civic.demo.seed",
 ]
 
 
