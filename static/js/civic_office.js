@@ -5,8 +5,7 @@
   if (!el || typeof L === "undefined") { return; }
   var source = document.getElementById(el.dataset.source);
   var rows = source ? JSON.parse(source.textContent) : [];
-  var map = L.map(el).setView([38.933, 100.455], 12);
-  if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: "" }).addTo(map); }
+  var map = window.ccmsMap(el).setView([38.933, 100.455], 12);
   var markers = rows.map(function (row) {
     var link = document.createElement("a");
     link.href = el.dataset.detail.replace("/0/", "/" + row[0] + "/");

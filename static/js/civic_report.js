@@ -19,9 +19,8 @@
     }
   }
 
-  if (mapEl && typeof L !== "undefined") {
-    map = L.map(mapEl).setView([+(lat.value || 38.933), +(lng.value || 100.455)], 13);
-    L.tileLayer(mapEl.dataset.tiles, { maxZoom: 19, attribution: "" }).addTo(map);
+  if (mapEl && window.ccmsMap) {
+    map = window.ccmsMap(mapEl).setView([+(lat.value || 38.933), +(lng.value || 100.455)], 13);
     map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng, "已在地图上选点"); });
     if (lat.value && lng.value) { place(+lat.value, +lng.value, "已定位"); }
   }
