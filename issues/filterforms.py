@@ -9,6 +9,7 @@ choices are read once as (id, name) rows instead of through a server-side cursor
 objects each time the field is drawn.
 """
 
+import django_filters
 from django import forms
 from django.forms.renderers import get_default_renderer
 from django.utils.choices import BaseChoiceIterator
@@ -119,3 +120,10 @@ def _label_is_name(field):
     code = getattr(model.__str__, "__code__", None)
     return (type(field).label_from_instance is forms.ModelChoiceField.label_from_instance
             and code is not None and code.co_names == ("name",))
+
+
+class OrderingFilter(django_filters.OrderingFilter):
+    """django-filter's ordering choices in Chinese: "发现时间（倒序）", not "(descending)",
+    which django-filter leaves untranslated."""
+
+    descending_fmt = "%s（倒序）"

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from accounts.models import Unit
 
 from . import deadlines
-from .filterforms import FilterForm
+from .filterforms import FilterForm, OrderingFilter
 from .models import RECTIFYING, Issue, IssueCategory, Source, Status
 
 
@@ -36,7 +36,7 @@ class IssueFilterSet(django_filters.FilterSet):
                                              min_value=0)
     created_after = django_filters.DateFilter(label="发现日期从", method="filter_created_after")
     created_before = django_filters.DateFilter(label="至", method="filter_created_before")
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label="排序",
         fields=(("created", "created"), ("deadline", "deadline"), ("status", "status"),
                 ("id", "id")),
