@@ -23,6 +23,7 @@ ACCOUNTS = {
     "unitleader": ("区城管局", Role.UNIT_LEADER, "刘局长"),
     "pointchief": ("幸福社区", Role.POINT_CHIEF, "陈点位长"),
     "leader": ("城关区", Role.LEADER, "周区长"),
+    "office_city": ("示范市创城办", Role.OFFICE, "孙主任"),
 }
 
 
@@ -60,6 +61,7 @@ def _unit(city, name, kind, parent):
 def seed(city):
     """Units of 示范市 (one district in full, a second one for contrast) and the accounts."""
     root = _unit(city, "示范市", Unit.Kind.CITY, None)
+    _unit(city, "示范市创城办", Unit.Kind.OFFICE, root)
     district = _unit(city, "城关区", Unit.Kind.DISTRICT, root)
     _unit(city, "城关区创城办", Unit.Kind.OFFICE, district)
     for name in DEPARTMENTS:

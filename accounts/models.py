@@ -191,6 +191,16 @@ class User(AbstractUser):
         return self.is_superuser or self.role == Role.OFFICE
 
     @property
+    def is_city_office(self):
+        """Office staff at the top of the tree (the city's 创城办), or the administrator: the
+        only ones who change the reference data the whole city shares (issue and point
+        categories, the holiday calendar)."""
+        if self.is_superuser:
+            return self.is_active
+        path = self.scope_path
+        return self.role == Role.OFFICE and path is not None and path.count("/") == 2
+
+    @property
     def is_read_only(self):
         """Leaders read everything in their region and write nothing."""
         return self.role == Role.LEADER and not self.is_superuser

@@ -66,6 +66,26 @@ class RolePermission(BasePermission):
         return self._allowed(request, view)
 
 
+REFERENCE_DATA_DENIED = "问题类别、点位类别和节假日是全市共用的基础数据，只有市创城办可以修改。"
+
+
+def require_city_office(user, message=REFERENCE_DATA_DENIED):
+    """Services that change city-wide reference data call this first."""
+    if not user.is_authenticated or not user.is_city_office:
+        raise PermissionDenied(message)
+
+
+class ReferenceDataPermission(RolePermission):
+    """City-wide reference data: read by everyone with a scope, changed by the city office."""
+
+    message = REFERENCE_DATA_DENIED
+
+    def _allowed(self, request, view):
+        if request.method in SAFE_METHODS:
+            return True
+        return request.user.is_city_office
+
+
 class ScopedViewSetMixin:
     """The queryset of every scoped viewset is the model's `visible_to(request.user)`."""
 
@@ -89,6 +109,20 @@ class RoleRequiredMixin(AccessMixin):
             raise PermissionDenied("您的账号尚未分配单位或角色，请联系创城办。")
         if self.allowed_roles is not None and not may_write(user, self.allowed_roles):
             raise PermissionDenied("您的角色无权访问此页面。")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ReferenceDataWriteMixin(RoleRequiredMixin):
+    """HTML pages that change city-wide reference data: only the city office (403 for the
+    offices of the districts), except the `read_methods` the page also answers."""
+
+    read_methods = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if (user.is_authenticated and user.scope_path is not None
+                and request.method not in self.read_methods and not user.is_city_office):
+            raise PermissionDenied(REFERENCE_DATA_DENIED)
         return super().dispatch(request, *args, **kwargs)
 
 

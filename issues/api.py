@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from accounts.models import Role
-from accounts.scoping import ScopedViewSetMixin
+from accounts.scoping import ReferenceDataPermission, ScopedViewSetMixin
 from evidence.idempotency import api_run_once, mark_replayed
 from jobs.api import start_import_response
 from jobs.models import Job
@@ -47,12 +47,26 @@ ALL_WRITERS = {Role.OFFICE, Role.INSPECTOR, Role.LIAISON, Role.UNIT_LEADER, Role
 
 
 class IssueCategoryViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
-    """Kinds of defect with their default deadline and severity; the office edits them."""
+    """Kinds of defect with their default deadline and severity, shared by the whole city;
+    the city office edits them (through `issue_category_save`, as the office pages do)."""
 
     queryset = IssueCategory.objects.all()
     serializer_class = IssueCategorySerializer
+    permission_classes = [ReferenceDataPermission]
     ordering_fields = ["order", "name", "id"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def perform_create(self, serializer):
+        self._save(serializer, IssueCategory())
+
+    def perform_update(self, serializer):
+        self._save(serializer, serializer.instance)
+
+    def _save(self, serializer, category):
+        for name, value in serializer.validated_data.items():
+            setattr(category, name, value)
+        serializer.instance = call_service(services.issue_category_save, category=category,
+                                           by=self.request.user)
 
     @extend_schema(parameters=[SuggestQuerySerializer], responses=CategorySuggestionSerializer(
         many=True))

@@ -7,6 +7,7 @@ class IssuesConfig(AppConfig):
 
     def ready(self):
         from accounts.home import register_panel
+        from accounts.scoping import REFERENCE_DATA_DENIED
         from jobs.models import Job
         from jobs.registry import Importer, register, register_importer
 
@@ -36,7 +37,7 @@ class IssuesConfig(AppConfig):
             headers=HOLIDAY_HEADERS, run=holidays_import, template=holidays_template_workbook,
             template_url="issues:holiday-import-template", back_url="issues:holidays",
             import_url="issues:holiday-import", roles=frozenset(SETTINGS_ROLES),
-            denied="只有创城办工作人员可以维护节假日。", done_url="/issues/holidays/",
+            allowed=lambda user: user.is_city_office, denied=REFERENCE_DATA_DENIED, done_url="/issues/holidays/",
             help=["类型填“放假”（法定节假日）或“上班”（调休上班的周末）；已登记的日期会被表中的内容覆盖。"],
         ))
         # Anyone may export the issues they can see; the worker applies the creator's scope.

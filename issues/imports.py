@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from accounts.scoping import require_city_office
 from jobs.excel import ImportFileError, ImportResult, open_sheet, template_workbook
 from jobs.excel import text as _text
 from points.models import Point
@@ -176,9 +177,8 @@ def holidays_import(*, file, by, progress=None):
     """Holidays and 调休 working weekends from a workbook with HOLIDAY_HEADERS (类型: 放假 or
     上班), all or nothing; a date already in the calendar is overwritten. Office only."""
     from .models import Holiday
-    from .services import SETTINGS_ROLES
 
-    _require_role(by, SETTINGS_ROLES, "只有创城办工作人员可以维护节假日。")
+    require_city_office(by)
     progress = progress or (lambda done, total=None: None)
     workbook, rows, estimate = open_sheet(file, HOLIDAY_HEADERS)
     progress(0, estimate)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
-from accounts.scoping import RoleRequiredMixin
+from accounts.scoping import ReferenceDataWriteMixin, RoleRequiredMixin
 from jobs.models import Job
 from jobs.views import BaseImportView, ImportTemplateView
 
@@ -67,7 +67,7 @@ class CategoryListView(RoleRequiredMixin, TemplateView):
         return ctx
 
 
-class CategoryFormView(RoleRequiredMixin, TemplateView):
+class CategoryFormView(ReferenceDataWriteMixin, TemplateView):
     """New category, or edit one (`pk`)."""
 
     allowed_roles = services.SETTINGS_ROLES
@@ -97,10 +97,12 @@ class CategoryFormView(RoleRequiredMixin, TemplateView):
                                        status=400)
 
 
-class HolidayView(RoleRequiredMixin, TemplateView):
-    """One year of the calendar: its holidays and 调休 working weekends, and a form to add."""
+class HolidayView(ReferenceDataWriteMixin, TemplateView):
+    """One year of the calendar: its holidays and 调休 working weekends, and (for the city
+    office, who keeps the one calendar of the city) a form to add."""
 
     allowed_roles = services.SETTINGS_ROLES
+    read_methods = ("GET", "HEAD")
     template_name = "issues/holidays.html"
 
     def _year(self):
@@ -136,7 +138,7 @@ class HolidayView(RoleRequiredMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class HolidayDeleteView(RoleRequiredMixin, View):
+class HolidayDeleteView(ReferenceDataWriteMixin, View):
     allowed_roles = services.SETTINGS_ROLES
 
     def post(self, request, pk):

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, Unit, User
-from accounts.scoping import may_write
+from accounts.scoping import may_write, require_city_office
 from accounts.services import notify, unit_contacts
 
 from . import deadlines
@@ -488,9 +488,10 @@ SETTINGS_ROLES = {Role.OFFICE}
 
 @transaction.atomic
 def issue_category_save(*, category, by):
-    """Create or update an issue category (office only; history kept by simple-history).
-    Raises PermissionDenied, ValidationError per field (e.g. a duplicate name)."""
-    _require_role(by, SETTINGS_ROLES, "只有创城办工作人员可以维护问题类别。")
+    """Create or update an issue category (the city office only: categories are shared by
+    the whole city; history kept by simple-history). Raises PermissionDenied, ValidationError
+    per field (e.g. a duplicate name, a suggested unit out of scope, a deadline of 0)."""
+    require_city_office(by)
     before = (IssueCategory.objects.filter(pk=category.pk).values_list("suggested_unit_id",
                                                                        flat=True).first()
               if category.pk else None)
@@ -507,9 +508,10 @@ def issue_category_save(*, category, by):
 @transaction.atomic
 def holiday_save(*, day, name, is_workday, by):
     """Set one calendar day (a public holiday, or 调休上班 when `is_workday`), replacing what the
-    calendar said for that date. Office only. A holiday on a weekend or a working weekend on a
-    weekday changes nothing, so both are refused with a message."""
-    _require_role(by, SETTINGS_ROLES, "只有创城办工作人员可以维护节假日。")
+    calendar said for that date. The city office only (one calendar for the whole city). A
+    holiday on a weekend or a working weekend on a weekday changes nothing, so both are
+    refused with a message."""
+    require_city_office(by)
     errors = {}
     if not name.strip():
         errors["name"] = "请填写名称，如“国庆节”。"
@@ -526,5 +528,5 @@ def holiday_save(*, day, name, is_workday, by):
 
 @transaction.atomic
 def holiday_delete(*, holiday, by):
-    _require_role(by, SETTINGS_ROLES, "只有创城办工作人员可以维护节假日。")
+    require_city_office(by)
     holiday.delete()

@@ -32,6 +32,7 @@ class JobType:
     roles: frozenset | None = None  # None: every role with a scope
     denied: str = "您的角色无权执行此操作。"
     clean: Callable | None = None  # clean(params) -> params; raises ValidationError
+    allowed: Callable | None = None  # allowed(user) -> bool, beyond the roles
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Importer:
     import_url: str  # URL name of the import page itself
     roles: frozenset = frozenset()
     denied: str = "您的角色无权导入。"
+    allowed: Callable | None = None  # allowed(user) -> bool, beyond the roles
     help: list = field(default_factory=list)  # lines of explanation on the page
     done_url: str = ""  # URL (with query) to see the imported rows
 
@@ -60,16 +62,16 @@ _types = {}
 _importers = {}
 
 
-def register(kind, handler, *, roles=None, denied=None, clean=None):
+def register(kind, handler, *, roles=None, denied=None, clean=None, allowed=None):
     _types[kind] = JobType(kind=kind, handler=handler,
                            roles=frozenset(roles) if roles is not None else None,
-                           denied=denied or JobType.denied, clean=clean)
+                           denied=denied or JobType.denied, clean=clean, allowed=allowed)
 
 
 def register_importer(importer):
     _importers[importer.kind] = importer
     register(importer.kind, _import_handler(importer), roles=importer.roles,
-             denied=importer.denied)
+             denied=importer.denied, allowed=importer.allowed)
 
 
 def job_type(kind):

@@ -54,6 +54,8 @@ def _check_may_start(kind, by):
         raise PermissionDenied("您的账号尚未分配单位，无法发起任务。")
     if jt.roles is not None and not may_write(by, jt.roles):
         raise PermissionDenied(jt.denied)
+    if jt.allowed is not None and not jt.allowed(by):
+        raise PermissionDenied(jt.denied)
 
 
 @transaction.atomic

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import content_disposition_header
@@ -74,6 +75,11 @@ class BaseImportView(RoleRequiredMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         self.allowed_roles = self.importer.roles
+        allowed = self.importer.allowed
+        user = request.user
+        if (allowed is not None and user.is_authenticated and user.scope_path is not None
+                and not allowed(user)):
+            raise PermissionDenied(self.importer.denied)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

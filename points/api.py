@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from accounts.models import Role
-from accounts.scoping import ScopedViewSetMixin
+from accounts.scoping import ReferenceDataPermission, ScopedViewSetMixin
 from evidence.idempotency import api_run_once, mark_replayed
 from jobs.api import start_import_response
 from jobs.models import Job
@@ -48,10 +48,12 @@ class FrameworkItemViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class PointCategoryViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
-    """The 39 kinds of point with their checklists; office staff maintain them."""
+    """The 39 kinds of point with their checklists, shared by the whole city; the city
+    office maintains them."""
 
     queryset = PointCategory.objects.prefetch_related("check_items")
     serializer_class = PointCategorySerializer
+    permission_classes = [ReferenceDataPermission]
     filterset_class = PointCategoryFilterSet
     ordering_fields = ["order", "name", "id"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]

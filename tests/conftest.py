@@ -45,6 +45,14 @@ def city(db):
 
 
 @pytest.fixture
+def city_office(city):
+    """The office of the city itself (示范市创城办): keeps the reference data the districts
+    share (issue and point categories, the holiday calendar)."""
+    unit = UnitFactory(name="示范市创城办", kind=Unit.Kind.OFFICE, parent=city.units.root)
+    return UserFactory(username="office_city", unit=unit, role=Role.OFFICE)
+
+
+@pytest.fixture
 def api():
     """An API client; `api.as_user(user)` authenticates it."""
     client = APIClient()

@@ -501,6 +501,9 @@ API_WRITERS = {
     "notification": EVERYONE,  # marking one's own messages read
     "submission": {"office", "liaison", "unitleader"},
 }
+# Reference data the whole city shares: read by every role, owned above every district, so
+# no role of a district (its office included) changes it on any URL, page or API (403).
+CITY_OWNED = {"point_category", "issue_category", "holiday"}
 
 
 @pytest.mark.django_db
@@ -534,6 +537,10 @@ def test_object_matrix(client, world, role):
                     # Leaders read; no API write on campaign data answers other than 403
                     # (marking their own messages read is theirs).
                     failures.append(f"{method.upper()} {url} ({position}, leader) → {status}")
+                elif (method != "get" and resource_key in CITY_OWNED
+                      and status not in (403, 405)):
+                    failures.append(f"{method.upper()} {url} ({position}, the city's) → "
+                                    f"{status}")
                 elif (method != "get" and url.startswith("/api/") and status < 300
                       and role not in API_WRITERS.get(resource_key, {"office"})):
                     failures.append(f"{method.upper()} {url} ({position}, may not write) → "

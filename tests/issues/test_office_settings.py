@@ -13,7 +13,7 @@ from jobs.models import Job
 pytestmark = pytest.mark.django_db
 
 
-def test_pages_are_for_office_only(client, city, category):
+def test_pages_are_for_office_only(client, city, category, city_office):
     urls = ["/issues/categories/", "/issues/categories/new/",
             f"/issues/categories/{category.pk}/edit/", "/issues/holidays/",
             "/issues/holidays/import/"]
@@ -25,15 +25,15 @@ def test_pages_are_for_office_only(client, city, category):
             assert client.get(url).status_code == 403, (who, url)
         assert client.post("/issues/holidays/", {"date": "2026-10-01", "name": "国庆节",
                                                  "kind": "off"}).status_code == 403
-    client.force_login(city.users.office)
+    client.force_login(city_office)
     for url in urls:
         assert client.get(url).status_code == 200, url
     assert not Holiday.objects.exists()
     assert client.get("/issues/categories/999999/edit/").status_code == 404
 
 
-def test_office_edits_a_category_deadline_and_severity(client, city, category):
-    client.force_login(city.users.office)
+def test_office_edits_a_category_deadline_and_severity(client, city, category, city_office):
+    client.force_login(city_office)
     response = client.post(f"/issues/categories/{category.pk}/edit/", {
         "name": "乱停乱放", "deadline_value": 24, "deadline_unit": "hours",
         "severity": "major", "order": 1, "is_active": "on"})
@@ -49,8 +49,9 @@ def test_office_edits_a_category_deadline_and_severity(client, city, category):
     assert IssueCategory.objects.get(name="飞线充电").suggested_unit == city.units.cg
 
 
-def test_bad_category_input_gets_400_with_chinese_messages(client, city, category):
-    client.force_login(city.users.office)
+def test_bad_category_input_gets_400_with_chinese_messages(client, city, category,
+                                                           city_office):
+    client.force_login(city_office)
     response = client.post("/issues/categories/new/", {
         "name": "乱停乱放", "deadline_value": 0, "deadline_unit": "weeks", "severity": "minor",
         "suggested_unit": city.units.b_dept.pk, "order": 1})
@@ -64,19 +65,30 @@ def test_bad_category_input_gets_400_with_chinese_messages(client, city, categor
     assert response.status_code == 400 and "须大于 0" in response.content.decode()
 
 
-def test_office_of_another_district_cannot_suggest_a_unit_outside_its_scope(client, city,
-                                                                           category):
-    client.force_login(city.users.office_b)
-    response = client.post(f"/issues/categories/{category.pk}/edit/", {
-        "name": "乱停乱放", "deadline_value": 3, "deadline_unit": "working_days",
-        "severity": "minor", "suggested_unit": city.units.cg.pk, "order": 1})
-    assert response.status_code == 400
+def test_reference_data_written_by_a_district_office_is_refused(client, city, category):
+    """Categories and the holiday calendar are the city's: a district office reads them and
+    changes nothing (403), on the pages and in the API."""
+    holiday = Holiday.objects.create(date="2026-10-01", name="国庆节")
+    for who in ("office", "office_b"):
+        client.force_login(getattr(city.users, who))
+        assert client.get("/issues/categories/").status_code == 200
+        page = client.get("/issues/holidays/?year=2026")
+        assert page.status_code == 200 and "由市创城办维护" in page.content.decode()
+        response = client.post(f"/issues/categories/{category.pk}/edit/", {
+            "name": "乱停乱放", "deadline_value": 3, "deadline_unit": "working_days",
+            "severity": "minor", "suggested_unit": city.units.cg.pk, "order": 1})
+        assert response.status_code == 403
+        assert client.post(f"/issues/holidays/{holiday.pk}/delete/").status_code == 403
+        assert client.post("/issues/holidays/", {"date": "2026-10-02", "name": "国庆节",
+                                                 "kind": "off"}).status_code == 403
+        assert client.post("/issues/holidays/import/", {}).status_code == 403
     category.refresh_from_db()
     assert category.suggested_unit is None
+    assert list(Holiday.objects.values_list("date", flat=True)) == [dt.date(2026, 10, 1)]
 
 
-def test_holidays_and_adjusted_weekends_move_working_day_deadlines(client, city):
-    client.force_login(city.users.office)
+def test_holidays_and_adjusted_weekends_move_working_day_deadlines(client, city, city_office):
+    client.force_login(city_office)
     # 2026-10-01 (Thu) and 10-02 (Fri) off, Sunday 2026-10-11 worked (调休).
     for day, name, kind in [("2026-10-01", "国庆节", "off"), ("2026-10-02", "国庆节", "off"),
                             ("2026-10-11", "国庆节调休", "work")]:
@@ -99,7 +111,7 @@ def test_holidays_and_adjusted_weekends_move_working_day_deadlines(client, city)
     holiday = Holiday.objects.get(date="2026-10-02")
     client.force_login(city.users.liaison)
     assert client.post(f"/issues/holidays/{holiday.pk}/delete/").status_code == 403
-    client.force_login(city.users.office)
+    client.force_login(city_office)
     assert client.post(f"/issues/holidays/{holiday.pk}/delete/").status_code == 302
     assert not Holiday.objects.filter(date="2026-10-02").exists()
 
@@ -117,8 +129,8 @@ def _calendar_workbook(rows):
     return buffer
 
 
-def test_calendar_import_is_all_or_nothing(client, city, run_jobs):
-    client.force_login(city.users.office)
+def test_calendar_import_is_all_or_nothing(client, city, run_jobs, city_office):
+    client.force_login(city_office)
     bad = _calendar_workbook([["2027-01-01", "元旦", "放假"], ["2027-01-04", "元旦", "上班"],
                               ["明天", "", "补班"]])
     with run_jobs():
