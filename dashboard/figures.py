@@ -61,6 +61,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Unit
+from issues import deadlines
 from issues.models import RECTIFYING, Issue, IssueEvent
 from ledgers.models import LedgerRequirement, LedgerSubmission
 from points.models import Inspection
@@ -194,24 +195,36 @@ def _grouped(queryset, key, **counts):
         **{name: Count("pk", filter=q) for name, q in counts.items()})
 
 
+# Calendar days before a period's end read from the holiday calendar: enough for the
+# longest lateness step (20 working days) across the longest holidays.
+CALENDAR_REACH = 90
 NOTHING = Q(pk__isnull=True)  # a filter no row matches: a count that is always 0
 
 
-def _issue_counts(unit_ids, period, as_of, now):
+def _late_cutoffs(as_of, calendar):
+    """The deadlines before which an issue is late more than each of LATE_STEPS whole working
+    days at `as_of` (the reminder ladder's measure)."""
+    return [deadlines.late_cutoff(as_of, n + 1, calendar) for n in scoring.LATE_STEPS]
+
+
+def _issue_counts(unit_ids, period, as_of, now, calendar):
     """Issue figures per responsible unit (the unit the issue has, or had at a past `as_of`):
     {source: (key, queryset)}."""
     in_scope = {"responsible_unit_id__in": unit_ids}
     received = Q(created__gte=period.start, created__lt=period.end)
     APPROVE, REOPEN = IssueEvent.Kind.APPROVE, IssueEvent.Kind.REOPEN
+    # Each approval as it was recorded: the unit it credits and the deadline then in force
+    # (a later reopen with a new deadline changes neither).
     sources = {"issue_events": _grouped(
-        IssueEvent.objects.filter(issue__responsible_unit_id__in=unit_ids,
+        IssueEvent.objects.filter(unit_id__in=unit_ids,
                                   created__gte=period.start, created__lt=period.end,
                                   kind__in=[APPROVE, REOPEN]),
-        "issue__responsible_unit_id",
+        "unit_id",
         closed=Q(kind=APPROVE),
-        closed_on_time=Q(kind=APPROVE) & (Q(issue__deadline__isnull=True)
-                                          | Q(issue__deadline__gte=F("created"))),
+        closed_on_time=Q(kind=APPROVE) & (Q(deadline__isnull=True)
+                                          | Q(deadline__gte=F("created"))),
         relapsed=Q(kind=REOPEN))}
+    week, month = _late_cutoffs(min(as_of, now), calendar)
     if as_of >= now:
         # Now: exactly what the issue list's "逾期" filter shows, so drill-down matches.
         as_of = now
@@ -220,8 +233,7 @@ def _issue_counts(unit_ids, period, as_of, now):
             Issue.objects.filter(received | holding, **in_scope), "responsible_unit_id",
             received=received, rectifying=holding,
             overdue=holding & Q(deadline__lt=as_of),
-            overdue_7=holding & Q(deadline__lt=as_of - dt.timedelta(days=7)),
-            overdue_30=holding & Q(deadline__lt=as_of - dt.timedelta(days=30)))
+            overdue_7=holding & Q(deadline__lt=week), overdue_30=holding & Q(deadline__lt=month))
         return sources
     # A past moment: each issue's last recorded state before it (module docstring).
     states = IssueEvent.objects.exclude(to_status="").exclude(
@@ -237,9 +249,8 @@ def _issue_counts(unit_ids, period, as_of, now):
         rectifying=NOTHING, overdue=NOTHING, overdue_7=NOTHING, overdue_30=NOTHING)
     sources["past_states"] = _grouped(
         holding, "unit_id", rectifying=Q(),
-        overdue=Q(deadline__lt=as_of),
-        overdue_7=Q(deadline__lt=as_of - dt.timedelta(days=7)),
-        overdue_30=Q(deadline__lt=as_of - dt.timedelta(days=30)))
+        overdue=Q(deadline__lt=as_of), overdue_7=Q(deadline__lt=week),
+        overdue_30=Q(deadline__lt=month))
     return sources
 
 
@@ -276,7 +287,6 @@ def _ledger_counts(unit_ids, period):
         "ledgers_contributing": _grouped(contributor, "unit_id", ledgers_contributing=Q()),
         "ledger_submissions": _grouped(
             submissions, "unit_id",
-            ledgers_done=Q(is_current=True, status__in=[S.SIGNED, S.APPROVED]),
             ledgers_approved=Q(is_current=True, status=S.APPROVED),
             ledgers_returned=Q(status=S.RETURNED)),
     }
@@ -297,8 +307,7 @@ def _satisfaction_counts(scope, period):
 
 
 FIGURES = ("received", "closed", "closed_on_time", "relapsed", "rectifying", "overdue",
-           "overdue_7", "overdue_30", "ledgers_lead", "ledgers_contributing", "ledgers_done",
-           "ledgers_approved", "ledgers_returned", "inspections", "inspections_passed",
+           "overdue_7", "overdue_30", "ledgers_lead", "ledgers_contributing", "ledgers_approved", "ledgers_returned", "inspections", "inspections_passed",
            "survey_answered", "survey_satisfied")
 # What a unit's row holds once counted (the two ledger counts summed into ledgers_due).
 SNAPSHOT_FIGURES = tuple(f for f in FIGURES if f not in ("ledgers_lead", "ledgers_contributing")) \
@@ -416,6 +425,10 @@ def _live_figures(base, periods, now):
                 found.append(row)
         return found
 
+    moments = [min(period.end, now) for period in periods]
+    calendar = deadlines.WorkCalendar.load(
+        start=deadlines.local_date(min(moments)) - dt.timedelta(days=CALENDAR_REACH),
+        end=deadlines.local_date(max(moments)))
     sources = {}  # source → (key, [(period number, queryset)])
     for number, period in enumerate(periods):
         # The subtree's unit ids rather than a join on their paths: the planner then reads
@@ -424,7 +437,7 @@ def _live_figures(base, periods, now):
         # week's responses to their answers (20 ms), where a list of ids makes the planner
         # scan every answer (110 ms).
         ids = list(paths)
-        built = {**_issue_counts(ids, period, min(period.end, now), now),
+        built = {**_issue_counts(ids, period, min(period.end, now), now, calendar),
                  **_ledger_counts(ids, period), **_satisfaction_counts(scope, period),
                  **_inspection_counts(ids, period)}
         for name, (key, qs) in built.items():
@@ -452,18 +465,17 @@ def _live_figures(base, periods, now):
     return results
 
 
-def score_rows(units, period, weights, *, now=None):
-    """Ranked rows of `units` for `period` with figures, sub-scores and score."""
-    return score_rows_many(units, [period], weights, now=now)[0]
+def score_rows(units, period, weights, *, floor=scoring.DEFAULT_FLOOR, now=None):
+    """Ranked rows of `units` for `period` with figures, sub-scores, coverage and score."""
+    return score_rows_many(units, [period], weights, floor=floor, now=now)[0]
 
 
-def score_rows_many(units, periods, weights, *, now=None):
+def score_rows_many(units, periods, weights, *, floor=scoring.DEFAULT_FLOOR, now=None):
     """`score_rows` for each of `periods`, in the queries of one period."""
     results = unit_figures_many(units, periods, now=now)
     for rows in results:
         for row in rows:
-            row["scores"] = scoring.subscores(row)
-            row["score"] = scoring.composite(row["scores"], weights)
+            scoring.score(row, weights, floor)
         scoring.assign_ranks(rows)
     return results
 
@@ -477,7 +489,8 @@ def ranking(user, period, *, kind=None, now=None):
     weights_obj = weights_for(user)
     weights = weights_obj.weights()
     units = ranked_units(user, kind)
-    rows, previous = score_rows_many(units, [period, period.previous()], weights, now=now)
+    rows, previous = score_rows_many(units, [period, period.previous()], weights,
+                                     floor=weights_obj.floor(), now=now)
     before = {r["id"]: r for r in previous}
     for row in rows:
         old = before.get(row["id"])
@@ -496,7 +509,8 @@ def trend(user, *, weeks=8, kind=None, now=None, names=None, this_week=None):
     queries of one period, however many weeks. `this_week`: the rows of this week's
     `ranking()` for the same user and kind when the caller has them (then not recounted)."""
     now = now or timezone.now()
-    weights = weights_for(user).weights()
+    weights_obj = weights_for(user)
+    weights, floor = weights_obj.weights(), weights_obj.floor()
     units = ranked_units(user, kind)
     current = week_period(timezone.localdate(now))
     periods = []
@@ -504,9 +518,10 @@ def trend(user, *, weeks=8, kind=None, now=None, names=None, this_week=None):
         periods.insert(0, current)
         current = current.previous()
     if this_week is not None:
-        scored = score_rows_many(units, periods[:-1], weights, now=now) + [this_week]
+        scored = score_rows_many(units, periods[:-1], weights, floor=floor, now=now) \
+            + [this_week]
     else:
-        scored = score_rows_many(units, periods, weights, now=now)
+        scored = score_rows_many(units, periods, weights, floor=floor, now=now)
     labels, per_unit, average = [], {}, []
     for period, rows in zip(periods, scored, strict=True):
         labels.append(f"{period.first_day:%m-%d}")

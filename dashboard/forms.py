@@ -18,7 +18,8 @@ class RankingWeightsForm(forms.ModelForm):
     class Meta:
         model = RankingWeights
         fields = ["w_ontime", "w_overdue", "w_relapse", "w_ledger_completion",
-                  "w_ledger_approval", "w_point_pass", "w_satisfaction", "top_n",
+                  "w_ledger_approval", "w_point_pass", "w_satisfaction", "top_n", "min_items",
+                  "min_subscores",
                   "method_online", "method_field", "method_survey", "year1_weight",
                   "year2_weight", "year3_weight", "cycle_start_year"]
 

@@ -58,6 +58,14 @@ class RankingWeights(models.Model):
     top_n = models.PositiveSmallIntegerField(
         "红黑榜人数", default=3, validators=[MaxValueValidator(20)],
         help_text="红榜取前 N 名，黑榜取后 N 名（末位约谈）")
+    # The coverage floor: a unit with too little scored work in the period is listed as
+    # 数据不足 and not ranked, so one passed inspection cannot top the 红榜.
+    min_items = models.PositiveSmallIntegerField(
+        "参与排名最少计分事项", default=3, validators=[MaxValueValidator(1000)],
+        help_text="本期办结问题、在办问题、点位检查、到期台账任务合计少于此数的单位不参与排名")
+    min_subscores = models.PositiveSmallIntegerField(
+        "参与排名最少指标项数", default=1, validators=[MaxValueValidator(len(SUBSCORES))],
+        help_text="有数据的指标少于此数的单位不参与排名")
     # The national assessment: per year 网上申报 40 %, 实地考察 40 %, 问卷调查 20 %; over the
     # three-year cycle the years weigh 15 %, 25 %, 60 %.
     method_online = models.PositiveSmallIntegerField("网上申报占比（%）", default=40)
@@ -90,6 +98,10 @@ class RankingWeights(models.Model):
     def weights(self):
         """{sub-score key: weight}."""
         return {key: getattr(self, f"w_{key}") for key, _label in SUBSCORES}
+
+    def floor(self):
+        """The coverage floor of the ranking: {"items": n, "subscores": k}."""
+        return {"items": self.min_items, "subscores": self.min_subscores}
 
 
 class NegativeListEventQuerySet(models.QuerySet):

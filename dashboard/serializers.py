@@ -17,6 +17,9 @@ class RankingItemSerializer(serializers.Serializer):
     change = serializers.FloatField(allow_null=True)
     previous_rank = serializers.IntegerField(allow_null=True)
     figures = serializers.SerializerMethodField()
+    ranked = serializers.BooleanField(help_text="本期计分事项达到参与排名的下限")
+    coverage = serializers.DictField(child=serializers.IntegerField(),
+                                     help_text="计分事项数 items 与有数据的指标数 subscores")
 
     def get_unit(self, row) -> dict:
         return {"id": row["id"], "name": row["name"], "kind": row["kind"]}
@@ -24,7 +27,8 @@ class RankingItemSerializer(serializers.Serializer):
     def get_figures(self, row) -> dict:
         return {key: row[key] for key in (
             "received", "closed", "closed_on_time", "rectifying", "overdue", "relapsed",
-            "ledgers_due", "ledgers_done", "ledgers_approved", "ledgers_returned", "inspections", "inspections_passed", "survey_answered", "survey_satisfied")}
+            "ledgers_due", "ledgers_approved", "ledgers_returned", "inspections",
+            "inspections_passed", "survey_answered", "survey_satisfied")}
 
     def to_representation(self, row):
         data = super().to_representation(row)

@@ -92,6 +92,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
                 else None),
             overdue_points=figures.overdue_issue_points(user),
             map_tiles=settings.MAP_TILE_URL, can_configure=user.is_office,
+            floor=data["weights"].floor(),
         )
         return ctx
 

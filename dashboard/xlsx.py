@@ -16,17 +16,17 @@ RANKING_COLUMNS = (
     [("排名", 6), ("单位", 22), ("综合指数", 10)]
     + [(label, 11) for _key, label in SUBSCORES]
     + [("较上期", 8), ("收到问题", 9), ("销号", 7), ("按期销号", 9), ("在办", 7),
-       ("逾期", 7), ("反弹", 7), ("台账应报", 9), ("台账已报", 9), ("台账通过", 9), ("台账退回", 9),
+       ("逾期", 7), ("反弹", 7), ("台账应报", 9), ("台账通过", 9), ("台账退回", 9),
        ("督查次数", 9), ("达标次数", 9), ("满意率答题数", 12), ("满意答题数", 11)]
 )
 
 
 def ranking_values(row):
-    return ([row["rank"], row["name"], row["score"]]
+    return ([row["rank"] if row["rank"] is not None else "数据不足", row["name"], row["score"]]
             + [row["scores"][key] for key, _label in SUBSCORES]
             + [row["change"], row["received"], row["closed"], row["closed_on_time"],
                row["rectifying"], row["overdue"], row["relapsed"], row["ledgers_due"],
-               row["ledgers_done"], row["ledgers_approved"], row["ledgers_returned"],
+               row["ledgers_approved"], row["ledgers_returned"],
                row["inspections"], row["inspections_passed"], row["survey_answered"],
                row["survey_satisfied"]])
 

@@ -117,5 +117,15 @@ def require_not_past(deadline, *, now, field="deadline", message=PAST_DEADLINE):
 
 
 def working_days_late(deadline, now, calendar):
-    """How many working days after the deadline's local day `now`'s local day is."""
-    return calendar.working_days_between(local_date(deadline), local_date(now))
+    """Whole working days elapsed after the deadline's local day by `now`: the working days
+    strictly between the two local days (`now`'s own day is not over yet)."""
+    return calendar.working_days_between(local_date(deadline),
+                                         local_date(now) - dt.timedelta(days=1))
+
+
+def late_cutoff(now, n, calendar):
+    """The moment before which a deadline lies when, at `now`, it is at least `n` whole
+    working days late (`working_days_late` ≥ n): the start of the n-th working day before
+    `now`'s local day. The reminder ladder and the ranking's lateness weights both use it."""
+    kth = calendar.previous_workdays(local_date(now) - dt.timedelta(days=1), n)[-1]
+    return start_of_day(kth)

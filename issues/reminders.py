@@ -70,8 +70,9 @@ def send_reminders(*, now):
     - before: the deadline falls within the next ISSUE_REMINDER_BEFORE_HOURS (24 h);
     - due: the deadline passed within the last 24 hours;
     - overdue: more than a day late, once per working day;
-    - leader: ladder["leader"] working days late → the unit's leader;
-    - notice: ladder["notice"] working days late → on the office's 通报 draft.
+    - leader: ladder["leader"] whole working days late (counted after the deadline's day,
+      today not included) → the unit's leader;
+    - notice: ladder["notice"] whole working days late → on the office's 通报 draft.
     """
     today = deadlines.local_date(now)
     steps = ladder()
@@ -87,8 +88,8 @@ def send_reminders(*, now):
     if calendar.is_workday(today):
         rules.append((Reminder.Kind.OVERDUE, base.filter(deadline__lte=day_ago), today))
     for kind in (Reminder.Kind.LEADER, Reminder.Kind.NOTICE):
-        kth = calendar.previous_workdays(today, steps[kind.value])[-1]
-        rules.append((kind, base.filter(deadline__lt=deadlines.start_of_day(kth)), ONCE))
+        cutoff = deadlines.late_cutoff(now, steps[kind.value], calendar)
+        rules.append((kind, base.filter(deadline__lt=cutoff), ONCE))
     for kind, queryset, day in rules:
         _insert(kind, queryset, day=day, token=token, now=now)
     # Counted in SQL per (kind, unit, region): tens of thousands of new rows stay there.

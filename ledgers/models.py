@@ -31,6 +31,13 @@ def local_day_end(day):
     return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
 
 
+def completion_rate(approved, required):
+    """完成率, the one definition every page, report and export shows: approved (审核通过)
+    current submissions over what is required of the units (one per task and required
+    unit), in %; None when nothing is required."""
+    return round(100.0 * min(approved, required) / required, 1) if required else None
+
+
 class LedgerRequirementQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Office/leader staff see their region's requirements; a unit sees those it leads or

@@ -16,17 +16,21 @@ NOW = at(11, 18)
 @pytest.fixture
 def week(city):
     """区城管局 (with its team): 2 received and closed this week, 1 on time → 按期 50;
-    one issue of the team 9 days late (weight 2) → 逾期 100 − 20 = 80; no reopening with
-    2 closed → 反弹 100; its supervised point passed 1 of 2 inspections → 达标 50.
+    one issue of the team due Monday 9 November, 6 whole working days late on Wednesday the
+    18th (10–13, 16, 17; more than 5 → weight 2) → 逾期 100 − 20 = 80; no relapse with 2
+    closed → 反弹 100; its supervised point passed 1 of 2 inspections → 达标 50.
+    Scored items 2 closed + 1 held + 2 inspections = 5, 4 sub-scores: ranked.
     Composite (25·50 + 20·80 + 10·100 + 20·50) / 75 = 64.7.
 
-    区住建局: 1 received, not due yet → only 逾期 100 counts → 100.
-
     东街街道 (with 幸福社区): nothing received or closed, one reopening → 反弹 0; its open
-    issue is not late → 逾期 100; the point lies in its community → 达标 50.
+    issue is not late → 逾期 100; the point lies in its community → 达标 50. Scored items
+    1 held + 2 inspections = 3, 3 sub-scores: ranked (the default floor is 3 items, 1 sub-score).
     Composite (10·0 + 20·100 + 20·50) / 50 = 60.
 
-    Ranking: 区住建局 100, 区城管局 64.7, 东街街道 60."""
+    区住建局: 1 received, not due yet: 1 scored item, 1 sub-score (逾期 100) → below the
+    floor of 3 items: 数据不足, no index, no rank.
+
+    Ranking: 区城管局 64.7, 东街街道 60; then 区住建局 unranked."""
     u = city.units
     closed = Issue.Status.CLOSED
     on_time = make_issue(unit=u.cg, region=u.a, created=at(11, 16, 9), deadline=at(11, 17, 10),

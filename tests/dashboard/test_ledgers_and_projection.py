@@ -21,8 +21,10 @@ def _requirement(city, *, lead, deadline, contributors=()):
 
 def test_ledger_subscores_count_tasks_due_in_the_period(city, week):
     """住建局 leads a task due this week, 城管局 contributes: 住建局's current version is
-    approved after one return (完成 100, 通过 1/2 = 50); 城管局 has handed in nothing
-    (完成 0, 通过 no data)."""
+    approved after one return (完成 100, 通过 1/2 = 50); 城管局's version is signed but not
+    yet approved (完成 0: only 审核通过 counts; 通过 no data). The office's floor here is 2
+    scored items (住建局: its open issue and the task)."""
+    RankingWeights.objects.create(region=city.units.a, min_items=2)
     requirement = _requirement(city, lead=city.units.zj, deadline=at(11, 19),
                                contributors=[city.units.cg])
     S = LedgerSubmission.Status
@@ -30,10 +32,12 @@ def test_ledger_subscores_count_tasks_due_in_the_period(city, week):
                                     is_current=False, status=S.RETURNED)
     LedgerSubmission.objects.create(requirement=requirement, unit=city.units.zj, version=2,
                                     status=S.APPROVED)
+    LedgerSubmission.objects.create(requirement=requirement, unit=city.units.cg, version=1,
+                                    status=S.SIGNED)
     rows = {r["name"]: r for r in
             figures.ranking(city.users.office, week.period, now=week.now)["rows"]}
     zj, cg = rows["区住建局"], rows["区城管局"]
-    assert (zj["ledgers_due"], zj["ledgers_done"], zj["ledgers_returned"]) == (1, 1, 1)
+    assert (zj["ledgers_due"], zj["ledgers_approved"], zj["ledgers_returned"]) == (1, 1, 1)
     assert zj["scores"]["ledger_completion"] == 100.0
     assert zj["scores"]["ledger_approval"] == 50.0
     assert cg["ledgers_due"] == 1 and cg["scores"]["ledger_completion"] == 0.0

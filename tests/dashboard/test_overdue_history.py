@@ -47,8 +47,8 @@ def test_each_issue_counts_as_it_stood_at_the_end_of_the_period(city):
                           first_deadline=at(11, 5))
     make_event(reopened, K.APPROVE, at(11, 4))
     make_event(reopened, K.REOPEN, at(11, 16, 9), deadline=at(11, 17, 9))
-    # Nine days late at T: weighs double.
-    make_issue(unit=u.cg_team, region=u.a, created=at(11, 1), deadline=at(11, 6, 22))
+    # Due Thursday 5 November: 6 whole working days late at T (6, 9–13): weighs double.
+    make_issue(unit=u.cg_team, region=u.a, created=at(11, 1), deadline=at(11, 5, 22))
     # Filed after T: not there yet.
     make_issue(unit=u.cg, region=u.a, created=at(11, 16, 8), deadline=at(11, 16, 9))
 

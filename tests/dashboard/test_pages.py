@@ -72,8 +72,9 @@ def test_the_ranking_exports_to_excel(city, week, client, tmp_path):
     path.write_bytes(response.content)
     ws = load_workbook(path)["综合排名"]
     assert ws.freeze_panes == "A3"
-    assert [ws.cell(row=r, column=2).value for r in (3, 4, 5)] == ["区住建局", "区城管局",
-                                                                   "东街街道"]
+    assert [ws.cell(row=r, column=2).value for r in (3, 4, 5)] == ["区城管局", "东街街道",
+                                                                   "区住建局"]
+    assert ws.cell(row=5, column=1).value == "数据不足"
 
 
 def test_only_the_office_edits_the_weights(city, client):
@@ -84,9 +85,11 @@ def test_only_the_office_edits_the_weights(city, client):
     data = {"w_ontime": 50, "w_overdue": 20, "w_relapse": 10, "w_ledger_completion": 10,
             "w_ledger_approval": 5, "w_point_pass": 20, "w_satisfaction": 10, "top_n": 2,
             "method_online": 40, "method_field": 40, "method_survey": 20,
-            "year1_weight": 15, "year2_weight": 25, "year3_weight": 60}
+            "year1_weight": 15, "year2_weight": 25, "year3_weight": 60, "min_items": 5,
+            "min_subscores": 2}
     assert client.post("/dashboard/weights/", data).status_code == 302
-    assert RankingWeights.objects.get(region=city.units.a).w_ontime == 50
+    saved = RankingWeights.objects.get(region=city.units.a)
+    assert (saved.w_ontime, saved.floor()) == (50, {"items": 5, "subscores": 2})
     bad = client.post("/dashboard/weights/", {**data, "method_survey": 30})
     assert "三种测评方式的占比之和须为 100" in bad.content.decode()
 
@@ -151,3 +154,11 @@ def test_a_score_of_zero_is_shown_as_zero_not_as_missing(city, client):
     assert row and row.group(1) == "0.0"
     page = client.get("/dashboard/projection/").content.decode()
     assert '<strong class="fs-4">0.0</strong>' in page
+
+
+def test_the_ranking_page_lists_units_below_the_floor_and_says_how(city, week, client):
+    client.force_login(city.users.leader)
+    html = client.get("/dashboard/" + WEEK).content.decode()
+    assert "数据不足（1 项事项、1 项指标）" in html  # 区住建局: one fresh issue
+    assert "不参与排名" in html
+    assert "少于 3 项或有数据的指标少于 1 项" in html  # the footnote names the floor

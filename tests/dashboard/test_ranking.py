@@ -16,15 +16,19 @@ def _rows(city, week, **kwargs):
 
 def test_it_ranks_units_by_the_hand_computed_composite(city, week):
     by_name, rows = _rows(city, week)
-    assert [r["name"] for r in rows] == ["区住建局", "区城管局", "东街街道"]
-    assert [r["rank"] for r in rows] == [1, 2, 3]
+    assert [r["name"] for r in rows] == ["区城管局", "东街街道", "区住建局"]
+    assert [r["rank"] for r in rows] == [1, 2, None]
     cg = by_name["区城管局"]
     assert cg["scores"] == {"ontime": 50.0, "overdue": 80.0, "relapse": 100.0,
                             "ledger_completion": None, "ledger_approval": None,
                             "point_pass": 50.0, "satisfaction": None}
     assert cg["score"] == 64.7
     assert (cg["received"], cg["closed"], cg["closed_on_time"], cg["overdue"]) == (2, 2, 1, 1)
-    assert by_name["区住建局"]["score"] == 100.0
+    # One fresh issue scores 逾期 100 but is one scored item: 数据不足, not first.
+    zj = by_name["区住建局"]
+    assert (zj["score"], zj["rank"], zj["ranked"]) == (None, None, False)
+    assert zj["coverage"] == {"items": 1, "subscores": 1}
+    assert zj["scores"]["overdue"] == 100.0
     street = by_name["东街街道"]
     assert street["relapsed"] == 1 and street["scores"]["relapse"] == 0.0
     assert street["score"] == 60.0
@@ -37,11 +41,22 @@ def test_other_districts_units_are_absent(city, week):
 
 
 def test_change_is_against_the_previous_week(city, week):
+    # Previous week: the team's issue due Monday the 9th was 4 whole working days late at its
+    # end (weight 1 → 逾期 90), and a point it supervises passed 2 of 2 inspections (达标
+    # 100): 3 scored items, (20·90 + 20·100) / 40 = 95. This week 64.7 → −30.3.
+    point = make_point(territorial=city.units.community, supervising=city.units.cg)
+    make_inspection(point, passed=True, when=at(11, 10))
+    make_inspection(point, passed=True, when=at(11, 11))
     by_name, _rows_ = _rows(city, week)
-    # Previous week: the team's issue filed on the 8th was 6 days late at its end (weight 1),
-    # and it was the only work → 90.
-    assert by_name["区城管局"]["previous_score"] == 90.0
-    assert by_name["区城管局"]["change"] == -25.3
+    assert by_name["区城管局"]["previous_score"] == 95.0
+    assert by_name["区城管局"]["change"] == -30.3
+
+
+def test_a_unit_below_the_floor_has_no_previous_score_to_compare(city, week):
+    # Last week 区城管局 only held one overdue issue: 1 scored item, no index, no change.
+    by_name, _rows_ = _rows(city, week)
+    assert by_name["区城管局"]["previous_score"] is None
+    assert by_name["区城管局"]["change"] is None
 
 
 def test_a_unit_without_work_has_no_score_and_no_rank(city, week):
@@ -53,11 +68,13 @@ def test_a_unit_without_work_has_no_score_and_no_rank(city, week):
 
 def test_office_weights_change_the_order(city, week):
     RankingWeights.objects.create(region=city.units.a, w_ontime=0, w_overdue=0, w_relapse=0,
-                                  w_point_pass=100)
+                                  w_point_pass=100, min_items=2)
     _by_name, rows = _rows(city, week)
-    # Only the pass rate counts: 城管局 and the street tie at 50, 住建局 has no inspection.
+    # Only the pass rate counts: 城管局 and the street tie at 50; 住建局 has no inspection
+    # (no sub-score with a weight: below the floor).
+    # (ties listed with the more covered unit first: 5 items before 3)
     assert [(r["name"], r["rank"]) for r in rows] == [
-        ("东街街道", 1), ("区城管局", 1), ("区住建局", None)]
+        ("区城管局", 1), ("东街街道", 1), ("区住建局", None)]
 
 
 def test_streets_alone(city, week):
@@ -68,8 +85,8 @@ def test_streets_alone(city, week):
 def test_red_and_black_lists_do_not_overlap(city, week):
     _by_name, rows = _rows(city, week)
     red, black = scoring.red_black(rows, 3)
-    assert [r["name"] for r in red] == ["区住建局"]
-    assert [r["name"] for r in black] == ["东街街道"]
+    assert [r["name"] for r in red] == ["区城管局"]
+    assert [r["name"] for r in black] == ["东街街道"]  # 住建局 (数据不足) is on neither
 
 
 def _add_units(city, n):
@@ -143,4 +160,4 @@ def test_the_trend_scores_are_each_weeks_own_ranking(city, week):
     for i, one in enumerate(weeks):
         for row in figures.score_rows(units, one, weights, now=week.now):
             assert series[row["name"]][i] == row["score"], (row["name"], i)
-    assert series["区城管局"][-2:] == [90.0, 64.7]
+    assert series["区城管局"][-2:] == [None, 64.7]  # last week: one item, 数据不足

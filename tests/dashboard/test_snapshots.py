@@ -12,7 +12,7 @@ from dashboard import figures, scoring, services
 from dashboard.models import UnitFigures
 from issues.models import IssueEvent
 
-from .factories import at, make_event, make_issue
+from .factories import at, make_event, make_inspection, make_issue, make_point
 from .test_ranking import _add_units
 
 
@@ -20,7 +20,7 @@ def _live_scores(units, periods, weights, now):
     results = figures.live_figures_many(units, periods, now=now)
     for rows in results:
         for row in rows:
-            row["score"] = scoring.composite(scoring.subscores(row), weights)
+            scoring.score(row, weights, scoring.DEFAULT_FLOOR)
     return [{r["name"]: r["score"] for r in rows} for rows in results]
 
 
@@ -39,6 +39,9 @@ def test_the_trend_from_snapshots_equals_the_live_count(city, week):
                      deadline=at(11, 3), status="closed", closed_at=at(11, 4))
     make_event(old, IssueEvent.Kind.APPROVE, at(11, 4))
     make_issue(unit=city.units.zj, region=city.units.a, created=at(11, 2), deadline=at(11, 10))
+    point = make_point(territorial=city.units.community, supervising=city.units.zj)
+    make_inspection(point, passed=True, when=at(11, 10))
+    make_inspection(point, passed=True, when=at(11, 11))
     first = figures.trend(leader, weeks=4, now=week.now)
     assert UnitFigures.objects.count() == 3 * 3  # the three past weeks of the three units
     second = figures.trend(leader, weeks=4, now=week.now)  # read from the snapshots
@@ -49,7 +52,10 @@ def test_the_trend_from_snapshots_equals_the_live_count(city, week):
     for i, scores in enumerate(live):
         for name, score in scores.items():
             assert series[name][i] == score, (name, i)
-    assert series["区住建局"][-2] == 90.0  # 逾期 at the end of last week, from its snapshot
+    # Last week 住建局 held the issue due Tuesday the 10th, 3 whole working days late at its
+    # end (weight 1 → 逾期 90) and passed 2 of 2 inspections (达标 100): 3 scored items,
+    # (20·90 + 20·100) / 40 = 95, read from its snapshot.
+    assert series["区住建局"][-2] == 95.0
 
 
 def test_the_previous_period_from_its_snapshot_equals_the_live_count(city, week):

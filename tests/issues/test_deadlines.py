@@ -63,8 +63,10 @@ def test_a_date_means_the_end_of_that_local_day():
     assert end_of_day(dt.date(2026, 5, 8)) == value
 
 
-def test_working_days_late_counts_local_days_after_the_deadline():
+def test_working_days_late_counts_whole_working_days_after_the_deadlines_day():
     deadline = dt.datetime(2026, 11, 20, 23, 59, 59, tzinfo=TZ)  # Friday
     assert working_days_late(deadline, dt.datetime(2026, 11, 22, 12, tzinfo=TZ), CAL) == 0
-    assert working_days_late(deadline, dt.datetime(2026, 11, 23, 0, 1, tzinfo=TZ), CAL) == 1
-    assert working_days_late(deadline, dt.datetime(2026, 11, 25, 9, tzinfo=TZ), CAL) == 3
+    # Monday has only begun
+    assert working_days_late(deadline, dt.datetime(2026, 11, 23, 0, 1, tzinfo=TZ), CAL) == 0
+    # Monday and Tuesday are over
+    assert working_days_late(deadline, dt.datetime(2026, 11, 25, 9, tzinfo=TZ), CAL) == 2

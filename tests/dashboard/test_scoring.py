@@ -1,0 +1,68 @@
+"""The scoring rules (dashboard.scoring), each next to its worked example: the numbers are
+worked out by hand from the rule, not read from what the code returns."""
+
+from dashboard import scoring
+from dashboard.models import RankingWeights
+
+WEIGHTS = RankingWeights().weights()  # 25, 20, 10, 10, 5, 20, 10
+FLOOR = {"items": 3, "subscores": 1}
+
+
+def _row(**counts):
+    row = dict.fromkeys(
+        ("received", "closed", "closed_on_time", "relapsed", "rectifying", "overdue",
+         "overdue_7", "overdue_30", "ledgers_due", "ledgers_approved", "ledgers_returned",
+         "inspections", "inspections_passed", "survey_answered", "survey_satisfied"), 0)
+    row.update(name=counts.pop("name", "单位"), **counts)
+    return row
+
+
+def test_one_passed_inspection_is_not_enough_to_rank():
+    """区卫健局: one inspection, passed → 达标 100 and nothing else: 1 scored item < 3.
+    区城管局: 5 closed, 4 on time (按期 80), nothing held (逾期 100), no relapse (反弹 100):
+    5 items, index (25·80 + 20·100 + 10·100) / 55 = 90.9, first."""
+    health = scoring.score(_row(name="区卫健局", inspections=1, inspections_passed=1),
+                           WEIGHTS, FLOOR)
+    assert health["scores"]["point_pass"] == 100.0
+    assert health["coverage"] == {"items": 1, "subscores": 1}
+    assert (health["ranked"], health["score"]) == (False, None)
+    cg = scoring.score(_row(name="区城管局", received=5, closed=5, closed_on_time=4),
+                       WEIGHTS, FLOOR)
+    assert cg["coverage"] == {"items": 5, "subscores": 3}
+    assert (cg["ranked"], cg["score"]) == (True, 90.9)
+    rows = scoring.assign_ranks([health, cg])
+    assert [(r["name"], r["rank"]) for r in rows] == [("区城管局", 1), ("区卫健局", None)]
+    red, black = scoring.red_black(rows, 3)
+    assert (red, black) == ([], [])  # one ranked unit: nobody to compare with
+
+
+def test_the_office_raises_the_floor_of_sub_scores():
+    """3 passed inspections: 3 items but one sub-score; with a floor of 2 sub-scores the
+    unit is not ranked, with the default 1 it is (达标 100)."""
+    row = _row(inspections=3, inspections_passed=3)
+    assert scoring.score(dict(row), WEIGHTS, {"items": 3, "subscores": 2})["ranked"] is False
+    assert scoring.score(dict(row), WEIGHTS, FLOOR)["score"] == 100.0
+
+
+def test_a_sub_score_without_weight_does_not_count_as_coverage():
+    weights = dict(WEIGHTS, point_pass=0)
+    row = scoring.score(_row(inspections=4, inspections_passed=4), weights, FLOOR)
+    assert row["coverage"] == {"items": 4, "subscores": 0} and row["ranked"] is False
+
+
+def test_overdue_weights_by_working_days_late():
+    """3 overdue: one ≤ 5 working days late (1), one 6–20 (2), one > 20 (4): the counts are
+    cumulative (overdue 3, beyond 5: 2, beyond 20: 1) → 3 + 2 + 2·1 = 7 → 100 − 70 = 30."""
+    row = _row(rectifying=3, overdue=3, overdue_7=2, overdue_30=1)
+    assert scoring.subscores(row)["overdue"] == 30.0
+
+
+def test_ledger_completion_is_approved_over_required():
+    """4 tasks due, 1 approved, 2 returned (history): 完成 25, 通过 1 / (1 + 2) = 33.3."""
+    scores = scoring.subscores(_row(ledgers_due=4, ledgers_approved=1, ledgers_returned=2))
+    assert (scores["ledger_completion"], scores["ledger_approval"]) == (25.0, 33.3)
+
+
+def test_ties_share_a_rank_and_the_next_rank_skips():
+    rows = [dict(name=n, score=s) for n, s in (("甲", 80.0), ("乙", 80.0), ("丙", 70.0))]
+    assert [r["rank"] for r in scoring.assign_ranks(rows)] == [1, 1, 3]
