@@ -80,6 +80,11 @@ app.conf.beat_schedule = {
         "task": "civic.tasks.erase_expired_phones_task",
         "schedule": crontab(minute=20, hour=3),
     },
+    # Every 10 minutes: the copied-report check of signed reports whose task was lost.
+    "ledgers-sweep-unchecked-reports": {
+        "task": "ledgers.tasks.sweep_unchecked_reports",
+        "schedule": crontab(minute="*/10"),
+    },
     # Every 5 minutes: import/export jobs stuck in the queue (broker down when they were made).
     "jobs-sweep-queued": {
         "task": "jobs.tasks.sweep_jobs_task",

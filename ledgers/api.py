@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -11,7 +12,7 @@ from evidence.idempotency import api_run_once, mark_replayed
 
 from . import services
 from .filters import LedgerRequirementFilterSet, LedgerSubmissionFilterSet
-from .models import LedgerRequirement, LedgerSubmission
+from .models import LedgerRequirement, LedgerSubmission, ReportFingerprint
 from .requirements import requirement_save
 from .serializers import (
     LedgerRequirementSerializer,
@@ -73,7 +74,8 @@ class LedgerSubmissionViewSet(ScopedViewSetMixin, mixins.CreateModelMixin,
     PATCH sets the report or adds files; sign → unit leader; approve/return → office."""
 
     queryset = LedgerSubmission.objects.select_related("unit").prefetch_related(
-        "photos", "documents")
+        "photos", "documents",
+        Prefetch("fingerprint", queryset=ReportFingerprint.objects.defer("text", "signature")))
     serializer_class = LedgerSubmissionSerializer
     filterset_class = LedgerSubmissionFilterSet
     ordering_fields = ["updated", "created", "id"]

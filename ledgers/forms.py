@@ -151,3 +151,18 @@ class RequirementCopyForm(forms.Form):
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["requirements"].choices = choices
+
+
+class CopyCheckSettingsForm(forms.Form):
+    """The office's copied-report check settings, the threshold as a percentage."""
+
+    threshold = forms.IntegerField(
+        label="雷同阈值（%）", min_value=30, max_value=95,
+        help_text="两份报告去掉统一模板后的文字相似度达到此值即提示雷同，建议 50",
+        error_messages={"min_value": "阈值不能低于 30。", "max_value": "阈值不能高于 95。",
+                        "required": "请填写雷同阈值。", "invalid": "请填写 30 到 95 之间的整数。"})
+    template_text = forms.CharField(
+        label="统一模板文字", required=False, max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="创城办下发的统一标题、固定段落，每段一行；各单位照填的这些文字不算雷同。"
+                  "各台账任务的“填报说明”和样例文件自动算作模板。")

@@ -2,6 +2,7 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, FloatField, OuterRef, Q
 from django.db.models.functions import Cast, NullIf
@@ -183,6 +184,13 @@ class LedgerSubmissionQuerySet(models.QuerySet):
 
     def current(self):
         return self.filter(is_current=True)
+
+
+def submission_visible_to(user, unit_path):
+    """Whether `user` may see a submission of the unit at `unit_path`: the rule of
+    `LedgerSubmissionQuerySet.visible_to` on a row already read (no query)."""
+    path = user.scope_path
+    return path is not None and unit_path.startswith(path)
 
 
 class LedgerSubmission(models.Model):
@@ -381,3 +389,99 @@ class LedgerReminder(models.Model):
 
     def __str__(self):
         return f"{self.requirement_id}/{self.unit_id} 提前{self.days_before}天"
+
+
+class ReportCheckSettings(models.Model):
+    """How a district's office runs the copied-report check: the similarity from which a
+    report is flagged, and the template text it hands out (never counted as copying)."""
+
+    region = models.OneToOneField(Unit, verbose_name="所属区域", on_delete=models.CASCADE,
+                                  related_name="+")
+    threshold = models.FloatField(
+        "雷同阈值", default=0.5,
+        validators=[MinValueValidator(0.3), MaxValueValidator(0.95)],
+        help_text="两份报告的文字相似度达到此值即提示雷同（0.30–0.95，默认 0.50）")
+    template_text = models.TextField(
+        "统一模板文字", blank=True,
+        help_text="创城办下发的统一标题、模板段落等，各单位照填不算抄袭；每段一行")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    updated = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "材料雷同核查设置"
+
+    def __str__(self):
+        return f"{self.region} {self.threshold:.0%}"
+
+
+class ReportFingerprint(models.Model):
+    """A signed report's text as the copy check read it (five elements and document text),
+    its MinHash signature, and what could not be read. Its `ReportBand` rows are the
+    persistent LSH index while it is the newest checked version of its unit's material."""
+
+    submission = models.OneToOneField(LedgerSubmission, on_delete=models.CASCADE,
+                                      related_name="fingerprint")
+    text = models.TextField("报告文字", blank=True)
+    signature = models.BinaryField("MinHash 签名")
+    shingle_count = models.PositiveIntegerField("片段数", default=0)
+    notes = models.JSONField("未读取的文件", default=list, blank=True)
+    checked_at = models.DateTimeField("核查时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "报告文字指纹"
+
+    def __str__(self):
+        return f"{self.submission_id} {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class ReportBand(models.Model):
+    """One LSH band key of a fingerprint: reports sharing a key are candidate copies."""
+
+    fingerprint = models.ForeignKey(ReportFingerprint, on_delete=models.CASCADE,
+                                    related_name="bands")
+    key = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "报告指纹分段"
+
+    def __str__(self):
+        return f"{self.fingerprint_id}:{self.key}"
+
+
+class ReportMatchQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Flags of the submissions the user sees (their scope, as a subquery)."""
+        return self.filter(submission__in=LedgerSubmission.objects.visible_to(user))
+
+
+class ReportMatch(models.Model):
+    """A report whose text overlaps an earlier or concurrent one above the office's
+    threshold: which, how much, and the passages both share (spans of each side's
+    fingerprint text)."""
+
+    class Kind(models.TextChoices):
+        OTHER_UNIT = "other_unit", "与其他单位同年材料雷同"
+        OWN_PAST = "own_past", "照搬本单位往年材料"
+        OTHER_PAST = "other_past", "与其他单位往年材料雷同"
+
+    submission = models.ForeignKey(LedgerSubmission, on_delete=models.CASCADE,
+                                   related_name="text_matches")
+    other = models.ForeignKey(LedgerSubmission, on_delete=models.CASCADE,
+                              related_name="text_matched_by")
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    similarity = models.FloatField("相似度")
+    # [[own start, own end, other start, other end], ...] in the two fingerprints' texts.
+    passages = models.JSONField("雷同段落", default=list)
+    created = models.DateTimeField("发现时间", auto_now_add=True)
+
+    objects = ReportMatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "材料雷同提示"
+        ordering = ["-similarity", "id"]
+        constraints = [models.UniqueConstraint(fields=["submission", "other"],
+                                               name="ledgers_reportmatch_pair")]
+
+    def __str__(self):
+        return f"{self.submission_id} ~ {self.other_id} {self.similarity:.0%}"

@@ -6,12 +6,14 @@ from rest_framework import serializers
 from evidence.fields import ClientUUIDField
 from evidence.validators import validate_document, validate_image
 
+from .copycheck import flags_for, matches_of
 from .models import (
     REPORT_ELEMENTS,
     LedgerDocument,
     LedgerPhoto,
     LedgerRequirement,
     LedgerSubmission,
+    ReportFingerprint,
 )
 from .services import CAPTION_FIELDS
 
@@ -145,12 +147,13 @@ class LedgerSubmissionSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     report = ReportField(required=False)
     files = serializers.SerializerMethodField()
+    text_check = serializers.SerializerMethodField()
 
     class Meta:
         model = LedgerSubmission
         fields = ["id", "requirement", "unit", "unit_name", "version", "previous", "status",
                   "report", "signed_by", "signed_at", "reviewed_by", "reviewed_at",
-                  "review_comments", "files", "created", "updated"]
+                  "review_comments", "files", "text_check", "created", "updated"]
         read_only_fields = [f for f in fields if f != "report"]
 
     @extend_schema_field(OpenApiTypes.ANY)
@@ -163,6 +166,50 @@ class LedgerSubmissionSerializer(serializers.ModelSerializer):
         photos, documents = self._file_serializers
         return photos.to_representation(obj.photos.all()) + documents.to_representation(
             obj.documents.all())
+
+
+    def _text_matches(self):
+        """Matches and flagged texts of every submission on the page, read once (two
+        queries; none when no report of the page was checked, one when none is flagged)."""
+        if not hasattr(self, "_matches"):
+            page = getattr(self.parent, "instance", None) if self.parent else None
+            subs = list(page) if page is not None else [self.instance]
+            # Only checked reports can have matches: a page of drafts costs no query.
+            checked = [s.pk for s in subs if getattr(s, "fingerprint", None) is not None]
+            self._matches = list(matches_of(checked)) if checked else []
+            flagged = {pk for m in self._matches for pk in (m.submission_id, m.other_id)}
+            self._texts = dict(ReportFingerprint.objects.filter(
+                submission_id__in=flagged & {s.pk for s in subs}).values_list(
+                "submission_id", "text")) if self._matches else {}
+        return self._matches, self._texts
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_text_check(self, obj):
+        """The copied-report check: null until the report is signed and checked; then when,
+        which documents could not be read, and each overlap (`other` and `passages` only
+        when the caller may see the other report)."""
+        fingerprint = getattr(obj, "fingerprint", None) if obj.signed_at else None
+        if fingerprint is None:
+            return None
+        matches, texts = self._text_matches()
+        user = self.context["request"].user
+        own = texts.get(obj.pk, "")
+        out = []
+        for flag in flags_for(obj, user, matches):
+            other = flag.other
+            out.append({
+                "kind": flag.kind, "kind_display": flag.kind_display,
+                "similarity": flag.similarity,
+                "other": {"id": other.pk, "unit_name": other.unit.name,
+                          "year": other.requirement.year,
+                          "requirement_title": other.requirement.title,
+                          "version": other.version,
+                          "url": other.get_absolute_url()} if flag.visible else None,
+                "passages": [{"text": own[a:b], "own": [a, b], "other": [c, d]}
+                             for a, b, c, d in flag.spans],
+            })
+        return {"checked_at": fingerprint.checked_at, "notes": fingerprint.notes,
+                "flagged": bool(out), "matches": out}
 
 
 class CaptionSerializer(serializers.Serializer):

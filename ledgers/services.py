@@ -235,7 +235,8 @@ def ledger_submission_new_version(*, submission, by):
 @transaction.atomic
 def ledger_submission_sign(*, submission, by, now=None):
     """The unit's main leader signs off (主要领导签字确认): draft → signed. Requires the five
-    report elements, the required number of photos and documents. Notifies the office."""
+    report elements, the required number of photos and documents. Enqueues the
+    copied-report check (ledgers.copycheck) after commit."""
     if not _is(by, Role.UNIT_LEADER) or (not by.is_superuser and by.unit_id != submission.unit_id):
         raise PermissionDenied("只有本单位主要领导可以签字确认。")
     sub = _locked(submission)
@@ -249,6 +250,9 @@ def ledger_submission_sign(*, submission, by, now=None):
     sub.first_signed_at = sub.first_signed_at or now
     sub.save(update_fields=["status", "signed_by", "signed_at", "first_signed_at", "updated"])
     _event(sub, by, "sign", S.DRAFT)
+    from .tasks import check_report_text_task
+
+    enqueue_on_commit(check_report_text_task, sub.pk)
     return sub
 
 

@@ -5,7 +5,7 @@ from django.db import OperationalError
 
 from evidence.processing import process_image_by_id
 
-from .models import LedgerPhoto
+from .models import LedgerPhoto, LedgerSubmission
 
 
 @shared_task(autoretry_for=(OSError, OperationalError), retry_backoff=True, retry_jitter=True,
@@ -48,3 +48,37 @@ def send_ledger_reminders_task():
     from .reminders import send_ledger_reminders
 
     return send_ledger_reminders(now=timezone.now())
+
+
+@shared_task(autoretry_for=(OSError, OperationalError), retry_backoff=True, retry_jitter=True,
+             max_retries=5)
+def check_report_text_task(submission_id):
+    """The copied-report check of one signed report (ledgers.copycheck); idempotent."""
+    check_report_text(submission_id)
+
+
+def check_report_text(submission_id):
+    """Check one report; nothing if the submission is gone."""
+    from .copycheck import ledger_report_check
+
+    submission = LedgerSubmission.objects.filter(pk=submission_id).first()
+    if submission is not None:
+        ledger_report_check(submission=submission)
+
+
+@shared_task
+def sweep_unchecked_reports():
+    """Check signed reports whose check was lost (broker down at signing); beat, every
+    10 min, at most 200 a run."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .copycheck import unchecked_submissions
+
+    cutoff = timezone.now() - timedelta(minutes=5)
+    ids = list(unchecked_submissions().filter(signed_at__lt=cutoff)
+               .values_list("pk", flat=True)[:200])
+    for pk in ids:
+        check_report_text(pk)
+    return len(ids)

@@ -34,6 +34,7 @@ urlpatterns = [
          name="photo-file"),
     path("documents/<int:pk>/<str:kind>/", views.EvidenceFileView.as_view(model=LedgerDocument),
          name="document-file"),
+    path("copy-check/", views.CopyCheckView.as_view(), name="copy-check"),
     path("exports/", views.ExportListView.as_view(), name="export-list"),
     path("exports/<int:pk>/download/", views.ExportDownloadView.as_view(),
          name="export-download"),

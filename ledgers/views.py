@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -11,15 +11,21 @@ from evidence.views import serve_file
 from jobs.models import Job
 
 from . import services
+from .copycheck import report_check_settings_save, review_flags
 from .filters import LedgerRequirementFilterSet
-from .forms import ReplacePhotoForm, ReportForm, UploadForm
+from .forms import CopyCheckSettingsForm, ReplacePhotoForm, ReportForm, UploadForm
 from .models import (
     REPORT_ELEMENTS,
     LedgerDocument,
     LedgerPhoto,
     LedgerRequirement,
     LedgerSubmission,
+    ReportCheckSettings,
+    ReportFingerprint,
+    ReportMatch,
+    submission_visible_to,
 )
+from .textcheck import DEFAULT_THRESHOLD
 
 
 class RequirementListView(ScopedListView):
@@ -115,6 +121,10 @@ class SubmissionDetailView(ScopedDetailView):
         ctx["can_new_version"] = sub.status == "returned" and sub.is_current and \
             user.role == Role.LIAISON and user.unit_id == sub.unit_id
         ctx["sign_requested"] = any(e.action == "request_sign" for e in ctx["events"])
+        if sub.signed_at:
+            ctx["copy_flags"] = review_flags(sub, user)
+            ctx["fingerprint"] = ReportFingerprint.objects.filter(submission=sub).defer(
+                "text", "signature").first()
         if ctx["can_edit"]:
             verb = kwargs.get("failed_verb")
             ctx["report_form"] = ReportForm(initial={**sub.report, **(
@@ -265,3 +275,47 @@ def laggards_first(queryset):
     """Requirements with the lowest completion first (for the office's progress page)."""
     return queryset.order_by(Case(When(approved_count=0, then=Value(0)), default=Value(1),
                                   output_field=IntegerField()), "completion_rate", "deadline")
+
+
+class CopyCheckView(ScopedListView):
+    """The office's copied-report page: the threshold and template text it sets, and every
+    flagged report of its region, most similar first."""
+
+    model = ReportMatch
+    allowed_roles = {Role.OFFICE, Role.LEADER}
+    template_name = "ledgers/copy_check.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related(
+            "submission__unit", "submission__requirement", "other__unit",
+            "other__requirement").order_by("-created", "-id")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        ctx["can_edit"] = user.is_superuser or user.role == Role.OFFICE
+        region = Unit.objects.filter(path=user.scope_path).first() if user.scope_path else None
+        found = ReportCheckSettings.objects.filter(region=region).first() if region else None
+        ctx["form"] = kwargs.get("form") or CopyCheckSettingsForm(initial={
+            "threshold": round((found.threshold if found else DEFAULT_THRESHOLD) * 100),
+            "template_text": found.template_text if found else ""})
+        ctx["rows"] = [(m, submission_visible_to(user, m.other.unit.path))
+                       for m in ctx["object_list"]]
+        return ctx
+
+    def post(self, request):
+        if not (request.user.is_superuser or request.user.role == Role.OFFICE):
+            raise PermissionDenied("只有创城办工作人员可以修改雷同核查设置。")
+        form = CopyCheckSettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                report_check_settings_save(by=request.user,
+                                           threshold=form.cleaned_data["threshold"] / 100,
+                                           template_text=form.cleaned_data["template_text"])
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+        if not form.is_valid() or form.errors:
+            self.object_list = self.get_queryset()
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        messages.success(request, "雷同核查设置已保存，此后签字确认的报告按新设置核查。")
+        return redirect("ledgers:copy-check")
