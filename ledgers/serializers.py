@@ -167,7 +167,6 @@ class LedgerSubmissionSerializer(serializers.ModelSerializer):
         return photos.to_representation(obj.photos.all()) + documents.to_representation(
             obj.documents.all())
 
-
     def _text_matches(self):
         """Matches and flagged texts of every submission on the page, read once (two
         queries; none when no report of the page was checked, one when none is flagged)."""
