@@ -43,13 +43,91 @@ PLANS_THIS_YEAR = [(S.DRAFT, 25), (S.SIGNED, 20), (S.RETURNED, 15), (S.APPROVED,
 PLANS_LAST_YEAR = [(S.DRAFT, 3), (S.SIGNED, 4), (S.RETURNED, 3), (S.APPROVED, 90)]
 # Festivals of 我们的节日 (month, day, name) for activity windows.
 FESTIVALS = [(1, 29, "春节"), (4, 4, "清明"), (5, 31, "端午"), (10, 6, "中秋"), (10, 29, "重阳")]
-REPORT = {
-    "responsibility": "单位主要领导为第一责任人，分管领导具体负责，办公室牵头落实。",
-    "deployment": "印发《创建全国文明城市工作实施方案》。",
-    "measures": "开展集中宣传活动，入户走访，设置宣传展板。",
-    "data": "累计覆盖群众5000余人次，发放宣传资料2000份。",
-    "results": "群众知晓率明显提升，被市级媒体报道。",
-}
+# Words of the generated explanation reports: each sentence is assembled from slots, so two
+# units' reports share words and phrases (as real ones do) but seldom whole sentences.
+LEADS = ("单位主要负责同志", "党组书记", "局长", "主任", "街道党工委书记", "分管副职", "办公室主任")
+ROLES = ("亲自部署、靠前指挥", "担任领导小组组长", "牵头抓总", "每月听取专题汇报", "带队督导检查",
+         "定期召开推进会", "逐项审定工作方案")
+OFFICES = ("办公室", "综合科", "宣传科", "市容科", "业务科", "党建办", "社会事务科", "服务中心")
+DUTIES = ("具体承办日常调度", "负责台账收集整理", "落实专人对接创城办", "建立问题清单和责任清单",
+          "实行周报告月通报", "把任务分解到科室和个人", "落实包抓责任")
+DOCS = ("实施方案", "工作要点", "任务分解表", "专项整治方案", "考核办法", "宣传活动方案",
+        "志愿服务方案", "督查工作制度", "长效管理办法")
+MEETINGS = ("动员部署会", "专题推进会", "党组会", "现场观摩会", "工作例会", "约谈会")
+ACTIONS = ("组织开展", "持续推进", "深入实施", "集中开展", "常态化开展", "联合开展", "广泛开展")
+TOPICS = ("文明交通劝导", "背街小巷环境整治", "垃圾分类宣传", "志愿服务进社区", "移风易俗宣传",
+          "未成年人思想道德建设", "诚信经营承诺", "公益广告刊播", "农贸市场秩序整治",
+          "餐桌文明行动", "楼道堆物清理", "无障碍设施排查", "文明养犬宣传", "道德讲堂活动")
+PLACES = ("主次干道", "老旧小区", "农贸市场", "学校周边", "公交站点", "商业街区", "城乡结合部",
+          "新时代文明实践站", "景区景点", "医院周边")
+MEANS = ("设置宣传展板", "发放倡议书", "入户走访", "悬挂横幅", "利用大屏滚动播放", "建立微信群",
+         "开设专栏", "组织知识竞赛", "开展结对帮扶", "设立劝导岗")
+UNITS = ("人次", "场次", "份", "处", "户", "条", "个")
+EFFECTS = ("群众知晓率", "群众满意度", "守法率", "问题整改率", "志愿者注册率", "参与率")
+PRAISE = ("被市级媒体专题报道", "获评市级先进集体", "经验做法在全市推广", "群众评价明显好转",
+          "省级暗访中未发现问题", "被评为示范点")
+CN_DIGITS = "〇一二三四五六七八九"
+NAME_CHARS = "安宝昌春大德东福富港光广和河宏华惠吉嘉建江金锦康乐利龙明南宁平庆瑞山胜泰天文西祥新兴阳永裕园长正中"
+NAME_ENDS = ("路", "街", "巷", "社区", "小区", "市场", "广场", "公园", "学校", "村")
+PEOPLE = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+
+
+def _cn(n):
+    return "".join(CN_DIGITS[int(d)] for d in str(n))
+
+
+def _place(rng):
+    return rng.choice(NAME_CHARS) + rng.choice(NAME_CHARS) + rng.choice(NAME_ENDS)
+
+
+def _detail(rng, pick):
+    """One concrete event, as real reports tell them: a date, a named place and person."""
+    return (f"{rng.randint(1, 12)}月{rng.randint(1, 28)}日，{pick(PEOPLE)}{pick(PEOPLE)}"
+            f"{pick(('带领', '组织', '协调', '陪同'))}{rng.randint(3, 40)}名"
+            f"{pick(('志愿者', '干部职工', '网格员', '执法队员', '党员'))}到{_place(rng)}"
+            f"{pick(('清理', '劝导', '宣讲', '走访', '检查', '整治'))}"
+            f"{pick(TOPICS)[:rng.randint(2, 4)]}{pick(('问题', '工作', '情况', '隐患'))}"
+            f"{rng.randint(2, 60)}{pick(UNITS)}。")
+
+
+def report_for(rng, unit_name, title, year):
+    """A unit's explanation report on a task: the five elements in a few sentences each."""
+    pick = rng.choice
+
+    def sentences(make, low, high):
+        return "".join(make() for _ in range(rng.randint(low, high)))
+
+    return {
+        "responsibility": f"{unit_name}" + sentences(
+            lambda: f"{pick(LEADS)}{pick(ROLES)}，{pick(OFFICES)}{pick(DUTIES)}；", 2, 3),
+        "deployment": sentences(
+            lambda: f"印发《{unit_name}{_cn(year)}年{pick(TOPICS)}{pick(DOCS)}》，"
+                    f"召开{pick(MEETINGS)}{rng.randint(1, 9)}次；", 1, 3),
+        "measures": sentences(
+            lambda: f"在{_place(rng)}等{pick(PLACES)}{pick(ACTIONS)}{pick(TOPICS)}，"
+                    f"{pick(MEANS)}；", 2, 3) + sentences(lambda: _detail(rng, pick), 2, 4),
+        "data": sentences(
+            lambda: f"{pick(TOPICS)}累计{rng.randint(2, 900) * 10}{pick(UNITS)}，"
+                    f"{pick(MEANS)}{rng.randint(5, 300)}{pick(UNITS)}；", 1, 2)
+        + sentences(lambda: _detail(rng, pick), 1, 2),
+        "results": sentences(
+            lambda: f"{pick(EFFECTS)}由{rng.randint(60, 85)}%提升到{rng.randint(86, 99)}%，"
+                    f"{pick(PRAISE)}；", 1, 2) + f"围绕《{title}》的各项任务均按期完成。",
+    }
+
+
+# Shares of chains whose report is a copy: of another unit's report of the same year (names
+# and a figure changed), and of the unit's own report of the year before.
+COPY_SHARE = 0.01
+OWN_REUSE_SHARE = 0.02
+
+
+def _copied(report, own_name, other_name, rng):
+    out = {k: v.replace(other_name, own_name) for k, v in report.items()}
+    out["data"] = out["data"].replace("累计", f"累计约{rng.randint(1, 9)}", 1)
+    return out
+
+
 RETURN_COMMENTS = [{"data": "数据实例请注明来源。"}, {"photos": "照片缺少时间、地点标注。"},
                    {"deployment": "请补充部署文件的文号和日期。"}, {"general": "材料不完整，请补充。"}]
 # Model fields the generator sets itself instead of `auto_now(_add)`.
@@ -221,9 +299,24 @@ def _submissions(city, chains, liaison, leader, office, now):
     """The versions of each chain, inserted version by version so each can point at its
     predecessor: earlier versions returned, the last one in the chain's final state."""
     rng = city.rng
+    names = {u.pk: u.name for u in city.departments + city.streets}
     result = []
+    by_year, by_unit_year = {}, {}
     for req, unit, status, versions in chains:
         region = req.region_id
+        earlier = by_year.get(req.year, [])
+        last_own = by_unit_year.get((unit, req.year - 1))
+        roll = rng.random()
+        if roll < COPY_SHARE and earlier:
+            other_unit, source = earlier[rng.randrange(len(earlier))]
+            report = _copied(source, names.get(unit, ""), names.get(other_unit, ""), rng) \
+                if other_unit != unit else dict(source)
+        elif roll < COPY_SHARE + OWN_REUSE_SHARE and last_own:
+            report = dict(last_own)
+        else:
+            report = report_for(rng, names.get(unit, ""), req.title, req.year)
+        by_year.setdefault(req.year, []).append((unit, report))
+        by_unit_year[(unit, req.year)] = report
         start = req.created + dt.timedelta(days=rng.randint(1, 60))
         end = min(now, max(req.deadline + dt.timedelta(days=10), start + dt.timedelta(days=5)))
         if end <= start:
@@ -236,8 +329,8 @@ def _submissions(city, chains, liaison, leader, office, now):
             created = start + step * 3 * v
             sub = LedgerSubmission(
                 requirement_id=req.pk, unit_id=unit, version=v + 1, is_current=last,
-                status=state, report=dict(REPORT) if rng.random() < 0.9 or state != S.DRAFT
-                else {"responsibility": REPORT["responsibility"]},
+                status=state, report=dict(report) if rng.random() < 0.9 or state != S.DRAFT
+                else {"responsibility": report["responsibility"]},
                 created_by_id=liaison.get(unit), created=created, updated=created,
             )
             if state != S.DRAFT:
