@@ -114,7 +114,14 @@ def assign_ranks(rows):
 
 
 def red_black(rows, top_n):
-    """红榜 (first N ranked) and 黑榜 (last N ranked, worst first), never overlapping."""
+    """红榜 (the first N ranks) and 黑榜 (the last N ranks, worst first), never overlapping.
+    Units tied with the N-th unit share its place on the list: three units tied at the top
+    with N = 2 are all on the 红榜."""
     ranked = [r for r in rows if r["rank"] is not None]
     n = min(top_n, len(ranked) // 2)
-    return ranked[:n], list(reversed(ranked[len(ranked) - n:])) if n else []
+    if not n:
+        return [], []
+    red = [r for r in ranked if r["rank"] <= ranked[n - 1]["rank"]]
+    last = ranked[len(ranked) - n]["rank"]
+    black = [r for r in ranked if r["rank"] >= last and r not in red]
+    return red, list(reversed(black))

@@ -191,7 +191,10 @@ def report_pdf_context(report, data):
     for issue in overdue:
         name = issue.responsible_unit.name if issue.responsible_unit else "未指定单位"
         per_unit[name] = per_unit.get(name, 0) + 1
-    listed = [{"issue": i, "days": (now - i.deadline).days,
+    # Days late by the calendar date (a deadline of yesterday 23:59 is 1 day late today);
+    # 0 means late since earlier today (shown as 不足1天).
+    today = timezone.localdate(now)
+    listed = [{"issue": i, "days": (today - timezone.localdate(i.deadline)).days,
                "unit": i.responsible_unit.name if i.responsible_unit else ""}
               for i in overdue[:pdf.PDF_OVERDUE_LIMIT]]
     scored = [r["score"] for r in rows if r["score"] is not None]

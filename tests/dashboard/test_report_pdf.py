@@ -214,3 +214,25 @@ def test_the_retry_button_queues_the_pdf_for_the_office_only(city, week, client,
     delay.assert_called_once_with(report.pk)
     report.refresh_from_db()
     assert report.pdf_error == ""
+
+
+def test_overdue_rows_count_days_by_the_calendar_date(city, week):
+    """Counted at Wednesday 18 November noon: the team's issue due Monday the 9th at 10:00
+    is 9 days late; one due this morning at 09:00 is late since today (不足1天, not 0)."""
+    from issues.models import Issue
+
+    from .factories import at
+
+    fresh = Issue.objects.create(category=week.overdue.category, description="路灯不亮",
+                                 region=city.units.a, responsible_unit=city.units.cg,
+                                 deadline=at(11, 18, 9), status=Issue.Status.ASSIGNED)
+    report = _weekly(city, week)
+    data = services.report_data(report, now=week.now)
+    listed = {i["issue"].pk: i["days"] for i in
+              services.report_pdf_context(report, data)["overdue_listed"]}
+    assert listed[week.overdue.pk] == 9 and listed[fresh.pk] == 0
+    from django.template.loader import render_to_string
+
+    html = render_to_string("dashboard/report_pdf.html",
+                            services.report_pdf_context(report, data))
+    assert "不足1天" in html

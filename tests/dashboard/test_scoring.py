@@ -66,3 +66,14 @@ def test_ledger_completion_is_approved_over_required():
 def test_ties_share_a_rank_and_the_next_rank_skips():
     rows = [dict(name=n, score=s) for n, s in (("甲", 80.0), ("乙", 80.0), ("丙", 70.0))]
     assert [r["rank"] for r in scoring.assign_ranks(rows)] == [1, 1, 3]
+
+
+def test_units_tied_at_the_cut_share_the_red_and_black_lists():
+    """Scores 90, 90, 90, 70, 60, 60 (ranks 1, 1, 1, 4, 5, 5), N = 2: the three tied at the
+    top are all 红榜; the two tied last are both 黑榜 (worst first); 70 is on neither."""
+    rows = scoring.assign_ranks([dict(name=n, score=s) for n, s in (
+        ("甲", 90.0), ("乙", 90.0), ("丙", 90.0), ("丁", 70.0), ("戊", 60.0), ("己", 60.0))])
+    red, black = scoring.red_black(rows, 2)
+    assert sorted(r["name"] for r in red) == ["丙", "乙", "甲"]
+    assert sorted(r["name"] for r in black) == ["己", "戊"]
+    assert "丁" not in [r["name"] for r in red + black]
