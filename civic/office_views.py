@@ -6,7 +6,6 @@ import io
 import tempfile
 
 import segno
-import xlsxwriter
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +23,7 @@ from accounts.scoping import may_write
 from evidence.views import serve_file
 from issues.models import IssueCategory
 from issues.services import TransitionError, visible_responsible_units
+from jobs.excel import xlsx_workbook
 from points.models import Point
 
 from . import keys, selectors, services
@@ -86,7 +86,7 @@ def _cell(value):
 def _export(reports):
     """The filtered queue as .xlsx; residents' words are written as text, never formulas."""
     fh = tempfile.TemporaryFile()
-    book = xlsxwriter.Workbook(fh, {"constant_memory": True})
+    book = xlsx_workbook(fh, {"constant_memory": True})
     sheet = book.add_worksheet("随手拍")
     headers = ["编号", "上报时间", "类别", "来源", "状态", "地址", "纬度", "经度", "描述",
                "转为问题", "不予受理原因"]

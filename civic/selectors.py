@@ -4,13 +4,13 @@ category, for the statistics page, its Excel export and the dashboard."""
 import datetime as dt
 import tempfile
 
-import xlsxwriter
 from django.db.models import Count
 from django.http import FileResponse
 from django.utils import timezone
 
 from accounts.models import Unit
 from issues import deadlines
+from jobs.excel import xlsx_workbook
 
 from .models import CivicReport
 
@@ -73,7 +73,7 @@ def chart_data(rows):
 
 def figures_xlsx(rows, month):
     fh = tempfile.TemporaryFile()
-    book = xlsxwriter.Workbook(fh)
+    book = xlsx_workbook(fh)
     sheet = book.add_worksheet(f"{month} 随手拍")
     bold = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
     for col, (title, width) in enumerate([("区县", 14), ("类别", 18), ("收到", 8),

@@ -6,6 +6,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from jobs.excel import text_row
+
 from .models import SUBSCORES
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -43,7 +45,7 @@ def _sheet(ws, title, columns, rows):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A3"
     for values in rows:
-        ws.append(values)
+        ws.append(text_row(ws, values))
 
 
 def write_ranking(fh, data, *, region_name=""):

@@ -5,9 +5,10 @@ scope; `export_response` streams it directly (benchmarks)."""
 
 import tempfile
 
-import xlsxwriter
 from django.http import FileResponse
 from django.utils import timezone
+
+from jobs.excel import xlsx_workbook
 
 from . import deadlines
 
@@ -28,8 +29,8 @@ def _local(value):
 def write_issues(fh, issues, progress=None):
     """Write `issues` (annotated with is_overdue and relapse_count) as one sheet; calls
     `progress(rows_written)` every 2,000 rows. Returns the number of rows."""
-    book = xlsxwriter.Workbook(fh, {"constant_memory": True, "in_memory": False,
-                                    "tmpdir": tempfile.gettempdir()})
+    book = xlsx_workbook(fh, {"constant_memory": True, "in_memory": False,
+                                "tmpdir": tempfile.gettempdir()})
     sheet = book.add_worksheet("问题清单")
     bold = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
     for col, (title, width) in enumerate(zip(HEADERS, WIDTHS, strict=True)):

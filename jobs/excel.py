@@ -75,12 +75,35 @@ def check_upload(file, headers):
     file.seek(0)
 
 
-def template_workbook(sheets):
-    """An import template as bytes: [(sheet title, headers, rows), ...]."""
+def xlsx_workbook(target, options=None):
+    """The XlsxWriter workbook every export writes: what people typed (a resident's survey
+    answer, an issue description, a unit name) is written as text, never as a formula or a
+    link, so a cell starting with =, +, - or @ cannot run in the office's Excel."""
     import xlsxwriter
 
+    return xlsxwriter.Workbook(target, {**(options or {}), "strings_to_formulas": False,
+                                        "strings_to_urls": False})
+
+
+def text_row(sheet, values):
+    """An openpyxl row whose strings stay text: openpyxl would store a string starting with
+    = as a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    row = []
+    for value in values:
+        if isinstance(value, str) and value.startswith("="):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            value = cell
+        row.append(value)
+    return row
+
+
+def template_workbook(sheets):
+    """An import template as bytes: [(sheet title, headers, rows), ...]."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    workbook = xlsx_workbook(buffer, {"in_memory": True})
     bold = workbook.add_format({"bold": True, "bg_color": "#FDE9D9"})
     for title, headers, rows in sheets:
         sheet = workbook.add_worksheet(title)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from accounts.models import Role, Unit
+from jobs.excel import text_row
 
 from .models import REPORT_ELEMENTS, LedgerSubmission
 
@@ -117,21 +118,21 @@ def _write_zip(qs, fh, progress, progress_every):
                                  for key, (label, _) in REPORT_ELEMENTS.items())
             name = unique(f"{folder}/{safe_name(std.code)}_{safe_name(sub.unit.name)}_说明报告.txt")
             zf.writestr(name, report)
-            ws.append(row + [name.rsplit("/", 1)[1], "说明报告", "", *signer])
+            ws.append(text_row(ws, row + [name.rsplit("/", 1)[1], "说明报告", "", *signer]))
             for photo in sub.photos.all():
                 ext = photo.file.name.rsplit(".", 1)[-1]
                 caption = photo.caption_text or sub.unit.name
                 name = unique(f"{folder}/{safe_name(std.code)}_{safe_name(caption)}.{ext}")
                 with photo.file.open("rb") as src, zf.open(name, "w") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
-                ws.append(row + [name.rsplit("/", 1)[1], "照片", caption, *signer])
+                ws.append(text_row(ws, row + [name.rsplit("/", 1)[1], "照片", caption, *signer]))
             for doc in sub.documents.all():
                 ext = doc.file.name.rsplit(".", 1)[-1]
                 title = (doc.title or doc.original_name).rsplit(".", 1)[0]
                 name = unique(f"{folder}/{safe_name(std.code)}_{safe_name(title)}.{ext}")
                 with doc.file.open("rb") as src, zf.open(name, "w") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
-                ws.append(row + [name.rsplit("/", 1)[1], "文件", doc.title, *signer])
+                ws.append(text_row(ws, row + [name.rsplit("/", 1)[1], "文件", doc.title, *signer]))
             if i % progress_every == 0:
                 progress(i)
         with tempfile.TemporaryFile() as index:

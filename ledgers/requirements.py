@@ -386,12 +386,12 @@ def requirements_export_file(queryset):
     """The list as an Excel workbook (bytes): the import columns plus the progress figures,
     in the order given. Reads `queryset.with_progress()` rows and their contributors in two
     queries."""
-    import xlsxwriter
+    from jobs.excel import xlsx_workbook
 
     rows = list(queryset.select_related("standard", "lead_unit")
                 .prefetch_related("contributing_units"))
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    workbook = xlsx_workbook(buffer, {"in_memory": True})
     sheet = workbook.add_worksheet("台账任务")
     bold = workbook.add_format({"bold": True, "bg_color": "#FDE9D9"})
     extra = ["单位数", "已签字", "已退回", "审核通过", "完成率（%）", "按时率（%）"]

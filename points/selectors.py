@@ -3,9 +3,10 @@ rate per unit."""
 
 import tempfile
 
-import xlsxwriter
 from django.db.models import OuterRef
 from django.utils import timezone
+
+from jobs.excel import xlsx_workbook
 
 from .models import Inspection, with_pass_rate
 
@@ -19,7 +20,7 @@ def points_export_file(points):
     the columns match the import template so an export can be edited and re-imported.
     Queries: one for the points, one for their partner units."""
     out = tempfile.TemporaryFile(suffix=".xlsx")
-    workbook = xlsxwriter.Workbook(out, {"constant_memory": True})
+    workbook = xlsx_workbook(out, {"constant_memory": True})
     sheet = workbook.add_worksheet("点位")
     bold = workbook.add_format({"bold": True})
     sheet.write_row(0, 0, EXPORT_HEADERS, bold)

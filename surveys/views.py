@@ -4,7 +4,6 @@ import secrets
 import tempfile
 
 import segno
-import xlsxwriter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -22,6 +21,7 @@ from django.views.generic import CreateView, DetailView, TemplateView, UpdateVie
 
 from accounts.models import Role, Unit
 from accounts.scoping import RoleRequiredMixin, ScopedListView, may_write
+from jobs.excel import xlsx_workbook
 
 from . import selectors, services
 from .filters import SurveyFilterSet
@@ -312,7 +312,7 @@ def _rate_text(value):
 
 def _xlsx_response(build, filename):
     handle = tempfile.TemporaryFile()
-    book = xlsxwriter.Workbook(handle, {"constant_memory": True})
+    book = xlsx_workbook(handle, {"constant_memory": True})
     build(book)
     book.close()
     handle.seek(0)
