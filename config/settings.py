@@ -322,6 +322,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"token": "30/min"},
+    # The token throttle counts per client address: X-Forwarded-For is read only as far as
+    # our own proxies wrote it, never as the client sent it.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "创城管理平台 API",

@@ -43,3 +43,24 @@ def test_repeated_failures_lock_the_account_for_that_address(city, settings):
                            {"username": "liaison", "password": "pw-123456"}, format="json")
     assert response.status_code in (400, 403, 429)
     assert "token" not in response.json()
+
+
+@pytest.mark.parametrize("proxies, remote", [(0, "203.0.113.7"), (1, "10.0.0.1")])
+def test_token_throttle_ignores_a_client_sent_forwarded_for(city, settings, proxies, remote):
+    """A client rotating X-Forwarded-For is still one client: the throttle keys on the
+    address our own proxies saw (TRUSTED_PROXY_COUNT), so the 31st try answers 429."""
+    from django.core.cache import cache
+
+    assert settings.REST_FRAMEWORK["NUM_PROXIES"] == settings.TRUSTED_PROXY_COUNT
+    cache.clear()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": proxies}
+    client = APIClient()
+    statuses = []
+    for n in range(31):
+        forwarded = f"198.51.100.{n}" + (", 192.0.2.9" if proxies else "")
+        statuses.append(client.post(
+            "/api/v1/auth/token/", {"username": "nobody", "password": "x"}, format="json",
+            REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded).status_code)
+    assert statuses[:30] == [400] * 30
+    assert statuses[30] == 429
+    cache.clear()
