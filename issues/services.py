@@ -110,9 +110,8 @@ def suggest_unit(*, point=None, category=None):
 
 def suggest_deadline(*, category, now=None, calendar=None):
     now = now or timezone.now()
-    calendar = calendar or deadlines.WorkCalendar.load(
-        start=deadlines.local_date(now), end=deadlines.local_date(now) + dt.timedelta(days=120)
-    )
+    # Every day from today on: a long working-day deadline reaches past any fixed window.
+    calendar = calendar or deadlines.WorkCalendar.load(start=deadlines.local_date(now))
     return deadlines.deadline_from_category(category, now=now, calendar=calendar)
 
 

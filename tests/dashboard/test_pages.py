@@ -162,3 +162,16 @@ def test_the_ranking_page_lists_units_below_the_floor_and_says_how(city, week, c
     assert "数据不足（1 项事项、1 项指标）" in html  # 区住建局: one fresh issue
     assert "不参与排名" in html
     assert "少于 3 项或有数据的指标少于 1 项" in html  # the footnote names the floor
+
+
+def test_the_workbench_warns_from_november_when_next_year_has_no_holidays(city):
+    import datetime as dt
+
+    from dashboard.home import home_panel
+    from issues.models import Holiday
+
+    leader = city.users.leader
+    assert home_panel(leader, today=dt.date(2026, 10, 31))["missing_calendar"] is None
+    assert home_panel(leader, today=dt.date(2026, 11, 1))["missing_calendar"] == 2027
+    Holiday.objects.create(date=dt.date(2027, 1, 1), name="元旦")
+    assert home_panel(leader, today=dt.date(2026, 11, 1))["missing_calendar"] is None
