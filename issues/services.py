@@ -6,7 +6,6 @@ Every transition: checks the role (PermissionDenied → 403), locks the issue ro
 saves with update_fields, and enqueues notifications and photo processing after commit.
 """
 
-import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
