@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import api as accounts_api
+from accounts import pwa
 from accounts import views as accounts_views
 from dashboard import api as dashboard_api
 from evidence import api as evidence_api
@@ -28,8 +29,10 @@ api_v1 = [
 urlpatterns = [
     path("", accounts_views.HomeView.as_view(), name="home"),
     path("healthz", accounts_views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
-         name="login"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("offline/", pwa.OfflineView.as_view(), name="offline"),
+    path("accounts/login/", pwa.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password_change/", auth_views.PasswordChangeView.as_view(),
          name="password_change"),

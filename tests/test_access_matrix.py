@@ -47,6 +47,8 @@ PUBLIC = {
     "api/v1/auth/token/",
     "api/schema/",
     "api/docs/",
+    "manifest.webmanifest",  # the installable app's name and icons, no data
+    "sw.js",  # the service worker; anonymous, it keeps only the static app shell
 }
 PUBLIC_PREFIXES = ("surveys/s/", "surveys/public/", "static/", "civic/report/", "civic/track/",
                    "open311/")
