@@ -74,7 +74,7 @@ def test_an_issue_filed_offline_waits_survives_closing_and_is_filed_once(
 
     context.set_offline(False)
     again.reload()
-    expect(again.locator(".queue-item [data-state-label]")).to_have_text("已上传")
+    expect(again.locator(".queue-item [data-state-label]")).to_have_text("已上传", timeout=20_000)
     issue = Issue.objects.get()
     assert issue.point == market and issue.created_by == city.users.inspector
     assert IssuePhoto.objects.filter(issue=issue).count() == 2
@@ -115,7 +115,7 @@ def test_a_request_cut_after_the_server_committed_is_retried_into_one_issue(
         if retry.is_visible():
             retry.tap()
         phone.wait_for_timeout(500)
-    expect(phone.locator(".queue-item [data-state-label]")).to_have_text("已上传")
+    expect(phone.locator(".queue-item [data-state-label]")).to_have_text("已上传", timeout=20_000)
     # the first request filed the issue; the three repeats found it
     assert answers[0] is None and answers[1:] == ["true"] * (len(answers) - 1)
     assert len(answers) >= 4
@@ -149,7 +149,7 @@ def test_a_rectification_submitted_offline_is_sent_once(phone, city, tmp_path):
     context.set_offline(False)
     again.reload()
     again.locator("#field-queue-badge").tap()
-    expect(again.locator(".queue-item [data-state-label]")).to_have_text("已上传")
+    expect(again.locator(".queue-item [data-state-label]")).to_have_text("已上传", timeout=20_000)
     issue.refresh_from_db()
     assert issue.status == Issue.Status.SUBMITTED
     assert issue.photos.filter(kind="after").count() == 2
@@ -184,7 +184,7 @@ def test_an_inspection_with_a_failed_item_is_kept_offline_and_recorded_once(
     context.set_offline(False)
     again.reload()
     again.locator("#field-queue-badge").tap()
-    expect(again.locator(".queue-item [data-state-label]")).to_have_text("已上传")
+    expect(again.locator(".queue-item [data-state-label]")).to_have_text("已上传", timeout=20_000)
     inspection = Inspection.objects.get()
     failed = InspectionResult.objects.get(inspection=inspection, check_item=scale)
     assert failed.verdict == "fail" and failed.note == "无公平秤" and failed.photo
