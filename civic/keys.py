@@ -27,9 +27,11 @@ def api_key_issue(*, name, region, trusted, by):
         errors["region"] = "请选择本辖区内的区域。"
     if errors:
         raise ValidationError(errors)
-    raw = "ccms_" + secrets.token_urlsafe(30)
+    # The key begins with 8 digits the office sees in the key list to tell keys apart.
+    prefix = f"{secrets.randbelow(10**8):08d}"
+    raw = f"ccms_{prefix}_{secrets.token_urlsafe(30)}"
     api_key = ApiKey.objects.create(name=name, region=region, trusted=trusted, created_by=by,
-                                    prefix=raw[5:13], key_hash=hash_key(raw))
+                                    prefix=prefix, key_hash=hash_key(raw))
     return api_key, raw
 
 
