@@ -46,12 +46,15 @@ def setup():
     from django.utils.module_loading import import_string
 
     from accounts.citygen import GeneratedCity
+    from accounts.models import Unit
     from issues.demo import seed_categories
 
     city = GeneratedCity("city", random.Random(2026))
     seed_categories()
-    for path in ("accounts.citygen.generate", "surveys.demo.generate", "points.demo.generate",
-                 "civic.citygen.generate"):
+    paths = ["civic.citygen.generate"]
+    if not Unit.objects.exists():
+        paths = ["accounts.citygen.generate", "points.demo.generate", *paths]
+    for path in paths:
         started = time.monotonic()
         with transaction.atomic():
             import_string(path)(city)
