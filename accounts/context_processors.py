@@ -19,7 +19,7 @@ def _nav_for(user):
         items.append(("单位", "accounts:unit-list", "diagram-3"))
     if user.is_superuser or user.role == Role.OFFICE:
         items.append(("整改设置", "issues:category-list", "sliders"))
-        items.append(("账号解锁", "accounts:lockouts", "unlock"))
+        items.append(("账号管理", "accounts:account-list", "people"))
     if user.is_superuser or user.role in (Role.OFFICE, Role.LEADER, Role.INSPECTOR) or (
             user.unit is not None and user.unit.kind in ("street", "community")):
         items.append(("问卷调查", "surveys:list", "clipboard-data"))

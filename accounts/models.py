@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -145,6 +147,13 @@ class UserQuerySet(models.QuerySet):
             return self
         return self.filter(unit__path__startswith=path)
 
+    def stale(self, *, days, now):
+        """Active accounts that have not logged in for `days` days (never, for an account
+        made at least that long ago)."""
+        cutoff = now - timedelta(days=days)
+        return self.filter(is_active=True).filter(
+            Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff))
+
 
 class CampaignUserManager(UserManager.from_queryset(UserQuerySet)):
     pass
@@ -160,6 +169,12 @@ class User(AbstractUser):
     role = models.CharField("角色", max_length=20, choices=Role.choices, blank=True)
     full_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("手机号", max_length=20, blank=True)
+    # {kind: [channel, ...]} per Notification.Kind; a kind missing here takes DEFAULT_DELIVERY.
+    delivery = models.JSONField("推送方式", default=dict, blank=True)
+    digest = models.BooleanField(
+        "每日汇总", default=False,
+        help_text="勾选后，除站内消息外不再逐条推送，每天 18:00 汇总发送一次。",
+    )
 
     objects = CampaignUserManager()
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
@@ -190,6 +205,13 @@ class User(AbstractUser):
     def is_office(self):
         return self.is_superuser or self.role == Role.OFFICE
 
+    def channels_for(self, kind):
+        """The channels this person chose for messages of `kind` (站内消息 always)."""
+        chosen = self.delivery.get(kind) if isinstance(self.delivery, dict) else None
+        if chosen is None:
+            chosen = DEFAULT_DELIVERY.get(kind, [])
+        return [c for c in chosen if c in Channel.values]
+
     @property
     def is_city_office(self):
         """Office staff at the top of the tree (the city's 创城办), or the administrator: the
@@ -204,6 +226,26 @@ class User(AbstractUser):
     def is_read_only(self):
         """Leaders read everything in their region and write nothing."""
         return self.role == Role.LEADER and not self.is_superuser
+
+
+class Channel(models.TextChoices):
+    """Where a message is pushed besides the inbox."""
+
+    EMAIL = "email", "电子邮件"
+    ROBOT = "robot", "单位群机器人 @本人"
+    SMS = "sms", "短信"
+
+
+class NotificationKind(models.TextChoices):
+    ASSIGNED = "assigned", "新派发的问题"
+    DUE_SOON = "due_soon", "24 小时内到期"
+    RETURNED = "returned", "整改或台账被退回"
+    SIGN_REQUEST = "sign_request", "请领导签字"
+    OTHER = "other", "其他消息"
+
+
+# What a person gets until they choose: e-mail (when they have an address) for every kind.
+DEFAULT_DELIVERY = {kind: [Channel.EMAIL.value] for kind in NotificationKind.values}
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -224,10 +266,14 @@ class Notification(models.Model):
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True)
     url = models.CharField("链接", max_length=300, blank=True)
+    kind = models.CharField("类别", max_length=20, choices=NotificationKind.choices,
+                            default=NotificationKind.OTHER)
     created = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
-    # Set by the worker once e-mail and webhook went out; the sweeper retries the rest.
+    # Set by the worker when it takes the message for delivery (the claim: a second worker or
+    # the sweeper skips it); what each channel did is in Delivery.
     delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+    delivery_claim = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -244,3 +290,48 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Deliveries of messages to people in the viewer's scope (a subquery)."""
+        return self.filter(recipient__in=User.objects.visible_to(user).values("pk"))
+
+
+class Delivery(models.Model):
+    """One attempt to push a message (or a day's digest) to a person through one channel: the
+    delivery log the office reads when someone says they were never told."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", "已发送"
+        FAILED = "failed", "发送失败"
+        SKIPPED = "skipped", "未发送"
+        HELD = "held", "待每日汇总"
+
+    notification = models.ForeignKey(
+        Notification, verbose_name="消息", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    recipient = models.ForeignKey(
+        User, verbose_name="接收人", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField("方式", max_length=20, choices=Channel.choices)
+    status = models.CharField("结果", max_length=20, choices=Status.choices)
+    address = models.CharField("地址/号码", max_length=254, blank=True)
+    title = models.CharField("标题", max_length=200)
+    detail = models.CharField("说明", max_length=300, blank=True)
+    is_digest = models.BooleanField("每日汇总", default=False)
+    created = models.DateTimeField("时间", auto_now_add=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "推送记录"
+        ordering = ["-created", "-id"]
+        indexes = [
+            models.Index(fields=["-created", "-id"], name="accounts_delivery_recent_idx"),
+            models.Index(fields=["recipient", "status"], name="accounts_delivery_held_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} → {self.recipient}"

@@ -12,9 +12,11 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView, View
 
 from .filters import UnitFilterSet
+from .forms import DeliveryForm
 from .home import panels_for
 from .models import Notification, Role, Unit, User
 from .scoping import RoleRequiredMixin, ScopedDetailView, ScopedListView
+from .services import user_delivery_save
 
 
 class HomeView(RoleRequiredMixin, TemplateView):
@@ -141,3 +143,29 @@ class LockoutResetView(RoleRequiredMixin, View):
         axes_reset(username=user.username)
         messages.success(request, f"已解锁账号 {user.username}（{user.display_name}）。")
         return redirect("accounts:lockouts")
+
+
+class DeliveryPreferenceView(RoleRequiredMixin, TemplateView):
+    """推送设置: each person chooses where each kind of message reaches them."""
+
+    template_name = "accounts/delivery_settings.html"
+
+    def get(self, request):
+        form = DeliveryForm(initial=DeliveryForm.initial_for(request.user))
+        return self.render_to_response(self._context(form))
+
+    def _context(self, form):
+        unit = self.request.user.unit
+        return {"form": form, "robot_ready": bool(unit and unit.webhook_url),
+                "sms_ready": bool(settings.SMS_GATEWAY_URL),
+                "recent": self.request.user.deliveries.select_related(None)[:10]}
+
+    def post(self, request):
+        form = DeliveryForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            user_delivery_save(user=request.user, delivery=form.delivery(),
+                               digest=data["digest"], phone=data["phone"], email=data["email"])
+            messages.success(request, "推送设置已保存。")
+            return redirect("accounts:delivery-settings")
+        return self.render_to_response(self._context(form), status=400)

@@ -48,6 +48,11 @@ app.conf.beat_schedule = {
         "task": "issues.tasks.train_category_models_task",
         "schedule": crontab(minute=0, hour=3, day_of_week="sun"),
     },
+    # Daily at 18:00: the digest of the day's messages to those who chose it.
+    "accounts-send-digests": {
+        "task": "accounts.tasks.send_digests_task",
+        "schedule": crontab(minute=0, hour=18),
+    },
     # Every 15 minutes: deadline reminders and the overdue ladder (issues.reminders).
     "issues-send-reminders": {
         "task": "issues.tasks.send_reminders_task",

@@ -306,6 +306,11 @@ if EMAIL_BACKEND_NAME.endswith("smtp.EmailBackend"):
         "timeout": 10,
     }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="创城管理平台 <noreply@localhost>")
+# SMS: the operator's (or the government SMS platform's) HTTP gateway. The worker POSTs
+# {"phone", "text"} as JSON, with `Authorization: Bearer <SMS_GATEWAY_TOKEN>` when set. Empty:
+# SMS choices are logged as not sent.
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

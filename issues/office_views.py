@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts.forms import apply_errors
 from accounts.scoping import ReferenceDataWriteMixin, RoleRequiredMixin
 from jobs.models import Job
 from jobs.views import BaseImportView, ImportTemplateView
@@ -50,13 +51,6 @@ class HolidayForm(forms.Form):
                              widget=forms.Select(attrs={"class": "form-select"}))
 
 
-def _apply(form, exc):
-    for field, errors in exc.message_dict.items():
-        target = field if field in form.fields else None
-        for error in errors:
-            form.add_error(target, error)
-
-
 class CategoryListView(RoleRequiredMixin, TemplateView):
     allowed_roles = services.SETTINGS_ROLES
     template_name = "issues/category_list.html"
@@ -89,7 +83,7 @@ class CategoryFormView(ReferenceDataWriteMixin, TemplateView):
             try:
                 services.issue_category_save(category=form.instance, by=request.user)
             except ValidationError as exc:
-                _apply(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, f"问题类别“{category.name}”已保存。")
                 return redirect("issues:category-list")
@@ -130,7 +124,7 @@ class HolidayView(ReferenceDataWriteMixin, TemplateView):
                 services.holiday_save(day=data["date"], name=data["name"],
                                       is_workday=data["kind"] == "work", by=request.user)
             except ValidationError as exc:
-                _apply(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, f"{data['date']:%Y-%m-%d} 已设为"
                                           f"{'调休上班' if data['kind'] == 'work' else '放假'}。")

@@ -9,17 +9,19 @@ reminders start afresh. About a dozen queries whatever the number of issues.
 """
 
 import datetime as dt
+import operator
 import uuid
 from collections import defaultdict
+from functools import reduce
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from accounts.models import Role, Unit, User
-from accounts.services import notify
+from accounts.models import NotificationKind, Role, Unit, User
+from accounts.services import Message, notify_many
 
 from . import deadlines
 from .models import Issue, Reminder, Status
@@ -113,7 +115,8 @@ TITLES = {
 
 def _notify_new(rows):
     """One message per (unit, kind) to the unit's liaisons (leaders for the leader step) and
-    one per (region, kind) to the office for the 通报 step. A few queries per run."""
+    one per (region, kind) to the office for the 通报 step, inserted together by one
+    `notify_many`. A few queries per run whatever the number of units."""
     if not rows:
         return
     by_unit = defaultdict(int)
@@ -130,21 +133,32 @@ def _notify_new(rows):
         contacts[(user.unit_id, user.role)].append(user)
     steps = ladder()
     list_url = reverse("issues:issue-list")
+    messages = []
     for (kind, unit_id), n in sorted(by_unit.items()):
         role = Role.UNIT_LEADER if kind == Reminder.Kind.LEADER else Role.LIAISON
         users = contacts.get((unit_id, role), [])
         if users:
-            notify(users=users, title=TITLES[kind].format(n=n, h=before_hours(),
-                                                          d=steps["leader"]),
-                   url=f"{list_url}?status=assigned&unit={unit_id}")
+            messages.append(Message(
+                users=users, title=TITLES[kind].format(n=n, h=before_hours(), d=steps["leader"]),
+                url=f"{list_url}?status=assigned&unit={unit_id}",
+                kind=NotificationKind.DUE_SOON if kind == Reminder.Kind.BEFORE
+                else NotificationKind.OTHER))
     if by_region:
         regions = {u.pk: u for u in Unit.objects.filter(pk__in=by_region)}
+        offices = defaultdict(list)
+        in_regions = reduce(operator.or_, (Q(unit__path__startswith=r.path)
+                                           for r in regions.values()))
+        for user in (User.objects.filter(in_regions, role=Role.OFFICE, is_active=True)
+                     .select_related("unit")):
+            for region_id, region in regions.items():
+                if user.unit is not None and user.unit.path.startswith(region.path):
+                    offices[region_id].append(user)
         for region_id, n in sorted(by_region.items()):
-            offices = User.objects.filter(unit__path__startswith=regions[region_id].path,
-                                          role=Role.OFFICE, is_active=True)
-            notify(users=list(offices),
-                   title=TITLES[Reminder.Kind.NOTICE].format(n=n, d=steps["notice"]),
-                   url=reverse("issues:notice-draft"))
+            messages.append(Message(
+                users=offices[region_id],
+                title=TITLES[Reminder.Kind.NOTICE].format(n=n, d=steps["notice"]),
+                url=reverse("issues:notice-draft")))
+    notify_many(messages)
 
 
 def notice_draft(issues):

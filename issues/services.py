@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Role, Unit, User
+from accounts.models import NotificationKind, Role, Unit, User
 from accounts.scoping import may_write, require_city_office
 from accounts.services import notify, unit_contacts
 
@@ -161,14 +161,15 @@ def issue_file(*, by, category, description, photos, point=None, source=Source.D
     return issue
 
 
-def _notify_unit(issue, title, unit=None):
+def _notify_unit(issue, title, unit=None, kind=NotificationKind.OTHER):
     unit = unit or issue.responsible_unit
     if unit is None:
         return
     users = list(unit_contacts(unit, roles=(Role.LIAISON,)))
     if issue.point_id and issue.point.chief_id and issue.point.chief.is_active:
         users.append(issue.point.chief)
-    notify(users=users, title=title, body=_issue_line(issue), url=issue.get_absolute_url())
+    notify(users=users, title=title, body=_issue_line(issue), url=issue.get_absolute_url(),
+           kind=kind)
 
 
 @transaction.atomic
@@ -192,7 +193,8 @@ def issue_assign(*, issue, by, responsible_unit, deadline=None, now=None):
     issue.deadline = deadline
     issue.save(update_fields=["status", "responsible_unit", "deadline", "updated"])
     _event(issue, IssueEvent.Kind.ASSIGN, by, from_status=old)
-    _notify_unit(issue, f"新交办问题，请于 {_deadline_text(deadline)} 前整改")
+    _notify_unit(issue, f"新交办问题，请于 {_deadline_text(deadline)} 前整改",
+                 kind=NotificationKind.ASSIGNED)
     return issue
 
 
@@ -265,7 +267,8 @@ def issue_reject(*, issue, by, reason):
     issue.status = Status.ASSIGNED
     issue.save(update_fields=["status", "updated"])
     _event(issue, IssueEvent.Kind.REJECT, by, from_status=old, reason=reason)
-    _notify_unit(issue, f"问题 #{issue.pk} 整改未通过复核，已退回：{reason[:40]}")
+    _notify_unit(issue, f"问题 #{issue.pk} 整改未通过复核，已退回：{reason[:40]}",
+                 kind=NotificationKind.RETURNED)
     return issue
 
 
@@ -309,7 +312,8 @@ def issue_reassign(*, issue, by, responsible_unit, deadline=None, reason="", now
         f"由{old_unit}改派至{responsible_unit}" if moved else "维持原责任单位"
     )
     _event(issue, IssueEvent.Kind.REASSIGN, by, from_status=old, reason=note)
-    _notify_unit(issue, f"问题 #{issue.pk} 已交办贵单位，请于 {_deadline_text(issue.deadline)} 前整改")
+    _notify_unit(issue, f"问题 #{issue.pk} 已交办贵单位，请于 {_deadline_text(issue.deadline)} 前整改",
+                 kind=NotificationKind.ASSIGNED)
     return issue
 
 
@@ -332,7 +336,8 @@ def issue_reopen(*, issue, by, reason, deadline=None, now=None):
     issue.closed_at = None
     issue.save(update_fields=["status", "deadline", "closed_at", "updated"])
     _event(issue, IssueEvent.Kind.REOPEN, by, from_status=old, reason=reason)
-    _notify_unit(issue, f"问题 #{issue.pk} 出现反弹，请于 {_deadline_text(deadline)} 前重新整改")
+    _notify_unit(issue, f"问题 #{issue.pk} 出现反弹，请于 {_deadline_text(deadline)} 前重新整改",
+                 kind=NotificationKind.ASSIGNED)
     return issue
 
 

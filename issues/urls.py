@@ -13,6 +13,7 @@ urlpatterns = [
          name="issue-import-template"),
     path("map/", views.IssueMapView.as_view(), name="issue-map"),
     path("notice/", views.NoticeDraftView.as_view(), name="notice-draft"),
+    path("notice/docx/", views.NoticeDocxView.as_view(), name="notice-docx"),
     path("bulk-assign/", views.BulkAssignView.as_view(), name="bulk-assign"),
     path("categories/", office_views.CategoryListView.as_view(), name="category-list"),
     path("categories/new/", office_views.CategoryFormView.as_view(), name="category-create"),

@@ -13,14 +13,16 @@ from evidence.views import serve_file
 from jobs.models import Job
 from jobs.services import job_start
 from jobs.views import BaseImportView, ImportTemplateView
+from jobs.word import docx_response
 
-from . import services
+from . import deadlines, services
 from .exports import clean_export_params
 from .filters import IssueFilterSet
 from .forms import ActionForm, IssueFileForm
 from .models import Issue, IssuePhoto, Status
 from .pagination import LateRowPaginator
 from .reminders import interview_candidates, notice_draft
+from .word import notice_document
 
 
 class IssueListView(ScopedListView):
@@ -283,6 +285,17 @@ class NoticeDraftView(RoleRequiredMixin, TemplateView):
         ctx["issues"] = notice_draft(Issue.objects.visible_to(user).for_list(now))
         ctx["candidates"] = interview_candidates(Unit.objects.visible_to(user), now=now)
         return ctx
+
+
+class NoticeDocxView(NoticeDraftView):
+    """The same draft as a .docx in 红头 layout."""
+
+    def get(self, request, *args, **kwargs):
+        ctx = self.get_context_data()
+        now = timezone.now()
+        doc = notice_document(issues=ctx["issues"], candidates=ctx["candidates"],
+                              user=request.user, now=now)
+        return docx_response(doc, f"逾期问题通报（草稿）{deadlines.local_date(now):%Y%m%d}.docx")
 
 
 

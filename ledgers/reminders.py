@@ -20,7 +20,7 @@ from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
 
 from accounts.models import Role, User
-from accounts.services import notify
+from accounts.services import Message, notify_many
 
 from .models import LedgerReminder, LedgerRequirement, LedgerSubmission
 
@@ -111,6 +111,7 @@ def _notify_new(rows):
     titles = dict(LedgerRequirement.objects.filter(
         pk__in={r for reqs in grouped.values() for r in reqs}).values_list("pk", "title"))
     list_url = reverse("ledgers:requirement-list")
+    messages = []
     for (unit_id, days), req_ids in sorted(grouped.items()):
         users = contacts.get(unit_id)
         if not users:
@@ -123,5 +124,7 @@ def _notify_new(rows):
             title = f"{len(req_ids)} 个台账任务已到截止时间，本单位尚未报送"
         url = (reverse("ledgers:requirement-detail", kwargs={"pk": req_ids[0]})
                if len(req_ids) == 1 else list_url)
-        notify(users=users, title=title, url=url,
-               body=f"{names}。请上传材料、填写说明报告五要素，并由主要领导签字确认。")
+        messages.append(Message(
+            users=users, title=title, url=url,
+            body=f"{names}。请上传材料、填写说明报告五要素，并由主要领导签字确认。"))
+    notify_many(messages)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import NotificationKind, Role
 from accounts.services import notify, unit_contacts
 from config.celery import enqueue_on_commit
 from evidence.duplicates import find_near_duplicates
@@ -296,7 +296,8 @@ def ledger_submission_return(*, submission, by, comments, now=None):
                             "updated"])
     _event(sub, by, "return", S.SIGNED, "；".join(comments.values()))
     notify(users=unit_contacts(sub.unit), title=f"台账材料被退回：{sub.requirement.title}",
-           body="；".join(comments.values()), url=sub.get_absolute_url())
+           body="；".join(comments.values()), url=sub.get_absolute_url(),
+           kind=NotificationKind.RETURNED)
     return sub
 
 

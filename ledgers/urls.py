@@ -28,6 +28,8 @@ urlpatterns = [
          name="submission-create"),
     path("submissions/<int:pk>/", views.SubmissionDetailView.as_view(),
          name="submission-detail"),
+    path("submissions/<int:pk>/report.docx", views.SubmissionReportDocxView.as_view(),
+         name="submission-report-docx"),
     path("submissions/<int:pk>/<slug:verb>/", views.SubmissionActionView.as_view(),
          name="submission-action"),
     path("photos/<int:pk>/<str:kind>/", views.EvidenceFileView.as_view(model=LedgerPhoto),

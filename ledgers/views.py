@@ -9,6 +9,7 @@ from accounts.models import Role, Unit
 from accounts.scoping import RoleRequiredMixin, ScopedDetailView, ScopedListView
 from evidence.views import serve_file
 from jobs.models import Job
+from jobs.word import docx_response
 
 from . import services
 from .copycheck import report_check_settings_save, review_flags
@@ -26,6 +27,7 @@ from .models import (
     submission_visible_to,
 )
 from .textcheck import DEFAULT_THRESHOLD
+from .word import report_document
 
 
 class RequirementListView(ScopedListView):
@@ -319,3 +321,16 @@ class CopyCheckView(ScopedListView):
             return self.render_to_response(self.get_context_data(form=form), status=400)
         messages.success(request, "雷同核查设置已保存，此后签字确认的报告按新设置核查。")
         return redirect("ledgers:copy-check")
+class SubmissionReportDocxView(ScopedDetailView):
+    """The 说明报告 as a .docx for anyone who may see the submission (404 otherwise)."""
+
+    model = LedgerSubmission
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("requirement__standard", "unit",
+                                                     "signed_by")
+
+    def render_to_response(self, context, **kwargs):
+        sub = self.object
+        return docx_response(report_document(sub),
+                             f"{sub.requirement.title}-{sub.unit.name}-说明报告.docx")
