@@ -535,11 +535,15 @@ def trend(user, *, weeks=8, kind=None, now=None, names=None, this_week=None):
     return {"labels": labels, "series": series}
 
 
-def overdue_issue_points(user, *, now=None, limit=500):
-    """Overdue issues in the user's scope with a location, for the map. One query, plain
-    rows (500 issues with their point, unit and category as model instances cost ≈35 ms)."""
+def overdue_issue_points(user, *, now=None, limit=500, region=None):
+    """Overdue issues in the user's scope (of one district, `region`) with a location, for
+    the map. One query, plain rows (500 issues with their point, unit and category as model
+    instances cost ≈35 ms)."""
     now = now or timezone.now()
-    rows = (Issue.objects.visible_to(user).overdue(now).order_by("deadline")
+    issues = Issue.objects.visible_to(user).overdue(now)
+    if region is not None:
+        issues = issues.filter(region=region)
+    rows = (issues.order_by("deadline")
             .values_list("pk", "latitude", "longitude", "address", "point_id", "point__name",
                          "point__latitude", "point__longitude", "responsible_unit__name",
                          "category__name", "deadline")[:limit])

@@ -14,7 +14,9 @@ urlpatterns = [
          name="report-download"),
     path("reports/<int:pk>/pdf/", views.ReportDownloadView.as_view(as_pdf=True),
          name="report-pdf"),
+    path("screen/", views.ScreenView.as_view(), name="screen"),
     path("units/<int:pk>/", views.UnitHistoryView.as_view(), name="unit-history"),
+    path("units/<int:pk>/card/", views.UnitScorecardView.as_view(), name="unit-scorecard"),
     path("escalations/documents/<int:pk>/<str:kind>/", views.EscalationDocumentView.as_view(),
          name="escalation-document-file"),
 ]

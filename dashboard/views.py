@@ -270,3 +270,84 @@ class UnitHistoryView(RoleRequiredMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, "问责记录已登记。")
         return redirect("dashboard:unit-history", pk=self.unit.pk)
+
+
+SCREEN_ROTATE_SECONDS = 60
+SCREEN_REFRESH_SECONDS = 300
+
+
+class ScreenView(RoleRequiredMixin, TemplateView):
+    """The leader's big screen (大屏): this week's ranking, 红黑榜, counts, trend and map in
+    large type, full screen, reloading itself; a city's screen turns to the next district
+    every minute (`?district=`), a district's refreshes every five."""
+
+    allowed_roles = READERS
+    template_name = "dashboard/screen.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        districts = list(Unit.objects.visible_to(user).filter(
+            kind=Unit.Kind.DISTRICT, is_active=True).order_by("path").only("pk", "name", "path"))
+        district = None
+        if self.request.GET.get("district"):
+            district = next((d for d in districts
+                             if str(d.pk) == self.request.GET["district"]), None)
+            if district is None:
+                raise Http404("没有这个区。")
+        elif len(districts) > 1:
+            district = districts[0]
+        period = figures.week_period(timezone.localdate())
+        data = figures.ranking(user, period)
+        rows = [r for r in data["rows"] if district is None or r["path"].startswith(
+            district.path)]
+        red, black = scoring.red_black(rows, min(data["top_n"], 5))
+        totals = {key: sum(r[key] for r in rows) for key in ("received", "closed", "overdue",
+                                                              "relapsed")}
+        next_url = ""
+        if district is not None and len(districts) > 1:
+            following = districts[(districts.index(district) + 1) % len(districts)]
+            next_url = f"{reverse('dashboard:screen')}?district={following.pk}"
+        ctx.update(
+            period=period, district=district, districts=districts, red=red, black=black,
+            region=district or (districts[0] if len(districts) == 1 else None),
+            totals=totals, rows=rows, next_url=next_url,
+            seconds=SCREEN_ROTATE_SECONDS if next_url else SCREEN_REFRESH_SECONDS,
+            trend=figures.trend(user, names={r["id"] for r in red + black},
+                                this_week=data["rows"]),
+            overdue_points=figures.overdue_issue_points(
+                user, region=district) if district else figures.overdue_issue_points(user),
+            map_tiles=settings.MAP_TILE_URL, now=timezone.now(),
+        )
+        return ctx
+
+
+class UnitScorecardView(RoleRequiredMixin, TemplateView):
+    """A unit's scorecard (单位成绩单): this period's sub-scores and rank, its 8-week trend,
+    open and overdue issues, ledger 完成率; another district's unit answers 404."""
+
+    allowed_roles = READERS
+    template_name = "dashboard/unit_scorecard.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        unit = get_object_or_404(Unit.objects.visible_to(user), pk=kwargs["pk"])
+        period = _period(self.request)
+        data = figures.ranking(user, period)
+        row = next((r for r in data["rows"] if r["id"] == unit.pk), None)
+        now = timezone.now()
+        issues = (Issue.objects.visible_to(user).filter(responsible_unit__path__startswith=unit.path)
+                  .open().for_list(now).order_by("deadline", "pk"))
+        ctx.update(
+            unit=unit, period=period, row=row, ranked=len(data["rows"]),
+            subscores=[(label, row["scores"][key] if row else None,
+                        data["weights"].weights().get(key)) for key, label in SUBSCORES],
+            trend=figures.trend(user, names={unit.pk}, this_week=data["rows"]
+                                if period == figures.week_period(timezone.localdate())
+                                else None) if row else None,
+            open_issues=issues[:20], open_count=issues.count(),
+            overdue_count=issues.filter(is_overdue=True).count(),
+            links=_issue_links({"id": unit.pk}, period),
+        )
+        return ctx

@@ -187,7 +187,7 @@ def ledger_submission_request_sign(*, submission, by):
     _event(sub, by, "request_sign", S.DRAFT, "请主要领导签字确认")
     notify(users=leaders, title=f"请签字确认台账：{sub.requirement.title}",
            body=f"{by.display_name} 已备齐材料（第{sub.version}版），请审阅后签字确认。",
-           url=sub.get_absolute_url())
+           url=sub.get_absolute_url(), kind=NotificationKind.SIGN_REQUEST)
     return sub
 
 

@@ -286,6 +286,7 @@ PAGES = {
     "dashboard:report-pdf": ("report", {}),
     "dashboard:escalation-document-file": ("escalation_document", {"kind": ["file"]}),
     "dashboard:unit-history": ("unit", {}),
+    "dashboard:unit-scorecard": ("unit", {}),
     "ledgers:requirement-edit": ("requirement", {}),
     "ledgers:requirement-sample": ("requirement", {}),
     "surveys:builder": ("survey", {}),
