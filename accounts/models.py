@@ -1,8 +1,10 @@
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
+from django.http import Http404
 from pypinyin import Style, lazy_pinyin
 from simple_history.models import HistoricalRecords
 
@@ -12,15 +14,116 @@ def pinyin_initials(text):
     return "".join(lazy_pinyin(text or "", style=Style.FIRST_LETTER)).lower()
 
 
-class UnitQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Units the user may see: the subtree of their scope root (one query, no joins)."""
-        path = user.scope_path
-        if path is None:
+class Role(models.TextChoices):
+    OFFICE = "office", "创城办工作人员"
+    INSPECTOR = "inspector", "督查员"
+    LIAISON = "liaison", "单位联络员"
+    UNIT_LEADER = "unit_leader", "单位主要领导"
+    POINT_CHIEF = "point_chief", "点位长"
+    LEADER = "leader", "领导"
+
+
+# Roles whose scope is their whole region (district or city), not only their own unit.
+REGIONAL_ROLES = {Role.OFFICE, Role.INSPECTOR, Role.LEADER}
+
+
+class NotInScope(Http404, ObjectDoesNotExist):
+    """The object does not exist for this viewer (another unit's or district's): 404 in pages
+    and the API, `ObjectDoesNotExist` for commands and tasks."""
+
+
+class Scope:
+    """What a viewer may see: a unit-path prefix ("" everything, None nothing), the role the
+    viewer acts in, their unit, and the user where there is one (point chiefs see their own
+    points). Built from a user (`Scope.of`), or for a region or a unit directly, for work done
+    without a request (the worker's reports, exports)."""
+
+    def __init__(self, *, path, role="", unit=None, user=None):
+        self.path, self.role, self.unit, self.user = path, role, unit, user
+
+    @classmethod
+    def of(cls, viewer):
+        """The scope of a user (or a scope itself). No query beyond the user's unit."""
+        if isinstance(viewer, Scope):
+            return viewer
+        path = getattr(viewer, "scope_path", None)
+        if path is None or viewer.is_superuser:
+            return cls(path=path, role=getattr(viewer, "role", ""), user=viewer)
+        return cls(path=path, role=viewer.role, unit=viewer.unit, user=viewer)
+
+    @classmethod
+    def for_region(cls, region):
+        """The view the region's office has."""
+        return cls(path=region.path, role=Role.OFFICE, unit=region)
+
+    @classmethod
+    def for_unit(cls, unit, role=None):
+        """The view a unit's own staff have (a liaison's by default)."""
+        role = role or Role.LIAISON
+        path = unit.region_path if role in REGIONAL_ROLES else unit.path
+        return cls(path=path, role=role, unit=unit)
+
+    @property
+    def regional(self):
+        return self.role in REGIONAL_ROLES
+
+    # A scope answers the questions asked of a user's scope, so selectors take either.
+    @property
+    def scope_path(self):
+        return self.path
+
+    @property
+    def is_superuser(self):
+        return self.user is not None and self.user.is_superuser
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Reads limited to what a viewer may see, in one place for every model.
+
+    `visible_to(viewer)` takes a user or a `Scope`: nothing without a scope (no unit, no role,
+    inactive, anonymous), everything for a superuser, every row of shared reference data
+    (`shared = True`) for anybody with a scope; otherwise the model's own condition,
+    `within(scope)`, by default the rows whose `scope_field` unit lies under the scope's path.
+    """
+
+    shared = False
+    scope_field = None  # "unit", "region", …; "" for the unit itself
+
+    def visible_to(self, viewer):
+        scope = Scope.of(viewer)
+        if scope.path is None:
             return self.none()
-        if path == "":
+        if scope.path == "" or self.shared:
             return self
-        return self.filter(path__startswith=path)
+        return self.within(scope)
+
+    def within(self, scope):
+        if self.scope_field is None:
+            raise NotImplementedError(f"{type(self).__name__} gives no scope condition")
+        return self.under(scope.path, self.scope_field)
+
+    def under(self, path, field):
+        """Rows whose `field` unit's path starts with `path` (one indexed prefix match)."""
+        return self.filter(**{f"{field}__path__startswith" if field else "path__startswith": path})
+
+    def get_visible(self, viewer, pk, *, lock=False, related=()):
+        """The row `pk` if `viewer` may see it, else NotInScope (404). One query."""
+        return self.visible_to(viewer).fetch(pk, lock=lock, related=related)
+
+    def fetch(self, pk, *, lock=False, related=()):
+        """The row `pk` of this (already scoped) queryset, locked (`select_for_update` of
+        this table) when asked, with `related` joined; NotInScope (404) when absent."""
+        qs = self.select_for_update(of=("self",)) if lock else self
+        if related:
+            qs = qs.select_related(*related)
+        try:
+            return qs.get(pk=pk)
+        except self.model.DoesNotExist:
+            raise NotInScope(f"{self.model._meta.verbose_name}不存在或不在您的管辖范围内。") from None
+
+
+class UnitQuerySet(ScopedQuerySet):
+    scope_field = ""
 
     def subtree(self, unit):
         return self.filter(path__startswith=unit.path)
@@ -124,28 +227,10 @@ class Unit(models.Model):
         return self.path.startswith(other.path)
 
 
-class Role(models.TextChoices):
-    OFFICE = "office", "创城办工作人员"
-    INSPECTOR = "inspector", "督查员"
-    LIAISON = "liaison", "单位联络员"
-    UNIT_LEADER = "unit_leader", "单位主要领导"
-    POINT_CHIEF = "point_chief", "点位长"
-    LEADER = "leader", "领导"
+class UserQuerySet(ScopedQuerySet):
+    """Users a viewer may see: those whose unit lies in the viewer's scope."""
 
-
-# Roles whose scope is their whole region (district or city), not only their own unit.
-REGIONAL_ROLES = {Role.OFFICE, Role.INSPECTOR, Role.LEADER}
-
-
-class UserQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Users the viewer may see: those whose unit lies in the viewer's scope."""
-        path = user.scope_path
-        if path is None:
-            return self.none()
-        if path == "":
-            return self
-        return self.filter(unit__path__startswith=path)
+    scope_field = "unit"
 
     def stale(self, *, days, now):
         """Active accounts that have not logged in for `days` days (never, for an account

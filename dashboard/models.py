@@ -5,23 +5,12 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from accounts.models import REGIONAL_ROLES, Unit
+from accounts.models import Scope, ScopedQuerySet, Unit
 from evidence.models import EvidenceDocument
 
 
-def _region_scoped(queryset, user, field):
-    """Rows whose `field` unit lies in the user's scope (regional staff: their district)."""
-    path = user.scope_path
-    if path is None:
-        return queryset.none()
-    if path == "":
-        return queryset
-    return queryset.filter(**{f"{field}__path__startswith": path})
-
-
-class RankingWeightsQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return _region_scoped(self, user, "region")
+class RankingWeightsQuerySet(ScopedQuerySet):
+    scope_field = "region"
 
 
 # The sub-scores of the composite index, in display order: (field suffix, label).
@@ -104,9 +93,8 @@ class RankingWeights(models.Model):
         return {"items": self.min_items, "subscores": self.min_subscores}
 
 
-class NegativeListEventQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return _region_scoped(self, user, "unit")
+class NegativeListEventQuerySet(ScopedQuerySet):
+    scope_field = "unit"
 
 
 class NegativeListEvent(models.Model):
@@ -137,23 +125,19 @@ class NegativeListEvent(models.Model):
         return f"{self.date} {self.unit} {self.item}"
 
 
-class ReportQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Reports of the user's region; only office and leaders read them."""
-        if user.scope_path is None or not (user.is_superuser or user.role in REGIONAL_ROLES):
-            return self.none()
-        return _region_scoped(self, user, "region")
+class ReportQuerySet(ScopedQuerySet):
+    def within(self, scope):
+        """Reports of the scope's region; only office and leaders read them."""
+        return self.under(scope.path, "region") if scope.regional else self.none()
 
     def in_region_of(self, user):
         """Reports of the region the user works in, whatever the role: the API finds them
         first, so that a unit's staff get 403 for their own region's report and 404 for
         another region's."""
-        path = user.scope_path
-        if path is None:
-            return self.none()
-        if path == "":
-            return self
-        return self.filter(region__path__startswith=user.unit.region_path)
+        scope = Scope.of(user)
+        if not scope.path:
+            return self.visible_to(scope)
+        return self.under(scope.unit.region_path, "region")
 
 
 class Report(models.Model):
@@ -224,9 +208,8 @@ class Report(models.Model):
         return self.status == self.Status.DONE and not self.pdf and not self.pdf_error
 
 
-class EscalationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return _region_scoped(self, user, "unit")
+class EscalationQuerySet(ScopedQuerySet):
+    scope_field = "unit"
 
 
 class Escalation(models.Model):

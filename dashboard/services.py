@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role, Unit, User
+from accounts.models import Role, Scope, Unit, User
 from accounts.services import notify
 from config.celery import enqueue_on_commit
 from issues.models import Issue
@@ -20,17 +20,6 @@ from .models import SUBSCORES, Escalation, EscalationDocument, NegativeListEvent
 from .xlsx import write_report
 
 logger = logging.getLogger(__name__)
-
-
-class RegionViewer:
-    """The view the region's office has, for work done without a request (the worker)."""
-
-    role = Role.OFFICE
-    is_superuser = False
-    is_authenticated = True
-
-    def __init__(self, region):
-        self.scope_path = region.path
 
 
 def report_period(kind, *, today, start=None, end=None):
@@ -63,6 +52,8 @@ def report_request(*, kind, by=None, region=None, today=None, start=None, end=No
     PDF failed, queues that work again. Returns (report, queued).
 
     Raises PermissionDenied for anyone but the office, ValidationError on a bad period."""
+    if by is not None and region is not None:
+        region = Unit.objects.get_visible(by, region.pk)
     if by is not None and not (by.is_superuser or by.role == Role.OFFICE):
         raise PermissionDenied("只有创城办可以生成通报报告。")
     if kind not in Report.Kind.values:
@@ -89,11 +80,14 @@ def report_retry(*, report, by=None):
     """Queue again what failed: the whole report when its job failed, only the PDF when the
     report is done but its PDF failed (e.g. the CJK font was installed since). Returns
     whether something was queued; a report in progress or complete is left alone."""
-    if by is not None and not (by.is_superuser or by.role == Role.OFFICE):
-        raise PermissionDenied("只有创城办可以重新生成通报报告。")
     from .tasks import generate_report_pdf_task, generate_report_task
 
-    report = Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
+    if by is None:  # the requesting service or the worker: no scope to apply
+        report = Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
+    else:
+        report = Report.objects.in_region_of(by).fetch(report.pk, lock=True)
+        if not (by.is_superuser or by.role == Role.OFFICE):
+            raise PermissionDenied("只有创城办可以重新生成通报报告。")
     if report.status == Report.Status.FAILED:
         report.status, report.progress, report.error = Report.Status.PENDING, 0, ""
         report.save(update_fields=["status", "progress", "error"])
@@ -160,7 +154,7 @@ def interview_candidates(rows, top_n):
 
 def report_data(report, *, now=None):
     """Everything a report shows: ranking rows, overdue issues and 约谈 candidates."""
-    viewer = RegionViewer(report.region)
+    viewer = Scope.for_region(report.region)
     period = figures.custom_period(report.period_start, report.period_end)
     data = figures.ranking(viewer, period, now=now)
     rows = data["rows"]
@@ -180,7 +174,7 @@ def build_report(report, *, now=None):
 
 def report_pdf_context(report, data):
     """What the PDF template shows (see templates/dashboard/report_pdf.html)."""
-    viewer = RegionViewer(report.region)
+    viewer = Scope.for_region(report.region)
     rows = data["rows"]
     for row in rows:
         row["score_values"] = [row["scores"][key] for key, _label in SUBSCORES]
@@ -260,7 +254,9 @@ def _announce(report):
 
 @transaction.atomic
 def negative_event_record(*, by, unit, item, is_veto, date, deduction=0, note=""):
-    """Register a negative-list entry (office only)."""
+    """Register a negative-list entry (office only) against a unit in the caller's scope
+    (NotInScope → 404 otherwise)."""
+    unit = Unit.objects.get_visible(by, unit.pk)
     if not (by.is_superuser or by.role == Role.OFFICE):
         raise PermissionDenied("只有创城办可以登记负面清单。")
     event = NegativeListEvent(unit=unit, item=item, is_veto=is_veto, date=date,
@@ -277,7 +273,8 @@ def escalation_record(*, by, unit, kind, decided_on, reason, report=None, issues
 
     Evidence: `report` (a report of the office's region), `issues` (issues the office sees)
     and `document`, an upload with its `evidence.validators.validate_document` result as
-    (file, info)."""
+    (file, info). A unit outside the caller's scope does not exist for it (NotInScope)."""
+    unit = Unit.objects.get_visible(by, unit.pk)
     if not (by.is_superuser or by.role == Role.OFFICE):
         raise PermissionDenied("只有创城办可以登记问责记录。")
     issues = list(issues)

@@ -94,8 +94,6 @@ def clean_export_params(params):
 
 def issues_export_job(job, progress):
     """The job handler: the creator's scope and the saved filters, as of now."""
-    from types import SimpleNamespace
-
     from django.http import QueryDict
 
     from jobs.services import save_result
@@ -108,8 +106,7 @@ def issues_export_job(job, progress):
     for key, values in job.params.items():
         query.setlist(key, values)
     qs = Issue.objects.visible_to(user).for_list(now)
-    qs = IssueFilterSet(query or None, queryset=qs, request=SimpleNamespace(user=user),
-                        now=now).qs
+    qs = IssueFilterSet(query or None, queryset=qs, viewer=user, now=now).qs
     total = qs.count()
     progress(0, total)
     with tempfile.TemporaryFile() as fh:

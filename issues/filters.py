@@ -19,9 +19,7 @@ class IssueFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="搜索", method="filter_q")
     status = django_filters.ChoiceFilter(label="状态", choices=Status.choices)
     unit = extend_schema_field(OpenApiTypes.INT)(django_filters.ModelChoiceFilter(
-        label="责任单位", method="filter_unit",
-        queryset=lambda request: Unit.objects.visible_to(request.user) if request else
-        Unit.objects.all(),
+        label="责任单位", method="filter_unit", queryset=Unit.objects.all(),
     ))
     category = django_filters.ModelChoiceFilter(label="类别",
                                                 queryset=IssueCategory.objects.all())
@@ -49,9 +47,14 @@ class IssueFilterSet(django_filters.FilterSet):
         fields = []
         form = FilterForm
 
-    def __init__(self, *args, now=None, **kwargs):
+    def __init__(self, *args, now=None, viewer=None, **kwargs):
+        """`viewer` (a user or a scope; the request's user by default) limits the units
+        offered and accepted to those it may see."""
         super().__init__(*args, **kwargs)
         self.now = now or timezone.now()
+        viewer = viewer or getattr(self.request, "user", None)
+        if viewer is not None:
+            self.filters["unit"].queryset = Unit.objects.visible_to(viewer)
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)

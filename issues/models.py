@@ -7,7 +7,8 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from accounts.models import REGIONAL_ROLES, Role, Unit
+from accounts.models import Role, ScopedQuerySet, Unit
+from accounts.workflow import Transition, Workflow
 from evidence.models import EvidenceImage
 
 
@@ -17,10 +18,10 @@ class Severity(models.TextChoices):
     SEVERE = "severe", "严重"
 
 
-class IssueCategoryQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Categories are reference data shared by the whole city."""
-        return self if user.scope_path is not None else self.none()
+class IssueCategoryQuerySet(ScopedQuerySet):
+    """Categories are reference data shared by the whole city."""
+
+    shared = True
 
 
 class IssueCategory(models.Model):
@@ -98,6 +99,33 @@ class Source(models.TextChoices):
 RECTIFYING = (Status.ASSIGNED,)
 OPEN = (Status.NEW, Status.ASSIGNED, Status.SUBMITTED, Status.DISPUTED)
 
+# Who acts in the workflow.
+FILE_ROLES = {Role.OFFICE, Role.INSPECTOR}
+DISPATCH_ROLES = {Role.OFFICE}
+REVIEW_ROLES = {Role.OFFICE, Role.INSPECTOR}
+UNIT_ROLES = {Role.LIAISON, Role.UNIT_LEADER, Role.POINT_CHIEF}
+WRITE_ROLES = set(Role) - {Role.LEADER}
+
+# The rectification workflow (new → assigned → submitted → closed, with rejection, dispute,
+# reassignment, relapse and deadline extensions): read by the services to refuse, by the
+# issue page and the API to offer only what the user may do. Extensions keep the status; a
+# pending request (`has_pending_extension`) decides which of them is on offer.
+WORKFLOW = Workflow(
+    Transition("assign", "派发", [Status.NEW], Status.ASSIGNED, DISPATCH_ROLES),
+    Transition("submit", "提交整改", [Status.ASSIGNED], Status.SUBMITTED, UNIT_ROLES),
+    Transition("dispute", "提出异议", [Status.ASSIGNED], Status.DISPUTED, UNIT_ROLES),
+    Transition("approve", "复核通过", [Status.SUBMITTED], Status.CLOSED, REVIEW_ROLES),
+    Transition("reject", "退回", [Status.SUBMITTED], Status.ASSIGNED, REVIEW_ROLES),
+    Transition("reassign", "改派", [Status.ASSIGNED, Status.DISPUTED], Status.ASSIGNED,
+               DISPATCH_ROLES),
+    Transition("reopen", "重开", [Status.CLOSED], Status.ASSIGNED, REVIEW_ROLES),
+    Transition("request_extension", "申请延期", [Status.ASSIGNED], None, UNIT_ROLES),
+    Transition("grant_extension", "审批延期", Status.values, None, DISPATCH_ROLES),
+    Transition("refuse_extension", "审批延期", Status.values, None, DISPATCH_ROLES),
+    Transition("comment", "添加备注", Status.values, None, WRITE_ROLES),
+)
+EXTENSION_DECISIONS = {"grant_extension", "refuse_extension"}
+
 
 def _gram_char(ch):
     """Characters that take part in search bigrams: CJK ideographs and ASCII letters and
@@ -149,20 +177,16 @@ class SearchGramsMatch(Func):
                 (*grams_params, *query_params))
 
 
-class IssueQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Issues the user may see (one query, no duplicates).
+class IssueQuerySet(ScopedQuerySet):
+    def within(self, scope):
+        """Issues the scope may see (one query, no duplicates).
 
         Office, inspectors and leaders: every issue filed in their region. Liaisons and unit
         leaders: issues whose responsible unit lies in their unit's subtree. Point chiefs: those
         too, and every issue at a point they are chief of.
         """
-        path = user.scope_path
-        if path is None:
-            return self.none()
-        if path == "":
-            return self
-        if user.role in REGIONAL_ROLES:
+        path = scope.path
+        if scope.regional:
             # The region units of the scope, read first (one small query): a literal
             # `region_id IN (…)` lets the list count and page walk the (region, created) index
             # alone, where a join to the unit paths made the planner visit every issue.
@@ -170,8 +194,8 @@ class IssueQuerySet(models.QuerySet):
                            .order_by().values_list("pk", flat=True))
             return self.filter(region_id__in=regions)
         cond = Q(responsible_unit__path__startswith=path)
-        if user.role == Role.POINT_CHIEF:
-            cond |= Q(point__chief=user)
+        if scope.role == Role.POINT_CHIEF and scope.user is not None:
+            cond |= Q(point__chief=scope.user)
         return self.filter(cond)
 
     def open(self):
@@ -333,6 +357,16 @@ class Issue(models.Model):
         if self.point_id and self.point.has_location:
             return float(self.point.latitude), float(self.point.longitude)
         return None
+
+    def available_actions(self, user):
+        """The workflow actions `user` may take on this issue now: the table's, with the
+        extension decisions only while a request is pending and a new request only while
+        none is (`has_pending_extension` annotated, else one query)."""
+        names = WORKFLOW.available(self, user)
+        pending = getattr(self, "has_pending_extension", None)
+        if pending is None:
+            pending = self.extensions.filter(status=ExtensionRequest.Status.PENDING).exists()
+        return names - ({"request_extension"} if pending else EXTENSION_DECISIONS)
 
     def deadline_passed(self, now):
         return self.status in RECTIFYING and self.deadline is not None and self.deadline < now

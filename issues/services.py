@@ -14,10 +14,17 @@ from django.utils import timezone
 from accounts.models import NotificationKind, Role, Unit, User
 from accounts.scoping import may_write, require_city_office
 from accounts.services import notify, unit_contacts
+from accounts.workflow import TransitionError
+from points.models import Point
 
 from . import deadlines
 from .models import (
+    DISPATCH_ROLES,
+    FILE_ROLES,
     OPEN,
+    REVIEW_ROLES,
+    UNIT_ROLES,
+    WORKFLOW,
     ExtensionRequest,
     Holiday,
     Issue,
@@ -29,19 +36,7 @@ from .models import (
 )
 from .photos import attach_photos, check_after_photos, validate_photos
 
-FILE_ROLES = {Role.OFFICE, Role.INSPECTOR}
-DISPATCH_ROLES = {Role.OFFICE}
-REVIEW_ROLES = {Role.OFFICE, Role.INSPECTOR}
-UNIT_ROLES = {Role.LIAISON, Role.UNIT_LEADER, Role.POINT_CHIEF}
 MAX_PHOTOS = 9
-
-
-class TransitionError(Exception):
-    """The issue is not in a state that allows the action (HTTP 409)."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
 
 
 def _require_role(user, roles, message="您的角色无权执行此操作。"):
@@ -49,15 +44,9 @@ def _require_role(user, roles, message="您的角色无权执行此操作。"):
         raise PermissionDenied(message)
 
 
-def _require_status(issue, allowed, action_label):
-    if issue.status not in allowed:
-        raise TransitionError(
-            f"问题当前状态为“{issue.get_status_display()}”，不能{action_label}。"
-        )
-
-
-def _lock(issue):
-    return Issue.objects.select_for_update(of=("self",)).select_related("point", "category").get(pk=issue.pk)
+def _lock(issue, by):
+    """The issue row as `by` may see it, locked (NotInScope → 404 for another unit's)."""
+    return Issue.objects.get_visible(by, issue.pk, lock=True, related=("point", "category"))
 
 
 def _event(issue, kind, by, *, from_status="", reason="", unit=None, deadline=None):
@@ -138,6 +127,8 @@ def issue_file(*, by, category, description, photos, point=None, source=Source.D
     """
     if check_role:
         _require_role(by, FILE_ROLES, "只有创城办工作人员和督查员可以上报问题。")
+    if point is not None:
+        point = Point.objects.get_visible(by, point.pk, related=("territorial_unit",))
     description = (description or "").strip()
     if not description:
         raise ValidationError({"description": "请填写问题描述。"})
@@ -180,9 +171,9 @@ def issue_assign(*, issue, by, responsible_unit, deadline=None, now=None):
     office's scope (ValidationError on `responsible_unit`) and a given deadline not before
     today (ValidationError on `deadline`). Notifies the unit's liaisons.
     """
+    issue = _lock(issue, by)
     _require_role(by, DISPATCH_ROLES, "只有创城办工作人员可以派发问题。")
-    issue = _lock(issue)
-    _require_status(issue, (Status.NEW,), "派发")
+    WORKFLOW.check(issue, "assign")
     _check_unit(by, responsible_unit)
     now = now or timezone.now()
     deadlines.require_not_past(deadline, now=now)
@@ -222,9 +213,9 @@ def issue_submit(*, issue, by, photos, note="", now=None):
     near-identical to a before-photo. Photos whose EXIF time is older than the issue or whose
     EXIF position is far from the point are kept but flagged for the reviewer.
     """
+    issue = _lock(issue, by)
     _require_unit_actor(by, issue)
-    issue = _lock(issue)
-    _require_status(issue, (Status.ASSIGNED,), "提交整改")
+    WORKFLOW.check(issue, "submit")
     if not photos:
         raise ValidationError({"photos": "请上传整改后的照片。"})
     if len(photos) > MAX_PHOTOS:
@@ -244,9 +235,9 @@ def issue_submit(*, issue, by, photos, note="", now=None):
 @transaction.atomic
 def issue_approve(*, issue, by, reason=""):
     """Review passed: the issue is closed (销号)."""
+    issue = _lock(issue, by)
     _require_role(by, REVIEW_ROLES, "只有创城办工作人员和督查员可以复核。")
-    issue = _lock(issue)
-    _require_status(issue, (Status.SUBMITTED,), "复核通过")
+    WORKFLOW.check(issue, "approve")
     old = issue.status
     issue.status = Status.CLOSED
     issue.closed_at = timezone.now()
@@ -259,10 +250,10 @@ def issue_approve(*, issue, by, reason=""):
 @transaction.atomic
 def issue_reject(*, issue, by, reason):
     """Review failed: back to the unit (`assigned`) with the reviewer's reason."""
+    issue = _lock(issue, by)
     _require_role(by, REVIEW_ROLES, "只有创城办工作人员和督查员可以复核。")
     reason = _require_reason(reason, label="退回理由")
-    issue = _lock(issue)
-    _require_status(issue, (Status.SUBMITTED,), "退回")
+    WORKFLOW.check(issue, "reject")
     old = issue.status
     issue.status = Status.ASSIGNED
     issue.save(update_fields=["status", "updated"])
@@ -275,10 +266,10 @@ def issue_reject(*, issue, by, reason):
 @transaction.atomic
 def issue_dispute(*, issue, by, reason):
     """The unit says the issue is not theirs (or not a defect); the office decides."""
+    issue = _lock(issue, by)
     _require_unit_actor(by, issue)
     reason = _require_reason(reason, label="异议理由")
-    issue = _lock(issue)
-    _require_status(issue, (Status.ASSIGNED,), "提出异议")
+    WORKFLOW.check(issue, "dispute")
     old = issue.status
     issue.status = Status.DISPUTED
     issue.save(update_fields=["status", "updated"])
@@ -293,9 +284,9 @@ def issue_reassign(*, issue, by, responsible_unit, deadline=None, reason="", now
     """The office settles a dispute or moves an issue: to another unit (改派) or back to the
     same one (维持原派). A new deadline may be given; moving to another unit without one
     starts the category's default afresh."""
+    issue = _lock(issue, by)
     _require_role(by, DISPATCH_ROLES, "只有创城办工作人员可以改派问题。")
-    issue = _lock(issue)
-    _require_status(issue, (Status.ASSIGNED, Status.DISPUTED), "改派")
+    WORKFLOW.check(issue, "reassign")
     _check_unit(by, responsible_unit)
     now = now or timezone.now()
     deadlines.require_not_past(deadline, now=now)
@@ -321,10 +312,10 @@ def issue_reassign(*, issue, by, responsible_unit, deadline=None, reason="", now
 def issue_reopen(*, issue, by, reason, deadline=None, now=None):
     """A closed issue came back (反弹): to the same unit with a new deadline; counted as a
     relapse by the `reopen` event."""
+    issue = _lock(issue, by)
     _require_role(by, REVIEW_ROLES, "只有创城办工作人员和督查员可以重开问题。")
     reason = _require_reason(reason, label="反弹情况说明")
-    issue = _lock(issue)
-    _require_status(issue, (Status.CLOSED,), "重开")
+    WORKFLOW.check(issue, "reopen")
     if issue.responsible_unit_id is None:
         raise TransitionError("该问题没有责任单位，不能重开。")
     now = now or timezone.now()
@@ -344,6 +335,7 @@ def issue_reopen(*, issue, by, reason, deadline=None, now=None):
 @transaction.atomic
 def issue_comment(*, issue, by, text):
     """A remark on the timeline; anyone who can see the issue and is not read-only."""
+    issue = Issue.objects.get_visible(by, issue.pk)
     if by.is_read_only:
         raise PermissionDenied("领导账号为只读。")
     text = _require_reason(text, field="text", label="备注内容")
@@ -353,10 +345,10 @@ def issue_comment(*, issue, by, text):
 @transaction.atomic
 def extension_request(*, issue, by, reason, deadline, now=None):
     """The unit asks to move the deadline; one pending request per issue."""
+    issue = _lock(issue, by)
     _require_unit_actor(by, issue)
     reason = _require_reason(reason, label="延期理由")
-    issue = _lock(issue)
-    _require_status(issue, (Status.ASSIGNED,), "申请延期")
+    WORKFLOW.check(issue, "request_extension")
     now = now or timezone.now()
     if deadline is None or deadline <= max(now, issue.deadline or now):
         raise ValidationError({"deadline": "申请延至的日期必须晚于当前整改期限。"})
@@ -384,8 +376,8 @@ def _pending_extension(issue):
 def extension_grant(*, issue, by, deadline=None, note=""):
     """The office grants the pending request; the deadline moves (a new deadline also starts
     the reminders afresh)."""
+    issue = _lock(issue, by)
     _require_role(by, DISPATCH_ROLES, "只有创城办工作人员可以审批延期。")
-    issue = _lock(issue)
     ext = _pending_extension(issue)
     deadlines.require_not_past(deadline, now=timezone.now())
     ext.status = ExtensionRequest.Status.GRANTED
@@ -402,9 +394,9 @@ def extension_grant(*, issue, by, deadline=None, note=""):
 
 @transaction.atomic
 def extension_refuse(*, issue, by, reason):
+    issue = _lock(issue, by)
     _require_role(by, DISPATCH_ROLES, "只有创城办工作人员可以审批延期。")
     reason = _require_reason(reason, label="不同意的理由")
-    issue = _lock(issue)
     ext = _pending_extension(issue)
     ext.status = ExtensionRequest.Status.REFUSED
     ext.decided_by, ext.decided_at, ext.decision_note = by, timezone.now(), reason

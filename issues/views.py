@@ -73,7 +73,7 @@ class IssueDetailView(ScopedDetailView):
         ctx["before_photos"] = [p for p in photos if p.kind == IssuePhoto.Kind.BEFORE]
         ctx["after_photos"] = [p for p in photos if p.kind == IssuePhoto.Kind.AFTER]
         ctx["events"] = issue.events.select_related("actor", "unit")
-        ctx["actions"] = available_actions(issue, user)
+        ctx["actions"] = issue.available_actions(user)
         ctx["units"] = services.visible_responsible_units(user) if may_write(
             user, services.DISPATCH_ROLES) else []
         ctx["suggested_unit"] = services.suggest_unit(point=issue.point, category=issue.category)
@@ -86,25 +86,6 @@ class IssueDetailView(ScopedDetailView):
                                  issue.responsible_unit_id or getattr(ctx["suggested_unit"],
                                                                       "pk", None))
         return ctx
-
-
-def available_actions(issue, user):
-    """The actions the page offers this user on this issue (the service checks again)."""
-    s = issue.status
-    rules = [
-        ("assign", services.DISPATCH_ROLES, s == Status.NEW),
-        ("submit", services.UNIT_ROLES, s == Status.ASSIGNED),
-        ("dispute", services.UNIT_ROLES, s == Status.ASSIGNED),
-        ("request_extension", services.UNIT_ROLES,
-         s == Status.ASSIGNED and not issue.has_pending_extension),
-        ("grant_extension", services.DISPATCH_ROLES, issue.has_pending_extension),
-        ("refuse_extension", services.DISPATCH_ROLES, issue.has_pending_extension),
-        ("approve", services.REVIEW_ROLES, s == Status.SUBMITTED),
-        ("reject", services.REVIEW_ROLES, s == Status.SUBMITTED),
-        ("reassign", services.DISPATCH_ROLES, s in (Status.ASSIGNED, Status.DISPUTED)),
-        ("reopen", services.REVIEW_ROLES, s == Status.CLOSED),
-    ]
-    return {name for name, roles, ok in rules if ok and may_write(user, roles)}
 
 
 SERVICES = {

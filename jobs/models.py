@@ -8,21 +8,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from accounts.models import Role, Unit
+from accounts.models import Role, ScopedQuerySet, Unit
 
 
-class JobQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The user's own jobs; for office staff also every job created in their region."""
-        path = user.scope_path
-        if path is None:
-            return self.none()
-        if path == "":
-            return self
-        mine = Q(created_by=user)
-        if user.role == Role.OFFICE:
-            mine |= Q(unit__region_path__startswith=path)
-        return self.filter(mine)
+class JobQuerySet(ScopedQuerySet):
+    def within(self, scope):
+        """The viewer's own jobs; for office staff also every job created in their region."""
+        if scope.role == Role.OFFICE:
+            region = Q(unit__region_path__startswith=scope.path)
+            return self.filter(region | Q(created_by=scope.user) if scope.user else region)
+        return self.filter(created_by=scope.user) if scope.user else self.none()
 
     def unfinished(self):
         return self.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING])

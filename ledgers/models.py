@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from accounts.models import Unit
+from accounts.models import Role, ScopedQuerySet, Unit
+from accounts.workflow import Transition, Workflow
 from evidence.models import EvidenceDocument, EvidenceImage
 from points.models import count_of
 
@@ -39,15 +40,11 @@ def completion_rate(approved, required):
     return round(100.0 * min(approved, required) / required, 1) if required else None
 
 
-class LedgerRequirementQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class LedgerRequirementQuerySet(ScopedQuerySet):
+    def within(self, scope):
         """Office/leader staff see their region's requirements; a unit sees those it leads or
         contributes to (one EXISTS for the contributors, no duplicate rows)."""
-        path = user.scope_path
-        if path is None:
-            return self.none()
-        if path == "":
-            return self
+        path = scope.path
         contributes = LedgerRequirement.contributing_units.through.objects.filter(
             ledgerrequirement_id=OuterRef("pk"), unit__path__startswith=path
         )
@@ -172,15 +169,10 @@ class LedgerRequirement(models.Model):
         return self.deadline_passed(timezone.now())
 
 
-class LedgerSubmissionQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Submissions of units within the user's scope (one indexed prefix match)."""
-        path = user.scope_path
-        if path is None:
-            return self.none()
-        if path == "":
-            return self
-        return self.filter(unit__path__startswith=path)
+class LedgerSubmissionQuerySet(ScopedQuerySet):
+    """Submissions of units within the viewer's scope (one indexed prefix match)."""
+
+    scope_field = "unit"
 
     def current(self):
         return self.filter(is_current=True)
@@ -259,9 +251,34 @@ class LedgerSubmission(models.Model):
     def is_editable(self):
         return self.status == self.Status.DRAFT
 
+    def available_actions(self, user):
+        """The workflow actions `user` may take on this submission now: the table's, the
+        unit's own steps only for the unit's own staff, a new version only of the current."""
+        names = WORKFLOW.available(self, user)
+        if not user.is_superuser and user.unit_id != self.unit_id:
+            names -= OWN_UNIT_ACTIONS
+        if not self.is_current:
+            names.discard("new_version")
+        return names
+
     def missing_report_elements(self):
         return [label for key, (label, _) in REPORT_ELEMENTS.items()
                 if not str(self.report.get(key, "") or "").strip()]
+
+
+_S = LedgerSubmission.Status
+# The sign-off and review of a submission: the unit drafts, its main leader signs (主要领导
+# 签字确认), the office approves or returns; a returned version is followed by a new one.
+# Read by the services to refuse, by the detail page and the API to offer the actions.
+WORKFLOW = Workflow(
+    Transition("update", "修改", [_S.DRAFT], None, {Role.LIAISON}),
+    Transition("sign", "签字确认", [_S.DRAFT], _S.SIGNED, {Role.UNIT_LEADER}),
+    Transition("approve", "审核通过", [_S.SIGNED], _S.APPROVED, {Role.OFFICE}),
+    Transition("return", "退回", [_S.SIGNED], _S.RETURNED, {Role.OFFICE}),
+    Transition("new_version", "重新填报", [_S.RETURNED], None, {Role.LIAISON}),
+)
+# Steps only the submitting unit's own staff take.
+OWN_UNIT_ACTIONS = {"update", "sign", "new_version"}
 
 
 class LedgerPhoto(EvidenceImage):

@@ -103,6 +103,8 @@ def requirement_save(*, requirement, by, contributing_units=(), sample=None):
     units must be submitting units in the caller's scope (the lead is not also a
     contributor); a new or moved deadline is not before today; the windows are checked by
     the model."""
+    if requirement.pk is not None:  # another region's task does not exist for the caller
+        LedgerRequirement.objects.get_visible(by, requirement.pk, lock=True)
     _check_office(by)
     allowed = set(submitting_units(by).values_list("pk", flat=True))
     errors = {}

@@ -1,8 +1,9 @@
 """Ledger transitions: create/edit drafts, sign, approve, return, new version; honesty checks.
 
 Each transition locks the submission, checks role and state, writes a `LedgerEvent` and
-enqueues work after commit. Errors: `PermissionDenied` (wrong role or unit → 403) and
-`ValidationError` (wrong state or missing material → 400).
+enqueues work after commit. Errors: `NotInScope` (another unit's → 404), `PermissionDenied`
+(wrong role or unit → 403), `TransitionError` (the state of `WORKFLOW` refuses → 409) and
+`ValidationError` (missing material → 400).
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,14 +14,17 @@ from django.utils import timezone
 
 from accounts.models import NotificationKind, Role
 from accounts.services import notify, unit_contacts
+from accounts.workflow import TransitionError
 from config.celery import enqueue_on_commit
 from evidence.duplicates import find_near_duplicates
 
 from .models import (
     REPORT_ELEMENTS,
+    WORKFLOW,
     LedgerDocument,
     LedgerEvent,
     LedgerPhoto,
+    LedgerRequirement,
     LedgerSubmission,
 )
 
@@ -39,9 +43,10 @@ def _event(submission, by, action, from_status, comment=""):
                                comment=comment)
 
 
-def _locked(submission):
-    return LedgerSubmission.objects.select_for_update(of=("self",)).select_related(
-        "requirement", "unit").get(pk=submission.pk)
+def _locked(submission, by):
+    """The submission row as `by` may see it, locked (NotInScope → 404 for another unit's)."""
+    return LedgerSubmission.objects.get_visible(by, submission.pk, lock=True,
+                                                related=("requirement", "unit"))
 
 
 def clean_report(report):
@@ -76,6 +81,7 @@ def ledger_submission_create(*, requirement, by, photos=(), documents=(), report
     """A new draft of `by`'s unit for `requirement`, with the validated uploads (each carries
     `evidence_info`). If the unit's current version was returned, the draft is its next
     version. Locks the current version; enqueues processing of each photo."""
+    requirement = LedgerRequirement.objects.get_visible(by, requirement.pk)
     if not _is(by, Role.LIAISON):
         raise PermissionDenied("只有单位联络员可以填报台账。")
     if by.unit_id not in requirement.unit_ids():
@@ -113,11 +119,12 @@ def ledger_submission_update(*, submission, by, report=None, photos=(), document
 
 
 def _locked_draft(submission, by):
+    """The draft as `by` may see it, locked; only the unit's liaison changes it, only while
+    it is a draft (TransitionError otherwise: a returned one gets a new version)."""
+    submission = _locked(submission, by)
     if not _is(by, Role.LIAISON) or by.unit_id != submission.unit_id:
         raise PermissionDenied("只有本单位联络员可以修改台账材料。")
-    submission = _locked(submission)
-    if submission.status != S.DRAFT:
-        raise ValidationError({"status": "只有草稿可以修改；已退回的材料请新建版本。"})
+    WORKFLOW.check(submission, "update")
     return submission
 
 
@@ -195,11 +202,12 @@ def ledger_submission_request_sign(*, submission, by):
 def ledger_submission_new_version(*, submission, by):
     """After a return: a new draft version copying the report, the photos (with their
     processing results and flags, under new file names) and the documents."""
-    if not _is(by, Role.LIAISON) or by.unit_id != submission.unit_id:
+    old = _locked(submission, by)
+    if not _is(by, Role.LIAISON) or by.unit_id != old.unit_id:
         raise PermissionDenied("只有本单位联络员可以重新填报。")
-    old = _locked(submission)
-    if old.status != S.RETURNED or not old.is_current:
-        raise ValidationError({"status": "只有被退回的当前版本可以重新填报。"})
+    WORKFLOW.check(old, "new_version")
+    if not old.is_current:
+        raise TransitionError("只有当前版本可以重新填报。")
     old.is_current = False
     old.save(update_fields=["is_current"])
     new = LedgerSubmission.objects.create(
@@ -237,11 +245,10 @@ def ledger_submission_sign(*, submission, by, now=None):
     """The unit's main leader signs off (主要领导签字确认): draft → signed. Requires the five
     report elements, the required number of photos and documents. Enqueues the
     copied-report check (ledgers.copycheck) after commit."""
-    if not _is(by, Role.UNIT_LEADER) or (not by.is_superuser and by.unit_id != submission.unit_id):
+    sub = _locked(submission, by)
+    if not _is(by, Role.UNIT_LEADER) or (not by.is_superuser and by.unit_id != sub.unit_id):
         raise PermissionDenied("只有本单位主要领导可以签字确认。")
-    sub = _locked(submission)
-    if sub.status != S.DRAFT:
-        raise ValidationError({"status": f"当前状态为“{sub.get_status_display()}”，不能签字。"})
+    WORKFLOW.check(sub, "sign")
     errors = signing_problems(sub)
     if errors:
         raise ValidationError(errors)
@@ -256,21 +263,17 @@ def ledger_submission_sign(*, submission, by, now=None):
     return sub
 
 
-def _check_reviewer(sub, by):
+def _check_reviewer(by):
     if not _is(by, Role.OFFICE):
         raise PermissionDenied("只有创城办工作人员可以审核。")
-    path = by.scope_path
-    if path is None or not sub.unit.path.startswith(path):
-        raise PermissionDenied("该材料不在您的审核范围。")
 
 
 @transaction.atomic
 def ledger_submission_approve(*, submission, by, comment="", now=None):
     """The office approves a signed submission: signed → approved."""
-    sub = _locked(submission)
-    _check_reviewer(sub, by)
-    if sub.status != S.SIGNED:
-        raise ValidationError({"status": "只有已签字确认的材料可以审核通过。"})
+    sub = _locked(submission, by)
+    _check_reviewer(by)
+    WORKFLOW.check(sub, "approve")
     sub.status, sub.reviewed_by, sub.reviewed_at = S.APPROVED, by, now or timezone.now()
     sub.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated"])
     _event(sub, by, "approve", S.SIGNED, comment)
@@ -282,10 +285,9 @@ def ledger_submission_return(*, submission, by, comments, now=None):
     """The office returns a signed submission with comments per item (`comments`: a dict of
     report keys, "photos", "documents" or "general" → text; at least one). signed → returned;
     the unit's liaisons are notified."""
-    sub = _locked(submission)
-    _check_reviewer(sub, by)
-    if sub.status != S.SIGNED:
-        raise ValidationError({"status": "只有已签字确认的材料可以退回。"})
+    sub = _locked(submission, by)
+    _check_reviewer(by)
+    WORKFLOW.check(sub, "return")
     allowed = set(REPORT_ELEMENTS) | {"photos", "documents", "general"}
     comments = {k: str(v).strip() for k, v in (comments or {}).items() if str(v or "").strip()}
     if not comments or set(comments) - allowed:
@@ -304,6 +306,7 @@ def ledger_submission_return(*, submission, by, comments, now=None):
 def ledger_requirement_remind(*, requirement, by, unit_ids=None):
     """Send the units that have not yet handed in (no signed/approved current version) a
     reminder. Returns the number of units reminded."""
+    requirement = LedgerRequirement.objects.get_visible(by, requirement.pk)
     if not _is(by, Role.OFFICE):
         raise PermissionDenied("只有创城办工作人员可以催报。")
     done = set(requirement.submissions.filter(

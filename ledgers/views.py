@@ -7,6 +7,7 @@ from django.views import View
 
 from accounts.models import Role, Unit
 from accounts.scoping import RoleRequiredMixin, ScopedDetailView, ScopedListView
+from accounts.workflow import TransitionError
 from evidence.views import serve_file
 from jobs.models import Job
 from jobs.word import docx_response
@@ -115,13 +116,11 @@ class SubmissionDetailView(ScopedDetailView):
         ctx["elements"] = [(k, label, hint, sub.report.get(k, ""),
                             sub.review_comments.get(k, ""))
                            for k, (label, hint) in REPORT_ELEMENTS.items()]
-        ctx["can_edit"] = sub.is_editable and user.role == Role.LIAISON and \
-            user.unit_id == sub.unit_id
-        ctx["can_sign"] = sub.status == "draft" and user.role == Role.UNIT_LEADER and \
-            user.unit_id == sub.unit_id
-        ctx["can_review"] = sub.status == "signed" and user.role == Role.OFFICE
-        ctx["can_new_version"] = sub.status == "returned" and sub.is_current and \
-            user.role == Role.LIAISON and user.unit_id == sub.unit_id
+        actions = sub.available_actions(user)
+        ctx["can_edit"] = "update" in actions
+        ctx["can_sign"] = "sign" in actions
+        ctx["can_review"] = "approve" in actions
+        ctx["can_new_version"] = "new_version" in actions
         ctx["sign_requested"] = any(e.action == "request_sign" for e in ctx["events"])
         if sub.signed_at:
             ctx["copy_flags"] = review_flags(sub, user)
@@ -145,6 +144,8 @@ class SubmissionActionView(RoleRequiredMixin, View):
         sub = get_object_or_404(LedgerSubmission.objects.visible_to(request.user), pk=pk)
         try:
             done = self.act(request, sub, verb)
+        except TransitionError as exc:
+            messages.error(request, exc.message)
         except ValidationError as exc:
             if verb in ("report", "upload"):
                 return self.failed(request, pk, verb, exc)

@@ -19,7 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, NullIf
 from simple_history.models import HistoricalRecords
 
-from accounts.models import REGIONAL_ROLES, Unit, pinyin_initials
+from accounts.models import ScopedQuerySet, Unit, pinyin_initials
 
 
 class Framework(models.Model):
@@ -69,10 +69,10 @@ def with_pass_rate(queryset, inspections):
     )
 
 
-class FrameworkItemQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The framework is public to everybody with a scope."""
-        return self if user.scope_path is not None else self.none()
+class FrameworkItemQuerySet(ScopedQuerySet):
+    """The framework is public to everybody with a scope."""
+
+    shared = True
 
 
 class FrameworkItem(models.Model):
@@ -124,10 +124,10 @@ class FrameworkItem(models.Model):
         return "、".join(names)
 
 
-class PointCategoryQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Categories are shared reference data: everybody with a scope sees all."""
-        return self if user.scope_path is not None else self.none()
+class PointCategoryQuerySet(ScopedQuerySet):
+    """Categories are shared reference data: everybody with a scope sees all."""
+
+    shared = True
 
     def with_pass_rate(self, user):
         """达标率 of the inspections the user may see, per category."""
@@ -179,31 +179,26 @@ class CheckItem(models.Model):
         return self.text
 
 
-class PointQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Points the user may see (one query, no duplicates).
+class PointQuerySet(ScopedQuerySet):
+    def within(self, scope):
+        """Points the scope may see (one query, no duplicates).
 
         Regional staff (office, inspector, leader) see every point whose territorial unit lies in
         their district; everybody else sees points where their unit subtree is the territorial
         unit, the supervising department or a partner unit, and points they are chief of.
         """
-        path = user.scope_path
-        if path is None:
-            return self.none()
-        if path == "":
-            return self
-        if user.role in REGIONAL_ROLES:
-            return self.filter(territorial_unit__path__startswith=path)
+        path = scope.path
+        if scope.regional:
+            return self.under(path, "territorial_unit")
         # EXISTS instead of a JOIN on the M2M keeps one row per point without DISTINCT.
         partner = Point.partner_units.through.objects.filter(
             point_id=OuterRef("pk"), unit__path__startswith=path
         )
-        return self.filter(
-            Q(territorial_unit__path__startswith=path)
-            | Q(supervising_unit__path__startswith=path)
-            | Q(chief=user)
-            | Exists(partner)
-        )
+        cond = (Q(territorial_unit__path__startswith=path)
+                | Q(supervising_unit__path__startswith=path) | Exists(partner))
+        if scope.user is not None:
+            cond |= Q(chief=scope.user)
+        return self.filter(cond)
 
     def with_issue_state(self, now):
         """Annotate `open_issue_count`, `overdue_issue_count` and `issue_state` ("overdue" if
@@ -307,10 +302,10 @@ class Point(models.Model):
         return self.latitude is not None and self.longitude is not None
 
 
-class PointCircleQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class PointCircleQuerySet(ScopedQuerySet):
+    def within(self, scope):
         """A circle is visible when its core point is."""
-        return self.filter(core__in=Point.objects.visible_to(user))
+        return self.filter(core__in=Point.objects.visible_to(scope))
 
 
 class PointCircle(models.Model):
@@ -358,10 +353,10 @@ def inspection_photo_path(instance, filename):
     return f"points/inspections/{instance.inspection_id}/{uuid.uuid4().hex}.{ext}"
 
 
-class InspectionQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class InspectionQuerySet(ScopedQuerySet):
+    def within(self, scope):
         """An inspection is visible when its point is."""
-        return self.filter(point__in=Point.objects.visible_to(user))
+        return self.filter(point__in=Point.objects.visible_to(scope))
 
 
 class Inspection(models.Model):

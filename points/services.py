@@ -127,7 +127,10 @@ def circles_recompute_near(points):
 def point_save(*, point, by, partner_units=None):
     """Create or update a point (office staff only) and recompute the key-point circles it may
     have entered or left. Raises PermissionDenied for other roles and ValidationError (field
-    names as keys) for bad data, including units outside the caller's scope."""
+    names as keys) for bad data, including units outside the caller's scope; NotInScope (404)
+    when the point edited is not the caller's."""
+    if point.pk is not None:
+        Point.objects.get_visible(by, point.pk, lock=True)
     _check_office(by)
     visible_units = Unit.objects.visible_to(by)
     errors = {}
@@ -166,7 +169,10 @@ def is_city_office(user):
 def circle_save(*, circle, categories, by):
     """Create or update a key-point circle (office staff only) and compute its members. Only
     city office staff may switch `citywide` (members across district borders) on or off; a
-    district office keeps the circles of its district."""
+    district office keeps the circles of its district. NotInScope (404) when the circle edited
+    is not the caller's."""
+    if circle.pk is not None:
+        PointCircle.objects.get_visible(by, circle.pk, lock=True)
     _check_office(by)
     if not Point.objects.visible_to(by).filter(pk=circle.core_id).exists():
         raise ValidationError({"core": "核心点位不在您的管辖范围内。"})
@@ -432,10 +438,9 @@ def inspection_create(*, point, by, results, notes=""):
     严重不合格. Raises PermissionDenied, ValidationError (keyed by field or "results").
     Returns the inspection; its failed results are `inspection.results.exclude(verdict="pass")`.
     """
+    point = Point.objects.get_visible(by, point.pk)
     if not may_write(by, {Role.OFFICE, Role.INSPECTOR}):
         raise PermissionDenied("只有督查员和创城办工作人员可以录入督查。")
-    if not Point.objects.visible_to(by).filter(pk=point.pk).exists():
-        raise PermissionDenied("该点位不在您的管辖范围内。")
     items = {item.pk: item for item in CheckItem.objects.filter(category_id=point.category_id)}
     if not items:
         raise ValidationError({"point": "该点位类别还没有检查标准，无法督查。"})

@@ -14,7 +14,7 @@ first, then section by section.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import INDICATORS, Indicator, Option, Question, Section, Survey
+from .models import INDICATORS, Indicator, Option, Question, Section
 from .services import _check_office, _event
 
 UP, DOWN = "up", "down"
@@ -27,8 +27,7 @@ def locked_message(count):
 
 def _editable(survey, by):
     """The survey row, locked for this transaction; refuses when answers exist."""
-    _check_office(by, survey)
-    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    survey = _check_office(by, survey, lock=True)
     count = survey.responses.count()
     if count:
         raise ValidationError({"survey": locked_message(count)})
@@ -231,8 +230,7 @@ def option_move(*, option, by, direction):
 def targets_set(*, survey, by, targets):
     """Set the target (percent, 0–100) of each indicator in {indicator: value}. Allowed after
     answers exist: targets judge the rates and do not change any answer."""
-    _check_office(by, survey)
-    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    survey = _check_office(by, survey, lock=True)
     errors = {}
     for indicator, value in targets.items():
         label = Indicator(indicator).label

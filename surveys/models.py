@@ -8,7 +8,8 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from accounts.models import REGIONAL_ROLES, Unit
+from accounts.models import Role, Scope, ScopedQuerySet, Unit
+from accounts.workflow import Transition, Workflow
 
 
 class Indicator(models.TextChoices):
@@ -33,32 +34,32 @@ def _ancestor_paths(path):
     return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
 
 
-def result_scope_path(user):
-    """Unit path prefix of the communities whose answers `user` may see in results.
+def result_scope_path(viewer):
+    """Unit path prefix of the communities whose answers `viewer` (a user or a scope) may see
+    in results.
 
     Regional staff (office, inspector, leader) see their whole region; a street or community
     user sees the communities of their own unit; anybody else (a department's liaison) sees
     no results at all (None)."""
-    path = user.scope_path
-    if path is None or path == "" or user.role in REGIONAL_ROLES:
+    scope = Scope.of(viewer)
+    path = scope.path
+    if path is None or path == "" or scope.regional:
         return path
-    if user.unit.kind in (Unit.Kind.STREET, Unit.Kind.COMMUNITY):
+    if scope.unit.kind in (Unit.Kind.STREET, Unit.Kind.COMMUNITY):
         return path
     return None
 
 
-class SurveyQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Surveys of the user's region for regional staff; for street and community users
+class SurveyQuerySet(ScopedQuerySet):
+    def within(self, scope):
+        """Surveys of the scope's region for regional staff; for street and community users
         the surveys run over their district (or city); nothing for department users."""
-        path = result_scope_path(user)
+        path = result_scope_path(scope)
         if path is None:
             return self.none()
-        if path == "":
-            return self
-        if user.role in REGIONAL_ROLES:
-            return self.filter(region__path__startswith=path)
-        return self.filter(region__path__in=_ancestor_paths(user.unit.path))
+        if scope.regional:
+            return self.under(path, "region")
+        return self.filter(region__path__in=_ancestor_paths(scope.unit.path))
 
     def with_response_counts(self):
         # A correlated count keeps a list at one query however many responses there are.
@@ -158,6 +159,16 @@ class Survey(models.Model):
         if today < self.starts_on:
             return f"本次调查将于 {self.starts_on:%Y年%m月%d日} 开始，请届时再来填写。"
         return ""
+
+
+# A survey's publication: published (发布) from a draft, closed (结束调查) when the round
+# ends, published again to reopen it. Read by the services to refuse and by the survey
+# page and the API to offer the actions.
+WORKFLOW = Workflow(
+    Transition("publish", "发布", [Survey.Status.DRAFT, Survey.Status.CLOSED], Survey.Status.OPEN,
+               {Role.OFFICE}),
+    Transition("close", "结束调查", [Survey.Status.OPEN], Survey.Status.CLOSED, {Role.OFFICE}),
+)
 
 
 class Section(models.Model):
@@ -265,14 +276,13 @@ class Quota(models.Model):
         return f"{self.community} {self.target}"
 
 
-class ResponseQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Responses from communities inside the user's result scope, of visible surveys."""
-        path = result_scope_path(user)
+class ResponseQuerySet(ScopedQuerySet):
+    def within(self, scope):
+        """Responses from communities inside the scope's result scope, of visible surveys."""
+        path = result_scope_path(scope)
         if path is None:
             return self.none()
-        qs = self.filter(survey__in=Survey.objects.visible_to(user))
-        return qs if path == "" else qs.filter(community__path__startswith=path)
+        return self.filter(survey__in=Survey.objects.visible_to(scope)).under(path, "community")
 
     def valid(self):
         return self.filter(voided=False)

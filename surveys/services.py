@@ -11,7 +11,17 @@ from django.db.models.functions import TruncMinute
 
 from accounts.models import Role, Unit
 
-from .models import Answer, Option, Question, Quota, Response, Section, Survey, SurveyEvent
+from .models import (
+    WORKFLOW,
+    Answer,
+    Option,
+    Question,
+    Quota,
+    Response,
+    Section,
+    Survey,
+    SurveyEvent,
+)
 
 RATING_LABELS = ["1分（很不满意）", "2分（不满意）", "3分（一般）", "4分（比较满意）",
                  "5分（很满意）"]
@@ -25,11 +35,14 @@ def device_hash(token):
     return hashlib.sha256(f"{settings.SECRET_KEY}:survey-device:{token}".encode()).hexdigest()
 
 
-def _check_office(user, survey=None):
+def _check_office(user, survey=None, *, lock=False):
+    """The survey as `user` may see it (NotInScope → 404 otherwise), locked when asked;
+    PermissionDenied unless `user` is office staff."""
+    if survey is not None:
+        survey = Survey.objects.get_visible(user, survey.pk, lock=lock, related=("region",))
     if not (user.is_superuser or user.role == Role.OFFICE):
         raise PermissionDenied("只有创城办工作人员可以管理问卷。")
-    if survey is not None and not Survey.objects.visible_to(user).filter(pk=survey.pk).exists():
-        raise PermissionDenied("该问卷不在您的管辖范围内。")
+    return survey
 
 
 def _event(survey, actor, action, detail=""):
@@ -71,14 +84,12 @@ def question_add(*, survey, by, text, kind, required=True, indicator="", screeni
 
 @transaction.atomic
 def survey_set_status(*, survey, by, status):
-    """Publish (draft → open) or close (open → closed) a survey; locks its row."""
-    _check_office(by, survey)
-    survey = Survey.objects.select_for_update().get(pk=survey.pk)
-    allowed = {(Survey.Status.DRAFT, Survey.Status.OPEN), (Survey.Status.OPEN, Survey.Status.CLOSED),
-               (Survey.Status.CLOSED, Survey.Status.OPEN)}
-    if (survey.status, status) not in allowed:
-        raise ValidationError({"status": f"问卷当前为“{survey.get_status_display()}”，不能改为"
-                                         f"“{Survey.Status(status).label}”。"})
+    """Publish (draft or closed → open) or close (open → closed) a survey, as `WORKFLOW`
+    allows (TransitionError → 409 otherwise); locks its row."""
+    survey = _check_office(by, survey, lock=True)
+    if status not in (Survey.Status.OPEN, Survey.Status.CLOSED):
+        raise ValidationError({"status": "问卷状态只能改为“进行中”或“已结束”。"})
+    WORKFLOW.check(survey, WORKFLOW.leading_to(status).name)
     if status == Survey.Status.OPEN and not survey.questions.exists():
         raise ValidationError({"status": "问卷还没有题目，不能发布。"})
     old = survey.status
@@ -92,7 +103,7 @@ def survey_set_status(*, survey, by, status):
 def survey_copy(*, survey, by, title=None, round_kind=None, starts_on=None, ends_on=None):
     """A new draft version of `survey` with copies of its sections, questions, options and
     quotas. Responses stay with the original, so answers already given never change."""
-    _check_office(by, survey)
+    survey = _check_office(by, survey)
     new = Survey.objects.get(pk=survey.pk)
     new.pk = None
     new.id = None
@@ -252,7 +263,7 @@ def responses_void(*, survey, by, reason, ids=None, community=None, channel=None
     """Void valid responses of `survey`: the given ids, or a burst (one community, channel
     and minute). One UPDATE; returns how many were voided. Raises ValidationError without a
     reason, PermissionDenied for non-office users."""
-    _check_office(by, survey)
+    survey = _check_office(by, survey)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "请填写作废原因。"})
@@ -290,7 +301,7 @@ def quotas_set(*, survey, by, targets):
     """Set the quota of each community in {community (Unit or id): target}; 0 removes it.
     Refuses communities outside the survey's region and targets that are not whole numbers
     from 0 to 100,000 (ValidationError naming the community). About four queries."""
-    _check_office(by, survey)
+    survey = _check_office(by, survey)
     ids = {getattr(c, "pk", c): t for c, t in targets.items()}
     valid = dict(Unit.objects.filter(pk__in=[i for i in ids if isinstance(i, int)],
                                      path__startswith=survey.region.path,
@@ -319,7 +330,7 @@ def quotas_set(*, survey, by, targets):
 def quotas_set_all(*, survey, by, target, street=None, only_empty=False):
     """The same quota for every active community of the survey (or of one street): "每个社区
     20 户". `only_empty` keeps the quotas already set. Returns how many were set."""
-    _check_office(by, survey)
+    survey = _check_office(by, survey)
     communities = Unit.objects.filter(path__startswith=survey.region.path,
                                       kind=Unit.Kind.COMMUNITY, is_active=True)
     if street is not None:

@@ -21,12 +21,13 @@ from django.views.generic import CreateView, DetailView, TemplateView, UpdateVie
 
 from accounts.models import Role, Unit
 from accounts.scoping import RoleRequiredMixin, ScopedListView, may_write
+from accounts.workflow import TransitionError
 from jobs.excel import xlsx_workbook
 
 from . import selectors, services
 from .filters import SurveyFilterSet
 from .forms import QuestionForm, SurveyForm, VoidForm
-from .models import INDICATORS, Answer, Indicator, Question, Response, Survey
+from .models import INDICATORS, WORKFLOW, Answer, Indicator, Question, Response, Survey
 
 DEVICE_COOKIE = "survey_device"
 STAFF_ENTRY_ROLES = {Role.OFFICE, Role.INSPECTOR}
@@ -124,6 +125,7 @@ class SurveyDetailView(RoleRequiredMixin, DetailView):
         user = self.request.user
         ctx["questions"] = _questions(survey)
         ctx["can_manage"] = may_write(user, {Role.OFFICE})
+        ctx["actions"] = WORKFLOW.available(survey, user)
         ctx["can_enter"] = may_write(user, STAFF_ENTRY_ROLES)
         path = selectors.result_scope_path(user) or ""
         counts = dict(Response.objects.filter(survey=survey, voided=False,
@@ -170,6 +172,8 @@ def survey_status(request, pk, status):
     try:
         services.survey_set_status(survey=survey, by=request.user, status=status)
         messages.success(request, "问卷状态已更新。")
+    except TransitionError as exc:
+        messages.error(request, exc.message)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     return redirect(survey)

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from openpyxl import load_workbook
 
+from accounts.workflow import TransitionError
 from evidence.validators import validate_image
 from jobs.models import Job
 from ledgers import services
@@ -55,19 +56,19 @@ def test_exif_window_flags(city, run_tasks, django_capture_on_commit_callbacks, 
 
 def test_state_machine_refuses_illegal_steps(city, req_cg):
     sub = _draft(city, req_cg)
-    with pytest.raises(ValidationError):
+    with pytest.raises(TransitionError):
         services.ledger_submission_approve(submission=sub, by=city.users.office)
     with pytest.raises(PermissionDenied):
         services.ledger_submission_sign(submission=sub, by=city.users.liaison)
     services.ledger_submission_sign(submission=sub, by=city.users.unitleader)
-    with pytest.raises(ValidationError):
+    with pytest.raises(TransitionError):
         services.ledger_submission_sign(submission=sub, by=city.users.unitleader)
-    with pytest.raises(ValidationError):
+    with pytest.raises(TransitionError):
         services.ledger_submission_update(submission=sub, by=city.users.liaison, report={})
     with pytest.raises(ValidationError):
         services.ledger_submission_return(submission=sub, by=city.users.office, comments={})
     services.ledger_submission_approve(submission=sub, by=city.users.office)
-    with pytest.raises(ValidationError):
+    with pytest.raises(TransitionError):
         services.ledger_submission_new_version(submission=sub, by=city.users.liaison)
     assert [e.action for e in sub.events.all()] == ["create", "sign", "approve"]
 
