@@ -327,7 +327,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "accounts.api_errors.ErrorSchema",
+    "EXCEPTION_HANDLER": "accounts.api_errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "30/min"},
     # The token throttle counts per client address: X-Forwarded-For is read only as far as
     # our own proxies wrote it, never as the client sent it.

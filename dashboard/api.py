@@ -1,5 +1,3 @@
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -8,7 +6,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -42,16 +40,6 @@ class DashboardReader(BasePermission):
         return True
 
 
-def _validated(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except DjangoValidationError as exc:
-        raise ValidationError(exc.message_dict if hasattr(exc, "error_dict")
-                              else {"detail": exc.messages}) from None
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc) or None) from None
-
-
 @extend_schema_serializer(many=False)
 class RankingSerializer(serializers.Serializer):
     """What the ranking answers: the period ranked, the number of units and their rows."""
@@ -77,7 +65,7 @@ class RankingViewSet(viewsets.ViewSet):
                     OpenApiParameter("end", str), OpenApiParameter("kind", str)],
         responses=RankingSerializer)
     def list(self, request):
-        period = _validated(figures.period_from_params, request.query_params)
+        period = figures.period_from_params(request.query_params)
         kind = request.query_params.get("kind") or None
         if kind and kind not in figures.RANKED_KINDS:
             raise ValidationError({"kind": "单位类型须为 department、street 或 enterprise。"})
@@ -131,8 +119,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         serializer = ReportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        report, created = _validated(
-            services.report_request, kind=data["kind"], by=request.user,
+        report, created = services.report_request(
+            kind=data["kind"], by=request.user,
             start=data.get("period_start"), end=data.get("period_end"))
         return Response(ReportSerializer(report).data,
                         status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)

@@ -1,11 +1,9 @@
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -21,7 +19,7 @@ from jobs.services import job_start
 from . import services
 from .exports import clean_export_params
 from .filters import IssueFilterSet
-from .models import Issue, IssueCategory, IssueEvent
+from .models import WORKFLOW, WRITE_ROLES, Issue, IssueCategory, IssueEvent
 from .pagination import LateRowPagination
 from .serializers import (
     AssignSerializer,
@@ -43,7 +41,7 @@ from .serializers import (
 )
 from .suggest import suggest_categories
 
-ALL_WRITERS = {Role.OFFICE, Role.INSPECTOR, Role.LIAISON, Role.UNIT_LEADER, Role.POINT_CHIEF}
+ALL_WRITERS = WRITE_ROLES
 
 
 class IssueCategoryViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
@@ -82,20 +80,6 @@ class IssueCategoryViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
         return Response({"results": CategorySuggestionSerializer(found, many=True).data})
 
 
-def call_service(fn, **kwargs):
-    """Run a service, turning its errors into API answers: 403, 409, 400 per field."""
-    try:
-        return fn(**kwargs)
-    except services.TransitionError as exc:
-        return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc) or None) from None
-    except DjangoValidationError as exc:
-        raise ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        ) from None
-
-
 class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Rectification issues in the caller's scope, with the workflow as actions."""
 
@@ -106,20 +90,10 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     ordering_fields = ["created", "deadline", "status", "id"]
     write_roles = ALL_WRITERS
-    action_roles = {
+    # The workflow's actions take the roles of its transitions table.
+    action_roles = {t.name: t.roles for t in WORKFLOW} | {
         "create": services.FILE_ROLES,
-        "assign": services.DISPATCH_ROLES,
-        "bulk_assign": services.DISPATCH_ROLES,
-        "reassign": services.DISPATCH_ROLES,
-        "grant_extension": services.DISPATCH_ROLES,
-        "refuse_extension": services.DISPATCH_ROLES,
-        "approve": services.REVIEW_ROLES,
-        "reject": services.REVIEW_ROLES,
-        "reopen": services.REVIEW_ROLES,
-        "submit": services.UNIT_ROLES,
-        "dispute": services.UNIT_ROLES,
-        "request_extension": services.UNIT_ROLES,
-        "comment": ALL_WRITERS,
+        "bulk_assign": WORKFLOW["assign"].roles,
         "import_issues": services.FILE_ROLES,
         "export": set(Role),  # anyone may export what they can see
     }
@@ -153,11 +127,8 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     def _answer_once(self, action, write, code=status.HTTP_200_OK):
         """Runs `write` once per `Idempotency-Key` / `client_uuid` of the caller; a repeat
         answers the first request's object with the header `Idempotent-Replayed: true`."""
-        result = call_service(api_run_once, request=self.request, action=action, write=write,
-                              data=self.request.data)
-        if isinstance(result, Response):
-            return result
-        obj, first = result
+        obj, first = api_run_once(request=self.request, action=action, write=write,
+                                  data=self.request.data)
         return mark_replayed(self._answer(obj, code), first)
 
     @extend_schema(request=IssueFileSerializer, responses=IssueDetailSerializer)
@@ -180,8 +151,8 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     def assign(self, request, pk=None):
         issue = self.get_object()
         data = self._input(AssignSerializer)
-        return self._answer(call_service(
-            services.issue_assign, issue=issue, by=request.user,
+        return self._answer(services.issue_assign(
+            issue=issue, by=request.user,
             responsible_unit=data["responsible_unit"], deadline=data.get("deadline")))
 
     @extend_schema(request=BulkAssignSerializer)
@@ -191,11 +162,9 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         issues = list(self.get_queryset().filter(pk__in=data["ids"]))
         if len(issues) != len(set(data["ids"])):
             raise ValidationError({"ids": "部分问题不存在或不在您的管辖范围内。"})
-        result = call_service(services.issue_bulk_assign, issues=issues, by=request.user,
-                              responsible_unit=data["responsible_unit"],
-                              deadline=data.get("deadline"))
-        if isinstance(result, Response):
-            return result
+        result = services.issue_bulk_assign(issues=issues, by=request.user,
+                                            responsible_unit=data["responsible_unit"],
+                                            deadline=data.get("deadline"))
         return Response({"assigned": len(result)})
 
     @extend_schema(request=SubmitSerializer, responses=IssueSerializer)
@@ -217,7 +186,7 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     def approve(self, request, pk=None):
         issue = self.get_object()
         data = self._input(OptionalReasonSerializer)
-        return self._answer(call_service(services.issue_approve, issue=issue, by=request.user,
+        return self._answer(services.issue_approve(issue=issue, by=request.user,
                                          reason=data["reason"]))
 
     @extend_schema(request=ReasonSerializer, responses=IssueSerializer)
@@ -225,7 +194,7 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     def reject(self, request, pk=None):
         issue = self.get_object()
         data = self._input(ReasonSerializer)
-        return self._answer(call_service(services.issue_reject, issue=issue, by=request.user,
+        return self._answer(services.issue_reject(issue=issue, by=request.user,
                                          reason=data["reason"]))
 
     @extend_schema(request=ReasonSerializer, responses=IssueSerializer)
@@ -233,7 +202,7 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     def dispute(self, request, pk=None):
         issue = self.get_object()
         data = self._input(ReasonSerializer)
-        return self._answer(call_service(services.issue_dispute, issue=issue, by=request.user,
+        return self._answer(services.issue_dispute(issue=issue, by=request.user,
                                          reason=data["reason"]))
 
     @extend_schema(request=ReassignSerializer, responses=IssueSerializer)
@@ -241,8 +210,8 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     def reassign(self, request, pk=None):
         issue = self.get_object()
         data = self._input(ReassignSerializer)
-        return self._answer(call_service(
-            services.issue_reassign, issue=issue, by=request.user,
+        return self._answer(services.issue_reassign(
+            issue=issue, by=request.user,
             responsible_unit=data["responsible_unit"], deadline=data.get("deadline"),
             reason=data["reason"]))
 
@@ -251,7 +220,7 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     def reopen(self, request, pk=None):
         issue = self.get_object()
         data = self._input(ReopenSerializer)
-        return self._answer(call_service(services.issue_reopen, issue=issue, by=request.user,
+        return self._answer(services.issue_reopen(issue=issue, by=request.user,
                                          reason=data["reason"], deadline=data.get("deadline")))
 
     @extend_schema(request=ExtensionRequestSerializer, responses=IssueSerializer)
@@ -259,16 +228,16 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     def request_extension(self, request, pk=None):
         issue = self.get_object()
         data = self._input(ExtensionRequestSerializer)
-        result = call_service(services.extension_request, issue=issue, by=request.user,
-                              reason=data["reason"], deadline=data["deadline"])
-        return self._answer(result if isinstance(result, Response) else issue)
+        services.extension_request(issue=issue, by=request.user, reason=data["reason"],
+                                   deadline=data["deadline"])
+        return self._answer(issue)
 
     @extend_schema(request=ExtensionGrantSerializer, responses=IssueSerializer)
     @action(detail=True, methods=["post"], url_path="grant-extension")
     def grant_extension(self, request, pk=None):
         issue = self.get_object()
         data = self._input(ExtensionGrantSerializer)
-        return self._answer(call_service(services.extension_grant, issue=issue, by=request.user,
+        return self._answer(services.extension_grant(issue=issue, by=request.user,
                                          deadline=data.get("deadline"), note=data["note"]))
 
     @extend_schema(request=ReasonSerializer, responses=IssueSerializer)
@@ -276,7 +245,7 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     def refuse_extension(self, request, pk=None):
         issue = self.get_object()
         data = self._input(ReasonSerializer)
-        return self._answer(call_service(services.extension_refuse, issue=issue, by=request.user,
+        return self._answer(services.extension_refuse(issue=issue, by=request.user,
                                          reason=data["reason"]))
 
     @extend_schema(request=CommentSerializer, responses=IssueSerializer)
@@ -284,9 +253,8 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     def comment(self, request, pk=None):
         issue = self.get_object()
         data = self._input(CommentSerializer)
-        result = call_service(services.issue_comment, issue=issue, by=request.user,
-                              text=data["text"])
-        return self._answer(result if isinstance(result, Response) else issue)
+        services.issue_comment(issue=issue, by=request.user, text=data["text"])
+        return self._answer(issue)
 
     @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
         "file": {"type": "string", "format": "binary"}}}}, responses={202: JobSerializer})

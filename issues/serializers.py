@@ -6,11 +6,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Unit
+from accounts.workflow import ActionsField
 from evidence.fields import ClientUUIDField, ImageUploadField
 from points.models import Point
 
 from . import deadlines
-from .models import Issue, IssueCategory, IssueEvent, IssuePhoto, Source
+from .models import WORKFLOW, Issue, IssueCategory, IssueEvent, IssuePhoto, Source
 
 
 class IssueCategorySerializer(serializers.ModelSerializer):
@@ -92,9 +93,11 @@ class IssueSerializer(serializers.ModelSerializer):
 class IssueDetailSerializer(IssueSerializer):
     photos = IssuePhotoSerializer(many=True, read_only=True)
     events = IssueEventSerializer(many=True, read_only=True)
+    actions = ActionsField(WORKFLOW, help_text="调用者现在可以执行的操作（request_extension 对应 "
+                           "POST /api/v1/issues/{id}/request-extension/，其余同名）")
 
     class Meta(IssueSerializer.Meta):
-        fields = IssueSerializer.Meta.fields + ["photos", "events"]
+        fields = IssueSerializer.Meta.fields + ["photos", "events", "actions"]
         read_only_fields = fields
 
 

@@ -1,9 +1,8 @@
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -29,8 +28,6 @@ def start_import_response(request, kind):
         job = import_start(kind=kind, file=request.FILES.get("file"), by=request.user)
     except ImportFileError as exc:
         return Response({"file": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc) or None) from None
     return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -55,8 +52,6 @@ class JobViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
             return start_import_response(request, kind)
         try:
             job = job_start(kind=kind, by=request.user, params=data.validated_data["params"])
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc) or None) from None
         except DjangoValidationError as exc:
             raise ValidationError({"params": exc.message_dict if hasattr(exc, "error_dict")
                                    else exc.messages}) from None

@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -20,15 +19,7 @@ from .serializers import (
     ReturnSerializer,
     SubmissionCreateSerializer,
     SubmissionUpdateSerializer,
-    as_drf_error,
 )
-
-
-def _call(service, **kwargs):
-    try:
-        return service(**kwargs)
-    except DjangoValidationError as exc:
-        raise as_drf_error(exc) from exc
 
 
 class LedgerRequirementViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
@@ -64,7 +55,7 @@ class LedgerRequirementViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
             contributors = list(requirement.contributing_units.all()) if requirement.pk else []
         for field, value in data.items():
             setattr(requirement, field, value)
-        serializer.instance = _call(requirement_save, requirement=requirement,
+        serializer.instance = requirement_save(requirement=requirement,
                                     by=self.request.user, contributing_units=contributors)
 
 
@@ -97,8 +88,8 @@ class LedgerSubmissionViewSet(ScopedViewSetMixin, mixins.CreateModelMixin,
     def _out_once(self, action, write, code=status.HTTP_200_OK):
         """`write` once per `Idempotency-Key` / `client_uuid`: a repeat answers the
         submission the first request saved (header `Idempotent-Replayed: true`)."""
-        submission, first = _call(api_run_once, request=self.request, action=action,
-                                  write=write, data=self.request.data)
+        submission, first = api_run_once(request=self.request, action=action, write=write,
+                                         data=self.request.data)
         return mark_replayed(self._out(submission, code), first)
 
     def create(self, request, *args, **kwargs):
@@ -135,12 +126,12 @@ class LedgerSubmissionViewSet(ScopedViewSetMixin, mixins.CreateModelMixin,
 
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
-        return self._out(_call(services.ledger_submission_sign, submission=self.get_object(),
+        return self._out(services.ledger_submission_sign(submission=self.get_object(),
                                by=request.user))
 
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self._out(_call(services.ledger_submission_approve,
+        return self._out(services.ledger_submission_approve(
                                submission=self.get_object(), by=request.user,
                                comment=str(request.data.get("comment", ""))))
 
@@ -149,12 +140,12 @@ class LedgerSubmissionViewSet(ScopedViewSetMixin, mixins.CreateModelMixin,
         submission = self.get_object()
         data = ReturnSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return self._out(_call(services.ledger_submission_return, submission=submission,
+        return self._out(services.ledger_submission_return(submission=submission,
                                by=request.user, comments=data.validated_data["comments"]))
 
     @action(detail=True, methods=["post"], url_path="new-version")
     def new_version(self, request, pk=None):
-        new = _call(services.ledger_submission_new_version, submission=self.get_object(),
+        new = services.ledger_submission_new_version(submission=self.get_object(),
                     by=request.user)
         return self._out(new, status.HTTP_201_CREATED)
 

@@ -3,12 +3,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.api_errors import field_errors
+from accounts.workflow import ActionsField
 from evidence.fields import ClientUUIDField
 from evidence.validators import validate_document, validate_image
 
 from .copycheck import flags_for, matches_of
 from .models import (
     REPORT_ELEMENTS,
+    WORKFLOW,
     LedgerDocument,
     LedgerPhoto,
     LedgerRequirement,
@@ -16,12 +19,6 @@ from .models import (
     ReportFingerprint,
 )
 from .services import CAPTION_FIELDS
-
-
-def as_drf_error(exc):
-    if hasattr(exc, "message_dict"):
-        return serializers.ValidationError(exc.message_dict)
-    return serializers.ValidationError({"non_field_errors": exc.messages})
 
 
 def classify_uploads(files):
@@ -99,7 +96,7 @@ class LedgerRequirementSerializer(serializers.ModelSerializer):
         try:
             instance.clean()
         except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+            raise field_errors(exc) from exc
         return attrs
 
 
@@ -148,12 +145,13 @@ class LedgerSubmissionSerializer(serializers.ModelSerializer):
     report = ReportField(required=False)
     files = serializers.SerializerMethodField()
     text_check = serializers.SerializerMethodField()
+    actions = ActionsField(WORKFLOW)
 
     class Meta:
         model = LedgerSubmission
         fields = ["id", "requirement", "unit", "unit_name", "version", "previous", "status",
                   "report", "signed_by", "signed_at", "reviewed_by", "reviewed_at",
-                  "review_comments", "files", "text_check", "created", "updated"]
+                  "review_comments", "files", "text_check", "actions", "created", "updated"]
         read_only_fields = [f for f in fields if f != "report"]
 
     @extend_schema_field(OpenApiTypes.ANY)

@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -31,7 +30,6 @@ from .serializers import (
     PointCategorySerializer,
     PointCircleSerializer,
     PointSerializer,
-    as_drf_error,
 )
 from .services import inspection_create
 
@@ -142,11 +140,8 @@ class InspectionViewSet(ScopedViewSetMixin, mixins.CreateModelMixin,
                 notes=data.validated_data.get("notes", ""),
             )
 
-        try:
-            inspection, first = api_run_once(request, action="inspection", write=write,
-                                             data=request.data)
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        inspection, first = api_run_once(request, action="inspection", write=write,
+                                         data=request.data)
         inspection = self.get_queryset().get(pk=inspection.pk)
         return mark_replayed(Response(self.get_serializer(inspection).data, status=201), first)
 

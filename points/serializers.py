@@ -1,8 +1,8 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 
+from accounts.api_errors import field_errors
 from accounts.models import Unit, User
 from evidence.fields import ClientUUIDField
 
@@ -16,14 +16,6 @@ from .models import (
     PointCircle,
 )
 from .services import circle_save, point_save
-
-
-def as_drf_error(exc):
-    """Django's ValidationError (field → messages) as DRF's, so bad input is a 400 naming the
-    field."""
-    if hasattr(exc, "message_dict"):
-        return ValidationError(exc.message_dict)
-    return ValidationError({"non_field_errors": exc.messages})
 
 
 class FrameworkItemSerializer(serializers.ModelSerializer):
@@ -103,7 +95,7 @@ class PointSerializer(_ScopedRelatedMixin, serializers.ModelSerializer):
             return point_save(point=point, by=self.context["request"].user,
                               partner_units=partners)
         except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+            raise field_errors(exc) from exc
 
     def create(self, validated_data):
         return self._save(Point(), validated_data)
@@ -152,7 +144,7 @@ class PointCircleSerializer(_ScopedRelatedMixin, serializers.ModelSerializer):
             return circle_save(circle=circle, categories=categories,
                                by=self.context["request"].user)
         except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+            raise field_errors(exc) from exc
 
     def create(self, validated_data):
         return self._save(PointCircle(), validated_data)

@@ -1,11 +1,9 @@
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response as ApiResponse
 from rest_framework.routers import SimpleRouter
 
@@ -23,18 +21,7 @@ from .serializers import (
     SurveyDetailSerializer,
     SurveySerializer,
     VoidSerializer,
-    _as_drf,
 )
-
-
-def _call(fn, **kwargs):
-    """Run a service; its ValidationError answers 400 per field, PermissionDenied 403."""
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as exc:
-        raise _as_drf(exc) from None
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from None
 
 
 class SurveyViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
@@ -63,7 +50,7 @@ class SurveyViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
         serializer.save(created_by=self.request.user)
 
     def _transition(self, request, status):
-        survey = _call(services.survey_set_status, survey=self.get_object(), by=request.user,
+        survey = services.survey_set_status(survey=self.get_object(), by=request.user,
                        status=status)
         return ApiResponse(SurveySerializer(self.get_queryset().get(pk=survey.pk),
                                             context={"request": request}).data)
@@ -84,7 +71,7 @@ class SurveyViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
         survey = self.get_object()
         data = CopySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        new = _call(services.survey_copy, survey=survey, by=request.user, **data.validated_data)
+        new = services.survey_copy(survey=survey, by=request.user, **data.validated_data)
         return ApiResponse(SurveySerializer(self.get_queryset().get(pk=new.pk),
                                             context={"request": request}).data,
                            status=status.HTTP_201_CREATED)
@@ -125,11 +112,11 @@ class SurveyViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
                 street = Unit.objects.filter(pk=v["street"], kind=Unit.Kind.STREET,
                                              path__startswith=survey.region.path).first()
                 if street is None:
-                    raise _as_drf(DjangoValidationError({"street": "请选择本次调查范围内的街道。"}))
-            _call(services.quotas_set_all, survey=survey, by=user, target=v["all"],
+                    raise ValidationError({"street": "请选择本次调查范围内的街道。"})
+            services.quotas_set_all(survey=survey, by=user, target=v["all"],
                   street=street, only_empty=v["only_empty"])
         if v.get("quotas"):
-            _call(services.quotas_set, survey=survey, by=user,
+            services.quotas_set(survey=survey, by=user,
                   targets={row["community"]: row["target"] for row in v["quotas"]})
 
     @extend_schema(request=VoidSerializer, responses=OpenApiTypes.OBJECT)
@@ -141,7 +128,7 @@ class SurveyViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
         args = dict(data.validated_data)
         if "community" in args:
             args["community"] = Unit.objects.filter(pk=args["community"]).first()
-        count = _call(services.responses_void, survey=survey, by=request.user, **args)
+        count = services.responses_void(survey=survey, by=request.user, **args)
         return ApiResponse({"voided": count})
 
 
@@ -162,7 +149,7 @@ class ResponseViewSet(ScopedViewSetMixin, mixins.CreateModelMixin,
         data = ResponseInputSerializer(data=request.data, user=request.user)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        response = _call(services.response_submit, survey=v["survey"], community=v["community"],
+        response = services.response_submit(survey=v["survey"], community=v["community"],
                          answers=v["answers"], channel=v["channel"], interviewer=request.user)
         return ApiResponse(ResponseSerializer(response).data, status=status.HTTP_201_CREATED)
 
@@ -171,6 +158,6 @@ router = SimpleRouter()
 router.register("surveys", SurveyViewSet, basename="survey")
 router.register("survey-responses", ResponseViewSet, basename="survey-response")
 
-from .api_editing import register as _register_editing  # noqa: E402 - needs _call above
+from .api_editing import register as _register_editing  # noqa: E402 - registers on the router above
 
 _register_editing(router)

@@ -13,7 +13,6 @@ from accounts.models import Role
 from accounts.scoping import RolePermission
 
 from . import editing, services
-from .api import _call
 from .models import Indicator, Option, Question, Section, Survey
 from .serializers import OptionSerializer, QuestionSerializer, SectionSerializer
 
@@ -102,12 +101,12 @@ class _EditViewSet(mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
     def move(self, request, pk=None):
         obj = self.get_object()
         direction = self._input(MoveSerializer)["direction"]
-        _call(self.move_function, **{self.name_in_services: obj}, by=request.user,
+        self.move_function(**{self.name_in_services: obj}, by=request.user,
               direction=direction)
         return self._out(obj)
 
     def perform_destroy(self, instance):
-        _call(self.delete_function, **{self.name_in_services: instance}, by=self.request.user)
+        self.delete_function(**{self.name_in_services: instance}, by=self.request.user)
 
 
 class SectionViewSet(_EditViewSet):
@@ -123,14 +122,14 @@ class SectionViewSet(_EditViewSet):
     @extend_schema(request=SectionCreate)
     def create(self, request):
         v = self._input(SectionCreate)
-        return self._out(_call(editing.section_add, survey=v["survey"], by=request.user,
+        return self._out(editing.section_add(survey=v["survey"], by=request.user,
                                title=v["title"]), status.HTTP_201_CREATED)
 
     @extend_schema(request=SectionCreate)
     def partial_update(self, request, pk=None):
         section = self.get_object()
         v = self._input(SectionCreate, partial=True)
-        _call(editing.section_update, section=section, by=request.user,
+        editing.section_update(section=section, by=request.user,
               title=v.get("title", section.title))
         return self._out(section)
 
@@ -152,7 +151,7 @@ class QuestionViewSet(_EditViewSet):
         v = self._input(QuestionInput)
         options = [(o["text"], v["indicator"] if o["counts"] else "", o["in_frame"])
                    for o in v["options"]]
-        question = _call(services.question_add, survey=v["survey"], by=request.user,
+        question = services.question_add(survey=v["survey"], by=request.user,
                          text=v["text"], kind=v["kind"], required=v["required"],
                          indicator=v["indicator"], screening=v["screening"],
                          section=v.get("section"), options=options)
@@ -162,7 +161,7 @@ class QuestionViewSet(_EditViewSet):
     def partial_update(self, request, pk=None):
         question = self.get_object()
         v = self._input(QuestionUpdate, partial=True)
-        _call(editing.question_update, question=question, by=request.user,
+        editing.question_update(question=question, by=request.user,
               text=v.get("text", question.text), required=v.get("required", question.required),
               indicator=v.get("indicator", question.indicator),
               screening=v.get("screening", question.screening),
@@ -183,7 +182,7 @@ class OptionViewSet(_EditViewSet):
     @extend_schema(request=OptionCreate)
     def create(self, request):
         v = self._input(OptionCreate)
-        option = _call(editing.option_add, question=v["question"], by=request.user,
+        option = editing.option_add(question=v["question"], by=request.user,
                        text=v["text"], counts=v["counts"], in_frame=v["in_frame"])
         return self._out(option, status.HTTP_201_CREATED)
 
@@ -191,7 +190,7 @@ class OptionViewSet(_EditViewSet):
     def partial_update(self, request, pk=None):
         option = self.get_object()
         v = self._input(OptionInput, partial=True)
-        _call(editing.option_update, option=option, by=request.user,
+        editing.option_update(option=option, by=request.user,
               text=v.get("text", option.text), counts=v.get("counts", bool(option.indicator)),
               in_frame=v.get("in_frame", option.in_frame))
         return self._out(option)

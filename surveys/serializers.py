@@ -1,14 +1,11 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from accounts.api_errors import field_errors
 from accounts.models import Unit
+from accounts.workflow import ActionsField
 
-from .models import Option, Question, Quota, Response, Section, Survey
-
-
-def _as_drf(exc):
-    return serializers.ValidationError(
-        exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+from .models import WORKFLOW, Option, Question, Quota, Response, Section, Survey
 
 
 class OptionSerializer(serializers.ModelSerializer):
@@ -44,13 +41,14 @@ class SurveySerializer(serializers.ModelSerializer):
     public_url = serializers.SerializerMethodField()
     response_count = serializers.IntegerField(read_only=True)
     region = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.none())
+    actions = ActionsField(WORKFLOW)
 
     class Meta:
         model = Survey
         fields = ["id", "title", "intro", "region", "round_kind", "starts_on", "ends_on", "status",
                   "target_awareness", "target_support", "target_participation",
                   "target_satisfaction", "version", "copied_from", "public_url",
-                  "response_count", "created"]
+                  "response_count", "actions", "created"]
         read_only_fields = ["status", "version", "copied_from", "created"]
 
     def __init__(self, *args, **kwargs):
@@ -75,7 +73,7 @@ class SurveySerializer(serializers.ModelSerializer):
         try:
             instance.clean()
         except DjangoValidationError as exc:
-            raise _as_drf(exc) from None
+            raise field_errors(exc) from None
         return attrs
 
 

@@ -1,0 +1,112 @@
+"""One error shape for the whole API, whatever app or layer raised the fault.
+
+- 400: the field map, `{"<field>": ["message", …]}`; a message about no single field is under
+  `non_field_errors`, and a malformed body under `detail`.
+- 401 / 403 / 404 / 405 / 409 / 429: `{"detail": "message", "code": "not_found"}`.
+
+Services raise Django's `ValidationError` (400), `PermissionDenied` (403), `NotInScope` or
+any `ObjectDoesNotExist` (404) and `TransitionError` (409); views and actions call them
+without adapters and this handler answers.
+"""
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .workflow import TransitionError
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "当前状态不允许此操作。"
+    default_code = "conflict"
+
+
+def field_errors(exc):
+    """A Django ValidationError as the DRF one with the field map (serializers raise it from
+    `validate()`, so forms and the API share the model's rules)."""
+    if hasattr(exc, "error_dict"):
+        return serializers.ValidationError(exc.message_dict)
+    return serializers.ValidationError({"non_field_errors": exc.messages})
+
+
+def _as_api_exception(exc):
+    if isinstance(exc, TransitionError):
+        return Conflict(exc.message)
+    if isinstance(exc, DjangoValidationError):
+        return field_errors(exc)
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, (Http404, ObjectDoesNotExist)):
+        return exceptions.NotFound(str(exc) if isinstance(exc, Http404) and str(exc) else None)
+    return exc
+
+
+def exception_handler(exc, context):
+    """REST_FRAMEWORK["EXCEPTION_HANDLER"]: map the service errors, then let DRF answer and
+    add the error's `code` to every `{"detail": …}` body."""
+    exc = _as_api_exception(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    if response.status_code != status.HTTP_400_BAD_REQUEST or set(response.data) == {"detail"}:
+        detail = exc.detail if isinstance(exc.detail, str) else response.data.get("detail", "")
+        response.data = {"detail": str(detail), "code": getattr(detail, "code", None)
+                         or exc.default_code}
+    return response
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every refusal that is not about fields: 401, 403, 404, 405, 409, 429."""
+
+    detail = serializers.CharField(help_text="给用户看的中文说明")
+    code = serializers.CharField(help_text="not_authenticated、permission_denied、not_found、"
+                                           "conflict 等")
+
+
+# 400: each field with its messages; nested inputs (a list of checklist results) nest the
+# same way, and a body that could not be read at all answers {"detail": …}.
+FIELD_ERRORS = {
+    "type": "object",
+    "description": "每个字段及其错误说明；与单个字段无关的说明在 non_field_errors 中",
+    "additionalProperties": {},
+    "example": {"reason": ["请填写退回理由。"]},
+}
+
+
+class ErrorSchema(AutoSchema):
+    """The error answers on every operation: 400 (field map) where there is input, 401 and 403
+    wherever a login is needed, 404 where the path names an object, 409 on writes."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        method = self.method.upper()
+        public = not self._get_auth_required()
+        errors = {}
+        if method in ("POST", "PUT", "PATCH") or self._get_filter_parameters() \
+                or self._get_pagination_parameters():
+            errors["400"] = OpenApiResponse(FIELD_ERRORS, description="输入有误，按字段列出原因")
+        if not public:
+            errors["401"] = OpenApiResponse(ErrorSerializer, description="未登录或令牌无效")
+            errors["403"] = OpenApiResponse(ErrorSerializer, description="角色无权执行此操作")
+        if "{" in self.path:
+            errors["404"] = OpenApiResponse(ErrorSerializer, description="不存在或不在您的管辖范围内")
+        if method in ("POST", "PUT", "PATCH", "DELETE") and not public:
+            errors["409"] = OpenApiResponse(ErrorSerializer, description="当前状态不允许此操作")
+        if self.view.get_throttles():
+            errors["429"] = OpenApiResponse(ErrorSerializer, description="请求过于频繁，请稍后再试")
+        for code, response in errors.items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(response, code,
+                                                              direction=direction)
+        return responses
+
+    def _get_auth_required(self):
+        permissions = self.view.get_permissions()
+        return bool(permissions) and not all(isinstance(p, AllowAny) for p in permissions)
