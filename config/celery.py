@@ -3,6 +3,7 @@ lives here, in code, so it is reviewed with the tasks it runs."""
 
 import logging
 import os
+from importlib import import_module
 
 from celery import Celery
 from celery.schedules import crontab
@@ -90,6 +91,12 @@ app.conf.beat_schedule = {
         "task": "ledgers.tasks.sweep_unchecked_reports",
         "schedule": crontab(minute="*/10"),
     },
+    # Every 5 minutes: accountability reports stuck in the queue, or done without their PDF
+    # being sent (broker down at the time).
+    "dashboard-sweep-reports": {
+        "task": "dashboard.tasks.sweep_reports_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # Every 5 minutes: import/export jobs stuck in the queue (broker down when they were made).
     "jobs-sweep-queued": {
         "task": "jobs.tasks.sweep_jobs_task",
@@ -98,12 +105,25 @@ app.conf.beat_schedule = {
 }
 
 
+def task_named(name):
+    """The app's task called `name`. Services send their app's tasks by name, so a services
+    module never imports the tasks module that calls it (tasks → services, one way); the
+    module is loaded on first use, as a worker's autodiscovery would."""
+    if name not in app.tasks:
+        import_module(name.rsplit(".", 1)[0])
+    return app.tasks[name]
+
+
 def enqueue_on_commit(task, *args):
-    """Send `task` with JSON-safe `args` once the current transaction commits.
+    """Send `task` (a task or its name) with JSON-safe `args` once the current transaction
+    commits.
 
     A broker outage must not undo the user's change: the error is logged and the work stays
     pending in the database, where a beat sweeper finds it again.
     """
+
+    if isinstance(task, str):
+        task = task_named(task)
 
     def send():
         try:
@@ -112,3 +132,22 @@ def enqueue_on_commit(task, *args):
             logger.warning("Broker unavailable; %s%r left for the sweeper", task.name, args)
 
     transaction.on_commit(send)
+
+
+def sweep_each(ids, work, what):
+    """A sweeper's loop: `work(id)` for each id, one failing item logged and skipped so that
+    the rest are still done (the bad one is tried again next round). A broker that is still
+    down stops the loop: every later send would fail the same way. Returns the ids done."""
+    done = []
+    for pk in ids:
+        try:
+            work(pk)
+        except OperationalError:
+            logger.warning("Broker unavailable; %s of %s left for the next sweep",
+                           len(ids) - len(done), what)
+            break
+        except Exception:
+            logger.exception("Sweeping %s %s failed; skipped", what, pk)
+        else:
+            done.append(pk)
+    return done

@@ -7,12 +7,13 @@ import logging
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, Scope, Unit, User
 from accounts.services import notify
-from config.celery import enqueue_on_commit
+from config.celery import enqueue_on_commit, sweep_each, task_named
 from issues.models import Issue
 
 from . import figures, pdf, scoring
@@ -69,9 +70,7 @@ def report_request(*, kind, by=None, region=None, today=None, start=None, end=No
             report = Report.objects.create(created_by=by, **lookup)
     except IntegrityError:  # a concurrent request created it first
         return Report.objects.get(**lookup), False
-    from .tasks import generate_report_task
-
-    enqueue_on_commit(generate_report_task, report.pk)
+    enqueue_on_commit("dashboard.tasks.generate_report_task", report.pk)
     return report, True
 
 
@@ -80,8 +79,6 @@ def report_retry(*, report, by=None):
     """Queue again what failed: the whole report when its job failed, only the PDF when the
     report is done but its PDF failed (e.g. the CJK font was installed since). Returns
     whether something was queued; a report in progress or complete is left alone."""
-    from .tasks import generate_report_pdf_task, generate_report_task
-
     if by is None:  # the requesting service or the worker: no scope to apply
         report = Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
     else:
@@ -91,12 +88,12 @@ def report_retry(*, report, by=None):
     if report.status == Report.Status.FAILED:
         report.status, report.progress, report.error = Report.Status.PENDING, 0, ""
         report.save(update_fields=["status", "progress", "error"])
-        enqueue_on_commit(generate_report_task, report.pk)
+        enqueue_on_commit("dashboard.tasks.generate_report_task", report.pk)
         return True
     if report.status == Report.Status.DONE and not report.pdf and report.pdf_error:
         report.pdf_error = ""
         report.save(update_fields=["pdf_error"])
-        enqueue_on_commit(generate_report_pdf_task, report.pk)
+        enqueue_on_commit("dashboard.tasks.generate_report_pdf_task", report.pk)
         return True
     return False
 
@@ -128,14 +125,38 @@ def report_generate(*, report_id, now=None):
             report.finished = timezone.now()
             report.save(update_fields=["file", "status", "progress", "finished"])
             _announce(report)
-            from .tasks import generate_report_pdf_task
-
-            enqueue_on_commit(generate_report_pdf_task, report.pk)
+            enqueue_on_commit("dashboard.tasks.generate_report_pdf_task", report.pk)
     except Exception as exc:
         logger.exception("Report %s failed", report_id)
         _failed(report_id, exc)
         raise
     return report
+
+
+# A pending report older than this never reached the broker; a running one older than
+# STALE_AFTER lost its worker; a report done this long ago without PDF or PDF error lost
+# the PDF task. The sweeper sends them again (the tasks are idempotent).
+QUEUED_GRACE = dt.timedelta(minutes=2)
+STALE_AFTER = dt.timedelta(minutes=30)
+
+
+def report_sweep(*, now=None, limit=100):
+    """Send again what the broker lost: the reports still pending (or running with a silent
+    worker) and the PDFs of done reports that have neither PDF nor PDF error. One failing
+    report is skipped, not the rest. Returns the ids sent, XLSX first, then PDF."""
+    now = now or timezone.now()
+    S = Report.Status
+    lost = list(Report.objects.filter(
+        Q(status=S.PENDING, created__lt=now - QUEUED_GRACE)
+        | Q(status=S.RUNNING, created__lt=now - STALE_AFTER))
+        .order_by("created").values_list("pk", flat=True)[:limit])
+    no_pdf = list(Report.objects.filter(status=S.DONE, pdf="", pdf_error="",
+                                        finished__lt=now - QUEUED_GRACE)
+                  .order_by("finished").values_list("pk", flat=True)[:limit])
+    xlsx = task_named("dashboard.tasks.generate_report_task")
+    pdf_task = task_named("dashboard.tasks.generate_report_pdf_task")
+    return (sweep_each(lost, xlsx.delay, "report")
+            + sweep_each(no_pdf, pdf_task.delay, "report PDF"))
 
 
 def interview_candidates(rows, top_n):

@@ -22,6 +22,12 @@ def generate_report_pdf_task(report_id):
 
 
 @shared_task
+def sweep_reports_task():
+    """Beat: re-send reports and PDFs the broker lost (see `services.report_sweep`)."""
+    return services.report_sweep()
+
+
+@shared_task
 def schedule_reports_task(kind):
     """Beat: request the weekly or monthly report of every district (and of a city without
     districts); each request is idempotent per period, so a re-run adds nothing."""

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from config.celery import sweep_each
 from evidence.processing import process_image
 
 from .models import IssuePhoto
@@ -37,9 +38,7 @@ def sweep_unprocessed_photos():
     cutoff = timezone.now() - timedelta(minutes=5)
     ids = list(IssuePhoto.objects.filter(processed_at__isnull=True, created__lt=cutoff)
                .values_list("pk", flat=True)[:200])
-    for pk in ids:
-        process_issue_photo(pk)
-    return len(ids)
+    return len(sweep_each(ids, process_issue_photo, "issue photo"))
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)

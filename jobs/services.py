@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.scoping import may_write
-from config.celery import enqueue_on_commit
+from config.celery import enqueue_on_commit, sweep_each, task_named
 
 from . import registry
 from .excel import check_upload
@@ -73,9 +73,7 @@ def job_start(*, kind, by, params=None, upload=None):
         content = upload if isinstance(upload, File) else File(upload)
         job.upload.save(job.upload_name or "upload.xlsx", content, save=False)
     job.save()
-    from .tasks import run_job_task
-
-    enqueue_on_commit(run_job_task, job.pk)
+    enqueue_on_commit("jobs.tasks.run_job_task", job.pk)
     return job
 
 
@@ -144,21 +142,9 @@ def job_sweep(*, now=None, limit=200):
     """Send again jobs that sat queued past the grace period (the broker was down when they
     were made) and running jobs whose worker went silent. Duplicates are harmless: the runner
     claims a job once. Returns the ids sent."""
-    from kombu.exceptions import OperationalError as BrokerError
-
-    from .tasks import run_job_task
-
     now = now or timezone.now()
     ids = list(Job.objects.filter(
         Q(status=Job.Status.QUEUED, created__lt=now - QUEUED_GRACE)
         | Q(status=Job.Status.RUNNING, updated__lt=now - STALE_AFTER))
         .order_by("created").values_list("pk", flat=True)[:limit])
-    sent = []
-    for pk in ids:
-        try:
-            run_job_task.delay(pk)
-        except BrokerError:
-            logger.warning("Broker still unavailable; %s jobs left queued", len(ids) - len(sent))
-            break
-        sent.append(pk)
-    return sent
+    return sweep_each(ids, task_named("jobs.tasks.run_job_task").delay, "job")

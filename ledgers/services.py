@@ -60,14 +60,12 @@ def clean_report(report):
 
 
 def _add_files(submission, by, photos, documents, captions):
-    from .tasks import process_ledger_photo_task
-
     for uploaded in photos:
         photo = LedgerPhoto(submission=submission, uploaded_by=by,
                             **{f: (captions or {}).get(f, "")[:100] for f in CAPTION_FIELDS})
         photo.attach(uploaded, uploaded.evidence_info)
         photo.save()
-        enqueue_on_commit(process_ledger_photo_task, photo.pk)
+        enqueue_on_commit("ledgers.tasks.process_ledger_photo_task", photo.pk)
     for uploaded in documents:
         doc = LedgerDocument(submission=submission, uploaded_by=by,
                              title=(uploaded.name or "")[:200])

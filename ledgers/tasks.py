@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
+from config.celery import sweep_each
 from evidence.processing import process_image_by_id
 
 from .models import LedgerPhoto, LedgerSubmission
@@ -35,9 +36,7 @@ def sweep_unprocessed_ledger_photos():
     cutoff = timezone.now() - timedelta(minutes=5)
     ids = list(LedgerPhoto.objects.filter(processed_at__isnull=True, created__lt=cutoff)
                .values_list("pk", flat=True)[:200])
-    for pk in ids:
-        process_ledger_photo(pk)
-    return len(ids)
+    return len(sweep_each(ids, process_ledger_photo, "ledger photo"))
 
 
 @shared_task

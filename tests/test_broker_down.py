@@ -191,3 +191,49 @@ def test_uploads_survive_a_broker_outage_and_are_processed_when_it_is_back(
     thumb = client.get(f"/issues/photos/{photo.pk}/thumbnail/")
     assert thumb.status_code == 200
     assert b"".join(thumb.streaming_content)[:4] == b"RIFF"  # a WebP thumbnail
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_reports_of_a_broker_outage_are_made_with_their_pdf_when_it_is_back(
+        city, broker, private_redis, tmp_path):
+    from dashboard.models import Report
+    from dashboard.services import report_generate, report_request
+
+    private_redis.stop()
+    # A report asked for while the broker is down is kept, pending.
+    asked, _queued = report_request(kind=Report.Kind.ON_DEMAND, by=city.users.office,
+                                    start=dt.date(2026, 1, 5), end=dt.date(2026, 1, 11))
+    asked.refresh_from_db()
+    assert asked.status == Report.Status.PENDING
+    # A report the worker finished just as the broker went away: its PDF task was not sent.
+    written = Report.objects.create(region=city.units.a, kind=Report.Kind.ON_DEMAND,
+                                    period_start=dt.date(2026, 1, 12),
+                                    period_end=dt.date(2026, 1, 18))
+    report_generate(report_id=written.pk)
+    written.refresh_from_db()
+    assert written.status == Report.Status.DONE and not written.pdf and not written.pdf_error
+
+    # Redis is back; minutes later beat sends the report sweeper and a worker runs it.
+    private_redis.start()
+    earlier = timezone.now() - dt.timedelta(minutes=15)
+    Report.objects.update(created=earlier)
+    Report.objects.filter(pk=written.pk).update(finished=earlier)
+    assert "dashboard.tasks.sweep_reports_task" in {
+        entry["task"] for entry in broker.conf.beat_schedule.values()}
+    broker.send_task("dashboard.tasks.sweep_reports_task")
+
+    def settled():
+        rows = Report.objects.filter(pk__in=[asked.pk, written.pk], status=Report.Status.DONE)
+        return sum(1 for r in rows if r.pdf or r.pdf_error) == 2
+
+    worker = _worker(tmp_path)
+    try:
+        _wait_for(settled, worker, seconds=180)
+    finally:
+        worker.terminate()
+        worker.communicate(timeout=30)
+    for report in Report.objects.filter(pk__in=[asked.pk, written.pk]):
+        assert report.file and report.file.storage.exists(report.file.name)
+        # Done means the XLSX and then either the PDF or the reason there is none.
+        assert report.pdf or report.pdf_error
