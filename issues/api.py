@@ -63,7 +63,7 @@ class IssueCategoryViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     def _save(self, serializer, category):
         for name, value in serializer.validated_data.items():
             setattr(category, name, value)
-        serializer.instance = call_service(services.issue_category_save, category=category,
+        serializer.instance = services.issue_category_save(category=category,
                                            by=self.request.user)
 
     @extend_schema(parameters=[SuggestQuerySerializer], responses=CategorySuggestionSerializer(

@@ -10,6 +10,7 @@ class IssuesConfig(AppConfig):
         from accounts.scoping import REFERENCE_DATA_DENIED
         from jobs.models import Job
         from jobs.registry import Importer, register, register_importer
+        from points.services import FAILED_CHECK_HANDLERS
 
         from .exports import clean_export_params, issues_export_job
         from .home import home_panel
@@ -21,9 +22,12 @@ class IssuesConfig(AppConfig):
             issues_import,
             issues_template_workbook,
         )
-        from .services import FILE_ROLES, SETTINGS_ROLES
+        from .services import FILE_ROLES, SETTINGS_ROLES, issue_file_from_inspection
 
         register_panel("issues/partials/home.html", home_panel)
+        # A failed checklist item of a field inspection becomes an issue at the point.
+        if issue_file_from_inspection not in FAILED_CHECK_HANDLERS:
+            FAILED_CHECK_HANDLERS.append(issue_file_from_inspection)
         register_importer(Importer(
             kind=Job.Kind.ISSUES_IMPORT, title="批量导入问题（暗访、测评发现）", noun="个问题",
             headers=HEADERS, run=issues_import, template=issues_template_workbook,

@@ -13,7 +13,9 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from accounts.models import Role, User
-from points.models import Point
+from points.demo import tiny_photo
+from points.models import Inspection, Point
+from points.services import inspection_create
 
 from . import deadlines, services
 from .models import Holiday, Issue, IssueCategory, IssueEvent, IssuePhoto, Severity, Source
@@ -256,3 +258,27 @@ def seed(city):
             deadline = _day_end(now + dt.timedelta(days=rng.randint(-2, 4)))
             services.issue_reopen(issue=issue, by=inspector, reason="复查发现问题反弹。",
                                   deadline=deadline, now=min(now, deadline))
+
+
+def seed_inspections(city):
+    """A dozen inspections with failed items, after the issue categories exist (seed_demo runs
+    this after issues.demo), so each failed item becomes an issue at its point. Skipped when
+    the district already has inspections."""
+    if Inspection.objects.filter(
+            point__territorial_unit__path__startswith=city.district.path).exists():
+        return
+    points = list(Point.objects.filter(territorial_unit__path__startswith=city.district.path)
+                  .select_related("category").order_by("pk")[:12])
+    inspector = city.users["inspector"]
+    for point in points:
+        items = list(point.category.check_items.all())
+        results = []
+        for j, item in enumerate(items):
+            verdict = "pass" if (j + point.pk) % 4 else ("severe" if j % 2 else "fail")
+            results.append({"check_item": item, "verdict": verdict, "note": "",
+                            "photo": tiny_photo() if verdict != "pass" else None})
+        inspection_create(point=point, by=inspector, results=results, notes="模拟测评督查")
+    # The demo has no worker yet: process the before-photos of the issues just filed.
+    for pk in IssuePhoto.objects.filter(processed_at__isnull=True,
+                                        issue__point__in=points).values_list("pk", flat=True):
+        process_issue_photo(pk)

@@ -6,10 +6,10 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from accounts.filterforms import FilterForm, OrderingFilter
 from accounts.models import Unit
 
 from . import deadlines
-from .filterforms import FilterForm, OrderingFilter
 from .models import RECTIFYING, Issue, IssueCategory, Source, Status
 
 

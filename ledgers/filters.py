@@ -1,6 +1,6 @@
 import django_filters
 
-from issues.filterforms import FilterForm
+from accounts.filterforms import FilterForm
 
 from .models import LedgerRequirement, LedgerSubmission
 

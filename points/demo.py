@@ -15,12 +15,11 @@ from .models import (
     CheckItem,
     Framework,
     FrameworkItem,
-    Inspection,
     Point,
     PointCategory,
     PointCircle,
 )
-from .services import circle_compute, inspection_create
+from .services import circle_compute
 
 GENERIC_CHECKS = [
     ("环境卫生整洁，无垃圾杂物堆放、无卫生死角", ""),
@@ -134,7 +133,7 @@ def seed_framework():
                 )
 
 
-def _tiny_photo():
+def tiny_photo():
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 60, 60)).save(buffer, "JPEG")
     return SimpleUploadedFile("demo.jpg", buffer.getvalue(), content_type="image/jpeg")
@@ -142,7 +141,7 @@ def _tiny_photo():
 
 def seed(city):
     """Categories, framework, ~200 points and circles (skips what exists); inspections come
-    later, from seed_inspections."""
+    later, from issues.demo.seed_inspections."""
     seed_categories()
     seed_framework()
     if Point.objects.filter(territorial_unit__path__startswith=city.district.path).exists():
@@ -187,33 +186,6 @@ def seed(city):
         circle.categories.set([by_name[n] for n in ("背街小巷", "主次干道", "公共厕所", "公交站点",
                                                      "商业大街", "餐饮店", "停车场", "老旧小区")])
         circle_compute(circle=circle)
-
-
-def seed_inspections(city):
-    """A dozen inspections with failed items, after the issue categories exist (seed_demo runs
-    this after issues.demo), so each failed item becomes an issue at its point. Skipped when
-    the district already has inspections."""
-    if Inspection.objects.filter(
-            point__territorial_unit__path__startswith=city.district.path).exists():
-        return
-    points = list(Point.objects.filter(territorial_unit__path__startswith=city.district.path)
-                  .select_related("category").order_by("pk")[:12])
-    inspector = city.users["inspector"]
-    for point in points:
-        items = list(point.category.check_items.all())
-        results = []
-        for j, item in enumerate(items):
-            verdict = "pass" if (j + point.pk) % 4 else ("severe" if j % 2 else "fail")
-            results.append({"check_item": item, "verdict": verdict, "note": "",
-                            "photo": _tiny_photo() if verdict != "pass" else None})
-        inspection_create(point=point, by=inspector, results=results, notes="模拟测评督查")
-    # The demo has no worker yet: process the before-photos of the issues just filed.
-    from issues.models import IssuePhoto
-    from issues.tasks import process_issue_photo
-
-    for pk in IssuePhoto.objects.filter(processed_at__isnull=True,
-                                        issue__point__in=points).values_list("pk", flat=True):
-        process_issue_photo(pk)
 
 
 def generate(city):

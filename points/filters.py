@@ -1,11 +1,12 @@
 import django_filters
+from django.apps import apps
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from accounts.filterforms import FilterForm
 from accounts.models import Unit
-from issues.filterforms import FilterForm
 
 from .models import FrameworkItem, Inspection, InspectionResult, Point, PointCategory, PointCircle
 
@@ -69,9 +70,8 @@ class PointFilterSet(django_filters.FilterSet):
     def filter_issue_state(self, queryset, name, value):
         """EXISTS per point: "open" includes overdue (both still need rectifying); "none"
         is no open issue at all."""
-        from issues.models import Issue  # issues depends on points: import on use
-
-        at_point = Issue.objects.filter(point=OuterRef("pk"))
+        # By name: issues depends on points, never the other way round.
+        at_point = apps.get_model("issues", "Issue").objects.filter(point=OuterRef("pk"))
         if value == "overdue":
             return queryset.filter(Exists(at_point.overdue(timezone.now())))
         if value == "open":

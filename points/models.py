@@ -1,6 +1,7 @@
 import os
 import uuid
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import (
@@ -204,9 +205,8 @@ class PointQuerySet(ScopedQuerySet):
         """Annotate `open_issue_count`, `overdue_issue_count` and `issue_state` ("overdue" if
         any issue at the point is past its deadline, else "open" if any is not closed, else
         "none"). Two correlated subqueries, one row per point."""
-        from issues.models import Issue  # issues depends on points: import on use
-
-        at_point = Issue.objects.filter(point=OuterRef("pk"))
+        # By name: issues depends on points, never the other way round.
+        at_point = apps.get_model("issues", "Issue").objects.filter(point=OuterRef("pk"))
         return self.annotate(
             open_issue_count=count_of(at_point.open()),
             overdue_issue_count=count_of(at_point.overdue(now)),

@@ -12,7 +12,6 @@ from simple_history.utils import bulk_create_with_history
 from accounts.models import Role, Unit, User, pinyin_initials
 from accounts.scoping import may_write
 from evidence.validators import validate_image
-from issues.services import issue_file_from_inspection
 from jobs.excel import ImportFileError, ImportResult, open_sheet, template_workbook
 from jobs.excel import text as _text
 
@@ -427,6 +426,10 @@ def framework_make_current(*, framework, by):
 
 # --- Field inspections ---------------------------------------------------------------------
 
+# What becomes of a failed checklist item: `handler(result=, by=)`, registered by the app that
+# files the defect (issues, in its AppConfig.ready), so points does not depend on issues.
+FAILED_CHECK_HANDLERS = []
+
 
 @transaction.atomic
 def inspection_create(*, point, by, results, notes=""):
@@ -492,5 +495,6 @@ def inspection_create(*, point, by, results, notes=""):
         result.save()
         # A failed item is a defect the responsible unit must rectify: it becomes an issue.
         if result.verdict != InspectionResult.Verdict.PASS:
-            issue_file_from_inspection(result=result, by=by)
+            for handle in FAILED_CHECK_HANDLERS:
+                handle(result=result, by=by)
     return inspection

@@ -12,7 +12,7 @@ from rest_framework.response import Response as ApiResponse
 from accounts.models import Role
 from accounts.scoping import RolePermission
 
-from . import editing, services
+from . import editing
 from .models import Indicator, Option, Question, Section, Survey
 from .serializers import OptionSerializer, QuestionSerializer, SectionSerializer
 
@@ -151,7 +151,7 @@ class QuestionViewSet(_EditViewSet):
         v = self._input(QuestionInput)
         options = [(o["text"], v["indicator"] if o["counts"] else "", o["in_frame"])
                    for o in v["options"]]
-        question = services.question_add(survey=v["survey"], by=request.user,
+        question = editing.question_add(survey=v["survey"], by=request.user,
                          text=v["text"], kind=v["kind"], required=v["required"],
                          indicator=v["indicator"], screening=v["screening"],
                          section=v.get("section"), options=options)

@@ -123,7 +123,7 @@ def question_add(request, pk):
         return _refused(request, survey, exc, "add-question", form)
     data = form.cleaned_data
     try:
-        question = services.question_add(
+        question = editing.question_add(
             survey=survey, by=request.user, text=data["text"], kind=data["kind"],
             required=data["required"], indicator=data["indicator"],
             screening=data["screening"], section=data["section"], options=form.option_specs())

@@ -50,39 +50,6 @@ def _event(survey, actor, action, detail=""):
 
 
 @transaction.atomic
-def question_add(*, survey, by, text, kind, required=True, indicator="", screening="",
-                 section=None, options=()):
-    """Add a question at the end of `survey`. `options` is a list of (text, indicator,
-    in_frame) tuples; a rating question gets its five options 1–5 made here, 4 and 5 counting
-    toward its indicator. Raises ValidationError naming the field."""
-    from .editing import _editable, renumber_questions
-
-    survey = _editable(survey, by)  # refused once answers exist: versions keep answers intact
-    if section is not None and section.survey_id != survey.pk:
-        raise ValidationError({"section": "请选择本问卷的分节。"})
-    question = Question(survey=survey, section=section, text=text, kind=kind, required=required,
-                        indicator=indicator, screening=screening, order=10**6)
-    question.full_clean()
-    question.save()
-    if kind == Question.Kind.RATING:
-        options = [(label, indicator if n >= 4 else "", True)
-                   for n, label in enumerate(RATING_LABELS, start=1)]
-    if kind != Question.Kind.TEXT:
-        if len(options) < 2:
-            raise ValidationError({"options": "选择题至少需要两个选项。"})
-        rows = []
-        for n, (opt_text, opt_indicator, in_frame) in enumerate(options, start=1):
-            if opt_indicator and opt_indicator != indicator:
-                raise ValidationError({"options": f"选项“{opt_text}”计入的指标与题目不一致。"})
-            rows.append(Option(question=question, text=opt_text, order=n,
-                               indicator=opt_indicator, in_frame=in_frame))
-        Option.objects.bulk_create(rows)
-    renumber_questions(survey)  # at the end of its section
-    question.refresh_from_db(fields=["order"])
-    return question
-
-
-@transaction.atomic
 def survey_set_status(*, survey, by, status):
     """Publish (draft or closed → open) or close (open → closed) a survey, as `WORKFLOW`
     allows (TransitionError → 409 otherwise); locks its row."""

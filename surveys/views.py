@@ -24,7 +24,7 @@ from accounts.scoping import RoleRequiredMixin, ScopedListView, may_write
 from accounts.workflow import TransitionError
 from jobs.excel import xlsx_workbook
 
-from . import selectors, services
+from . import editing, selectors, services
 from .filters import SurveyFilterSet
 from .forms import QuestionForm, SurveyForm, VoidForm
 from .models import INDICATORS, WORKFLOW, Answer, Indicator, Question, Response, Survey
@@ -153,7 +153,7 @@ def survey_question_add(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.question_add(survey=survey, by=request.user, text=data["text"],
+            editing.question_add(survey=survey, by=request.user, text=data["text"],
                                   kind=data["kind"], required=data["required"],
                                   indicator=data["indicator"], screening=data["screening"],
                                   section=data["section"], options=form.option_specs())

@@ -97,7 +97,7 @@ SERVICES = {
     "circle_save": lambda by, w: points.circle_save(circle=w["circle"], categories=[], by=by),
     "inspection_create": lambda by, w: points.inspection_create(point=w["point"], by=by,
                                                                 results=[]),
-    "question_add": lambda by, w: surveys.question_add(survey=w["survey"], by=by, text="新题",
+    "question_add": lambda by, w: editing.question_add(survey=w["survey"], by=by, text="新题",
                                                        kind="text"),
     "survey_set_status": lambda by, w: surveys.survey_set_status(survey=w["survey"], by=by,
                                                                  status="open"),

@@ -50,7 +50,7 @@ def test_extension_refuse_keeps_the_deadline(city, assigned):
     (services.issue_submit, "office", {"photos": []}),
     (services.issue_dispute, "inspector", {"reason": "x"}),
     (services.issue_reassign, "liaison", {"responsible_unit": None}),
-    (services.issue_reopen, "pointchief", {"reason": "x"}),
+    (services.issue_reopen, "unitleader", {"reason": "x"}),  # sees it; may not reopen
 ])
 def test_wrong_roles_are_refused(city, assigned, fn, who, extra):
     with pytest.raises(PermissionDenied):

@@ -12,7 +12,7 @@ SEEDERS = [
     "points.demo.seed",
     "issues.demo.seed",
     # After the issue categories exist, so failed inspection items become issues.
-    "points.demo.seed_inspections",
+    "issues.demo.seed_inspections",
     "ledgers.demo.seed",
     "dashboard.demo.seed",
     "civic.demo.seed",
