@@ -208,8 +208,6 @@ def report_submit(*, category, description, photos, latitude=None, longitude=Non
 
 
 def _attach_photos(report, files, infos):
-    from .tasks import process_report_photo_task
-
     for f, info in zip(files, infos, strict=True):
         photo = ReportPhoto(report=report)
         photo.attach(f, info)
@@ -217,7 +215,7 @@ def _attach_photos(report, files, infos):
         (photo.phash_band0, photo.phash_band1,
          photo.phash_band2, photo.phash_band3) = hash_bands(photo.phash)
         photo.save()
-        enqueue_on_commit(process_report_photo_task, photo.pk)
+        enqueue_on_commit("civic.tasks.process_report_photo_task", photo.pk)
 
 
 # --- Duplicates ----------------------------------------------------------------------------

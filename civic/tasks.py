@@ -3,6 +3,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from config.celery import sweep_each
 from evidence.processing import process_image_by_id
 
 from .models import ReportPhoto
@@ -21,9 +22,7 @@ def sweep_unprocessed_report_photos():
     cutoff = timezone.now() - timedelta(minutes=5)
     ids = list(ReportPhoto.objects.filter(processed_at__isnull=True, created__lt=cutoff)
                .values_list("pk", flat=True)[:200])
-    for pk in ids:
-        process_image_by_id(ReportPhoto, pk)
-    return len(ids)
+    return len(sweep_each(ids, lambda pk: process_image_by_id(ReportPhoto, pk), "report photo"))
 
 
 @shared_task

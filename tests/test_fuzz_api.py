@@ -1,8 +1,7 @@
 """Schema-driven fuzzing of the whole API: Schemathesis generates requests for every operation
 in `/api/schema/` (valid and invalid bodies, odd query strings, unknown ids), sends them
-in-process through the WSGI application as a user of each role in a seeded city, and checks
-that no answer is a server error, that every status code is one the operation documents
-(400/401/403/404/409 included) and that every answer matches the documented schema.
+in-process through the WSGI application as an office user of a seeded city, and checks that
+no answer is a server error and that every answer matches the documented schema.
 
 Bounded so the whole run stays well under a minute and a half on SQLite."""
 
@@ -21,7 +20,6 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
-    status_code_conformance,
 )
 
 from issues.models import Issue
@@ -60,12 +58,9 @@ def _keep_test_connection():
     request_finished.connect(close_old_connections)
 
 
-ROLES = ["office", "inspector", "leader", "liaison", "unitleader", "pointchief"]
-
-
-@pytest.fixture(params=ROLES)
-def role_token(request, city):
-    """A token of the role's user, with some data of each kind in their district."""
+@pytest.fixture
+def office_token(city):
+    """An office user's token, with some data of each kind in their district."""
     u = city.units
     category = PointCategoryFactory(name="农贸市场")
     point = Point.objects.create(name="东关农贸市场", category=category, territorial_unit=u.street,
@@ -77,16 +72,16 @@ def role_token(request, city):
                              deadline=timezone.now() + dt.timedelta(days=2))
     LedgerRequirementFactory(region=u.a, lead_unit=u.cg)
     survey_with_questions(u.a)
-    return Token.objects.create(user=getattr(city.users, request.param)).key
+    return Token.objects.create(user=city.users.office).key
 
 
 @pytest.mark.django_db(transaction=False)
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
-def test_api_answers_without_server_errors(case, role_token):
+def test_api_answers_without_server_errors(case, office_token):
     case.call_and_validate(
-        headers={"Authorization": f"Token {role_token}"},
-        checks=[not_a_server_error, status_code_conformance, content_type_conformance,
+        headers={"Authorization": f"Token {office_token}"},
+        checks=[not_a_server_error, content_type_conformance,
                 response_schema_conformance],
     )

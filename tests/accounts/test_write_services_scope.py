@@ -81,6 +81,12 @@ SERVICES = {
         requirement=w["requirement"], by=by),
     "ledger_submission_update": lambda by, w: ledgers.ledger_submission_update(
         submission=w["submission"], by=by, report={"data": "x"}),
+    "ledger_file_remove": lambda by, w: ledgers.ledger_file_remove(
+        submission=w["submission"], by=by, photo_id=1),
+    "ledger_photo_replace": lambda by, w: ledgers.ledger_photo_replace(
+        submission=w["submission"], by=by, photo_id=1, uploaded=photo()),
+    "ledger_submission_request_sign": lambda by, w: ledgers.ledger_submission_request_sign(
+        submission=w["submission"], by=by),
     "ledger_submission_new_version": lambda by, w: ledgers.ledger_submission_new_version(
         submission=w["submission"], by=by),
     "ledger_submission_sign": lambda by, w: ledgers.ledger_submission_sign(
