@@ -1,8 +1,8 @@
 import django_filters
 from django.db.models import Q
 
+from accounts.filterforms import FilterForm
 from issues import deadlines
-from issues.filterforms import FilterForm
 
 from .models import CivicReport, ReportCategory
 
