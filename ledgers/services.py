@@ -255,9 +255,7 @@ def ledger_submission_sign(*, submission, by, now=None):
     sub.first_signed_at = sub.first_signed_at or now
     sub.save(update_fields=["status", "signed_by", "signed_at", "first_signed_at", "updated"])
     _event(sub, by, "sign", S.DRAFT)
-    from .tasks import check_report_text_task
-
-    enqueue_on_commit(check_report_text_task, sub.pk)
+    enqueue_on_commit("ledgers.tasks.check_report_text_task", sub.pk)
     return sub
 
 
