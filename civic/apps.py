@@ -8,3 +8,10 @@ class CivicConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "civic"
     verbose_name = "文明随手拍"
+
+    def ready(self):
+        from accounts.home import register_panel
+
+        from .home import home_panel
+
+        register_panel("civic/partials/home.html", home_panel)

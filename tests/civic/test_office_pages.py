@@ -179,3 +179,33 @@ def test_the_monthly_figures_count_received_accepted_and_closed(client, civic):
     assert xlsx.status_code == 200
     client.force_login(civic.city.users.liaison)
     assert client.get(reverse("civic:stats")).status_code == 403
+
+
+def test_the_workbench_shows_this_months_reports_to_office_and_leader_only(client, civic):
+    from civic import services
+
+    users = civic.city.users
+    accepted = submit(civic, seed=1)
+    submit(civic, seed=2, category=civic.parking)
+    submit(civic, seed=3, latitude="38.980000", longitude="100.520000")  # 高新区
+    services.report_accept(report=accepted, by=users.office)
+
+    client.force_login(users.office)
+    panel = dict(client.get(reverse("home")).context["home_panels"])["civic/partials/home.html"]
+    # 城关区 received two this month, accepted one, closed none; one still waits.
+    assert (panel["received"], panel["accepted"], panel["closed"], panel["waiting"]) == (
+        2, 1, 0, 1)
+
+    client.force_login(users.office_b)
+    panel = dict(client.get(reverse("home")).context["home_panels"])["civic/partials/home.html"]
+    assert (panel["received"], panel["waiting"]) == (1, 1)
+
+    client.force_login(users.leader)
+    response = client.get(reverse("home"))
+    panel = dict(response.context["home_panels"])["civic/partials/home.html"]
+    assert panel["received"] == 2 and panel["waiting"] is None
+    assert "文明随手拍" in response.content.decode()
+
+    client.force_login(users.liaison)
+    panels = dict(client.get(reverse("home")).context["home_panels"])
+    assert "civic/partials/home.html" not in panels
