@@ -12,7 +12,8 @@ without adapters and this handler answers.
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
@@ -110,3 +111,13 @@ class ErrorSchema(AutoSchema):
     def _get_auth_required(self):
         permissions = self.view.get_permissions()
         return bool(permissions) and not all(isinstance(p, AllowAny) for p in permissions)
+
+
+def page_not_found(request, exception):
+    """handler404: a path under /api/ that matches no route answers the API's JSON body (a
+    machine asking for a mistyped id such as `/api/v1/points/0.5/` reads JSON, as for any
+    other 404 of the API); every other path gets the product's Chinese page."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "未找到。", "code": "not_found"}, status=404,
+                            json_dumps_params={"ensure_ascii": False})
+    return defaults.page_not_found(request, exception)

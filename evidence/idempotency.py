@@ -33,7 +33,7 @@ class KeyReused(Exception):
 def client_key(request, data=None):
     """The draft's UUID from the header, else from the `client_uuid` field of `data` (the
     parsed form); None when neither is sent. A malformed key raises ValidationError."""
-    raw = request.META.get(HEADER) or (data.get(FIELD) if data is not None else None)
+    raw = request.META.get(HEADER) or (data.get(FIELD) if hasattr(data, "get") else None)
     if not raw:
         return None
     try:

@@ -1,6 +1,6 @@
 from django.db.models import Prefetch
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -66,8 +66,8 @@ class IssueCategoryViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
         serializer.instance = services.issue_category_save(category=category,
                                            by=self.request.user)
 
-    @extend_schema(parameters=[SuggestQuerySerializer], responses=CategorySuggestionSerializer(
-        many=True))
+    @extend_schema(parameters=[SuggestQuerySerializer], responses=inline_serializer(
+        "CategorySuggestions", {"results": CategorySuggestionSerializer(many=True)}))
     @action(detail=False, methods=["get"], pagination_class=None)
     def suggest(self, request):
         """The three likeliest categories of a finding's description (`?text=`), best first,

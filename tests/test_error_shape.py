@@ -77,3 +77,19 @@ def test_the_schema_documents_the_error_answers_of_every_operation(client):
                 assert "404" in codes, (method, path)
             if method != "get" and op.get("security") != [{}]:
                 assert {"400", "409"} & codes or method == "delete", (method, path)
+
+
+def test_an_unknown_api_path_answers_the_json_not_found_body(client, city):
+    client.force_login(city.users.office)
+    response = client.get("/api/v1/framework-items/0.5/")
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.json() == {"detail": "未找到。", "code": "not_found"}
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page.headers["Content-Type"].startswith("text/html")
+
+
+def test_a_json_list_where_an_object_is_expected_is_a_400(client, city):
+    client.force_login(city.users.office)
+    response = client.post("/api/v1/issues/", [1, 2], content_type="application/json")
+    assert response.status_code == 400

@@ -104,6 +104,15 @@ def phone(open_page):
 
 
 @pytest.fixture
+def plain_phone(open_page):
+    """A phone browser without IndexedDB (as some WeChat builds are): the field forms are not
+    queued but post as plain pages, and the server answers with the page itself."""
+    page = open_page(**PHONE)
+    page.add_init_script("Object.defineProperty(window, 'indexedDB', {value: undefined});")
+    return page
+
+
+@pytest.fixture
 def desktop(open_page):
     return open_page(**DESKTOP)
 

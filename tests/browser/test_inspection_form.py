@@ -12,7 +12,8 @@ from .conftest import assert_clean, jpeg_file, log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_refused_checklist_keeps_its_verdicts_and_notes(phone, city, tmp_path):
+def test_a_refused_checklist_keeps_its_verdicts_and_notes(plain_phone, city, tmp_path):
+    phone = plain_phone
     category = PointCategoryFactory(name="农贸市场")
     items = [CheckItemFactory(category=category, text=t, order=i)
              for i, t in enumerate(["地面无垃圾", "摊位整齐", "公益广告"])]

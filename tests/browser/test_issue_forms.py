@@ -70,7 +70,8 @@ def test_reassign_after_a_return_starts_from_the_unit_in_charge(desktop, city, n
     assert_clean(desktop)
 
 
-def test_a_refused_rectification_keeps_the_note(phone, city, new_issue, tmp_path):
+def test_a_refused_rectification_keeps_the_note(plain_phone, city, new_issue, tmp_path):
+    phone = plain_phone
     services.issue_assign(issue=new_issue, by=city.users.office, responsible_unit=city.units.cg)
     # The same photo as before: refused as not showing the rectification.
     same = tmp_path / "same.jpg"

@@ -23,8 +23,9 @@ def accept_dialogs(page):
     page.on("dialog", lambda dialog: dialog.accept())
 
 
-def test_liaison_fixes_a_wrong_upload_and_asks_the_leader_to_sign(phone, open_page, city,
+def test_liaison_fixes_a_wrong_upload_and_asks_the_leader_to_sign(plain_phone, open_page, city,
                                                                    tmp_path):
+    phone = plain_phone
     requirement = LedgerRequirementFactory(region=city.units.a, lead_unit=city.units.cg,
                                            photo_count=1, document_count=0,
                                            title="文明交通宣传活动台账")
