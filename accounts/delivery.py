@@ -161,7 +161,9 @@ def deliver_notifications(ids, *, now=None):
 
 @transaction.atomic
 def _take_held(now):
-    held = list(Delivery.objects.select_for_update().filter(status=S.HELD, is_digest=False)
+    # of=self: the recipient's unit is an outer join, which PostgreSQL will not lock.
+    held = list(Delivery.objects.select_for_update(of=("self",))
+                .filter(status=S.HELD, is_digest=False)
                 .select_related("recipient__unit").order_by("recipient_id", "created", "pk"))
     Delivery.objects.filter(pk__in=[d.pk for d in held]).update(
         status=S.SENT, detail=f"已并入 {timezone.localdate(now):%m月%d日} 的每日汇总")

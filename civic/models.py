@@ -7,6 +7,7 @@ and the resident sees the state of their own report through its tracking code al
 
 import base64
 import hashlib
+import re
 import secrets
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -31,6 +32,15 @@ def _fernet():
 def new_tracking_code():
     """32 random URL-safe characters (192 bits): not guessable, not enumerable."""
     return secrets.token_urlsafe(24)
+
+
+def could_be_tracking_code(text):
+    """Whether `text` has a tracking code's shape; anything else (a NUL byte, which PostgreSQL
+    refuses in a query, or a long string) is not looked up at all."""
+    return bool(_CODE_SHAPE.fullmatch(text))
+
+
+_CODE_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
 class ReportCategory(models.Model):

@@ -31,7 +31,7 @@ from surveys.views import client_address
 
 from . import services
 from .keys import api_key_lookup
-from .models import ApiCall, CivicReport
+from .models import ApiCall, CivicReport, could_be_tracking_code
 
 CHANGESET = "2026-12-01 00:00"
 MAX_RESULTS = 1000
@@ -340,7 +340,9 @@ def request_detail(request, fmt, pk):
 @endpoint
 def token_view(request, fmt, token):
     api_key = _require_key(request)
-    report = CivicReport.objects.filter(code=token[:40], api_key=api_key).first()
+    report = None
+    if could_be_tracking_code(token):
+        report = CivicReport.objects.filter(code=token, api_key=api_key).first()
     if report is None:
         raise Open311Error(404, "没有这个 token。")
     row = {"token": report.code}

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from surveys.views import client_address
 
 from . import services
-from .models import CivicReport, ReportCategory
+from .models import CivicReport, ReportCategory, could_be_tracking_code
 
 logger = logging.getLogger(__name__)
 
@@ -176,10 +176,10 @@ def track(request, code=None):
     if _lookup_limited(request):
         return render(request, "civic/track_lookup.html",
                       {"error": "查询过于频繁，请稍后再试。"}, status=429)
-    if len(code) > 40:
-        raise Http404("没有找到这个查询码。")
-    report = (CivicReport.objects.select_related("category", "issue", "duplicate_of__issue")
-              .filter(code=code).first())
+    report = None
+    if could_be_tracking_code(code):
+        report = (CivicReport.objects.select_related("category", "issue", "duplicate_of__issue")
+                  .filter(code=code).first())
     if report is None:
         if "code" in request.GET:
             return render(request, "civic/track_lookup.html",
