@@ -134,6 +134,16 @@ class UnitQuerySet(ScopedQuerySet):
             return self
         return self.filter(Q(name__icontains=text) | Q(name_initials__startswith=text.lower()))
 
+    def streets_of(self, viewer):
+        """The streets/towns a list's street filter offers `viewer`: those of the viewer's own
+        district (or city), whatever the viewer's unit — never another district's."""
+        scope = Scope.of(viewer)
+        if scope.path is None:
+            return self.none()
+        region = scope.unit.region_path if scope.unit is not None else scope.path
+        return self.filter(kind=Unit.Kind.STREET, is_active=True,
+                           path__startswith=region).order_by("path")
+
 
 class Unit(models.Model):
     """A body in the campaign: the city, a district, a street/town, a community, a department,

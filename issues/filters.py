@@ -27,7 +27,7 @@ class IssueFilterSet(django_filters.FilterSet):
     point = django_filters.NumberFilter(label="点位", field_name="point_id")
     street = extend_schema_field(OpenApiTypes.INT)(django_filters.ModelChoiceFilter(
         label="街道", method="filter_street",
-        queryset=Unit.objects.filter(kind=Unit.Kind.STREET),
+        queryset=Unit.objects.none(),
     ))
     overdue = django_filters.BooleanFilter(label="逾期", method="filter_overdue")
     due_within = django_filters.NumberFilter(label="几天内到期", method="filter_due_within",
@@ -55,6 +55,7 @@ class IssueFilterSet(django_filters.FilterSet):
         viewer = viewer or getattr(self.request, "user", None)
         if viewer is not None:
             self.filters["unit"].queryset = Unit.objects.visible_to(viewer)
+            self.filters["street"].queryset = Unit.objects.streets_of(viewer)
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)

@@ -42,8 +42,9 @@ class CategoryForm(forms.ModelForm):
 class HolidayForm(forms.Form):
     KIND_CHOICES = [("off", "放假"), ("work", "调休上班")]
 
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date",
-                                                                     "class": "form-control"}))
+    # A date input only takes ISO dates: the locale's "2026/01/01" would show an empty field.
+    date = forms.DateField(label="日期", widget=forms.DateInput(
+        attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"))
     name = forms.CharField(label="名称", max_length=50,
                            widget=forms.TextInput(attrs={"class": "form-control",
                                                          "placeholder": "如：国庆节"}))
@@ -113,7 +114,9 @@ class HolidayView(ReferenceDataWriteMixin, TemplateView):
         ctx.update(year=year, years=[year - 1, year, year + 1],
                    groups=[("放假", [d for d in days if not d.is_workday]),
                            ("调休上班", [d for d in days if d.is_workday])])
-        ctx.setdefault("form", HolidayForm(initial={"date": dt.date(year, 1, 1)}))
+        today = deadlines.local_date(timezone.now())
+        ctx.setdefault("form", HolidayForm(
+            initial={"date": today if year == today.year else dt.date(year, 1, 1)}))
         return ctx
 
     def post(self, request):

@@ -190,8 +190,9 @@ def issue_assign(*, issue, by, responsible_unit, deadline=None, now=None):
 
 
 def _check_unit(by, unit):
-    if unit is None or not Unit.objects.visible_to(by).filter(pk=unit.pk).exists():
-        raise ValidationError({"responsible_unit": "请选择本辖区内的责任单位。"})
+    if unit is None or not visible_responsible_units(by).filter(pk=unit.pk).exists():
+        raise ValidationError({"responsible_unit": "请选择本辖区内的责任单位（部门、街道或社区，"
+                                                   "不能是创城办自己）。"})
 
 
 @transaction.atomic
@@ -471,8 +472,10 @@ def _file_without_photo(*, by, point, category, description, severity):
 
 
 def visible_responsible_units(user):
-    """Units the office may assign to: its region's departments, streets, communities."""
-    return Unit.objects.visible_to(user).exclude(kind__in=Unit.REGION_KINDS).order_by("path")
+    """Units the office may assign to: its region's active departments, streets,
+    communities and enterprises — never the district itself nor the office that assigns."""
+    return (Unit.objects.visible_to(user).filter(is_active=True)
+            .exclude(kind__in=(*Unit.REGION_KINDS, Unit.Kind.OFFICE)).order_by("path"))
 
 
 

@@ -248,8 +248,14 @@ def requirements_template_workbook():
     """The import template: headers, one example row, the standards and the units."""
     from jobs.excel import template_workbook
 
+    # The example's dates follow the calendar, so the example row itself imports.
+    today = timezone.localdate()
+    deadline = today + dt.timedelta(days=30)
+    example = list(EXAMPLE)
+    example[0] = str(today.year)
+    example[5] = f"{deadline:%Y-%m-%d} 18:00"
     return template_workbook([
-        ("台账任务", HEADERS, [EXAMPLE]),
+        ("台账任务", HEADERS, [example]),
         ("测评标准", ["编号", "名称"], [[s.code, s.title] for s in standards()]),
     ])
 
@@ -267,7 +273,8 @@ def requirements_import(*, file, by, progress=None):
     progress(0, estimate)
     by_code = {s.code: s for s in standards()}
     units = _by_name(submitting_units(by))
-    this_year = timezone.localdate().year
+    today = timezone.localdate()
+    this_year = today.year
     result = ImportResult()
     error = result.error
     parsed = []
@@ -317,8 +324,12 @@ def requirements_import(*, file, by, progress=None):
             if deadline is None:
                 error(number, "截止时间", "截止时间不能为空。" if not _text(cells["截止时间"]) else
                       f"截止时间“{_text(cells['截止时间'])}”无法识别，请填写如 2026-10-15 18:00。")
-            elif deadline.time() == dt.time(0, 0):
-                deadline = deadline.replace(hour=23, minute=59)  # a day means its end
+            else:
+                if deadline.time() == dt.time(0, 0):
+                    deadline = deadline.replace(hour=23, minute=59)  # a day means its end
+                if deadline.date() < today:  # as on the page: never born past its deadline
+                    error(number, "截止时间", f"截止时间“{_text(cells['截止时间'])}”早于今天，"
+                          "截止时间不能早于今天。")
             counts = {}
             for column in ("照片数量", "文件数量"):
                 text = _text(cells[column]) or "0"

@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.views import View
 
 from accounts.models import Role, Unit
@@ -252,6 +253,10 @@ class ExportListView(ScopedListView):
 
     def get_queryset(self):
         return super().get_queryset().filter(kind=Job.Kind.LEDGERS_EXPORT)
+
+    def get_context_data(self, **kwargs):
+        # The package usually wanted is this year's: the year field starts there.
+        return super().get_context_data(**kwargs, this_year=timezone.localdate().year)
 
     def post(self, request):
         from .export import export_start

@@ -20,7 +20,9 @@ def _units(request):
 
 
 def _streets(request):
-    return _units(request).filter(kind=Unit.Kind.STREET)
+    if request is None:
+        return Unit.objects.none()
+    return Unit.objects.streets_of(request.user)
 
 
 def _points(request):

@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -44,7 +45,9 @@ FIELD_ROLES = {Role.OFFICE, Role.INSPECTOR}
 
 def _xlsx(content, filename):
     response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    # RFC 5987: a Chinese name percent-encoded, so browsers save 点位导入模板.xlsx, not
+    # download.xlsx.
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 

@@ -11,8 +11,8 @@ class SurveyForm(forms.ModelForm):
         fields = ["title", "intro", "region", "round_kind", "starts_on", "ends_on",
                   "target_awareness", "target_support", "target_participation",
                   "target_satisfaction"]
-        widgets = {"starts_on": forms.DateInput(attrs={"type": "date"}),
-                   "ends_on": forms.DateInput(attrs={"type": "date"}),
+        widgets = {"starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                    "intro": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, user, **kwargs):

@@ -9,10 +9,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from accounts.models import Unit
 from jobs.models import Job
 from ledgers.models import LedgerRequirement
 from ledgers.requirements import HEADERS, default_material_window, shift_year
 
+from ..factories import UnitFactory
 from .factories import LedgerRequirementFactory, framework_standard
 
 pytestmark = pytest.mark.django_db
@@ -204,9 +206,15 @@ def workbook(rows):
     return buffer
 
 
+def next_year(month, day, hour=0, minute=0):
+    """A day in the coming year: import deadlines may not lie in the past."""
+    return dt.datetime(timezone.localdate().year + 1, month, day, hour, minute)
+
+
 def good_row(**over):
-    row = dict(zip(HEADERS, ["2026", "1.2.3", "文明交通宣传台账", "区城管局", "区住建局、东街街道",
-                             "2026-10-15 18:00", "4", "是", "1", "部署文件", "", "", "", "", "",
+    year = str(timezone.localdate().year + 1)
+    row = dict(zip(HEADERS, [year, "1.2.3", "文明交通宣传台账", "区城管局", "区住建局、东街街道",
+                             f"{year}-10-15 18:00", "4", "是", "1", "部署文件", "", "", "", "", "",
                              "照片须标注五要素"], strict=True))
     row.update(over)
     return [row[h] for h in HEADERS]
@@ -216,8 +224,9 @@ def test_import_good_rows_creates_tasks(client, city, run_jobs):
     framework_standard()
     client.force_login(city.users.office)
     rows = [HEADERS, good_row(),
-            good_row(任务名称="端午活动台账", 配合单位="", 截止时间=dt.datetime(2026, 6, 20, 18, 0),
-                     活动名称="我们的节日·端午", 活动开始日期="2026-05-31", 活动结束日期="2026-06-02")]
+            good_row(任务名称="端午活动台账", 配合单位="", 截止时间=next_year(6, 20, 18),
+                     活动名称="我们的节日·端午", 活动开始日期=next_year(5, 31),
+                     活动结束日期=next_year(6, 2))]
     with run_jobs():
         response = client.post("/ledgers/requirements/import/", {"file": workbook(rows)})
     assert response.status_code == 302
@@ -226,9 +235,10 @@ def test_import_good_rows_creates_tasks(client, city, run_jobs):
     first = LedgerRequirement.objects.get(title="文明交通宣传台账")
     assert first.region == city.units.a and first.lead_unit == city.units.cg
     assert set(first.contributing_units.all()) == {city.units.zj, city.units.street}
-    assert (first.material_start, first.material_end) == default_material_window(2026)
+    assert (first.material_start, first.material_end) == default_material_window(
+        timezone.localdate().year + 1)
     festival = LedgerRequirement.objects.get(title="端午活动台账")
-    assert festival.activity_start == dt.date(2026, 5, 31)
+    assert festival.activity_start == next_year(5, 31).date()
 
 
 def test_import_with_a_bad_row_reports_rows_and_writes_nothing(client, city, run_jobs):
@@ -237,7 +247,7 @@ def test_import_with_a_bad_row_reports_rows_and_writes_nothing(client, city, run
     rows = [HEADERS, good_row(),
             good_row(测评标准编号="9.9.9", 牵头单位="高新区城管局", 截止时间="下个月",
                      照片数量="四", 活动名称="重阳"),
-            good_row(材料起始日期="2026-12-01", 材料截止日期="2026-01-01")]
+            good_row(材料起始日期=next_year(12, 1), 材料截止日期=next_year(1, 1))]
     with run_jobs():
         client.post("/ledgers/requirements/import/", {"file": workbook(rows)})
     job = Job.objects.get()
@@ -249,6 +259,38 @@ def test_import_with_a_bad_row_reports_rows_and_writes_nothing(client, city, run
     assert not LedgerRequirement.objects.exists()
     page = client.get(f"/jobs/{job.pk}/").content.decode()
     assert "第 3 行" in page
+
+
+def test_import_refuses_a_deadline_in_the_past_like_the_page(client, city, run_jobs):
+    framework_standard()
+    client.force_login(city.users.office)
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    rows = [HEADERS, good_row(),
+            good_row(任务名称="过期任务", 截止时间=f"{yesterday:%Y-%m-%d} 18:00"),
+            good_row(任务名称="今天截止", 截止时间=f"{timezone.localdate():%Y/%m/%d}")]
+    with run_jobs():
+        client.post("/ledgers/requirements/import/", {"file": workbook(rows)})
+    job = Job.objects.get()
+    assert job.status == Job.Status.FAILED
+    assert [(e["row"], e["column"]) for e in job.errors] == [(3, "截止时间")]
+    assert "截止时间不能早于今天" in job.errors[0]["message"]
+    assert f"{yesterday:%Y-%m-%d}" in job.errors[0]["message"]
+    assert not LedgerRequirement.objects.exists()  # all or nothing
+
+
+def test_import_template_example_row_imports_as_it_is(client, city, run_jobs):
+    framework_standard(code="3.3.1")
+    UnitFactory(name="区民政局", kind=Unit.Kind.DEPARTMENT, parent=city.units.a)
+    UnitFactory(name="西街街道", kind=Unit.Kind.STREET, parent=city.units.a)
+    client.force_login(city.users.office)
+    template = client.get("/ledgers/requirements/import/template/").content
+    upload = io.BytesIO(template)
+    upload.name = "模板.xlsx"
+    with run_jobs():
+        client.post("/ledgers/requirements/import/", {"file": upload})
+    job = Job.objects.get()
+    assert job.status == Job.Status.DONE, job.errors
+    assert LedgerRequirement.objects.get().deadline.date() > timezone.localdate()
 
 
 def test_import_refuses_a_non_workbook_at_once(client, city):
