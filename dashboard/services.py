@@ -16,7 +16,7 @@ from accounts.services import notify
 from config.celery import enqueue_on_commit, sweep_each, task_named
 from issues.models import Issue
 
-from . import figures, pdf, scoring
+from . import figures, pdf, projection, scoring
 from .models import SUBSCORES, Escalation, EscalationDocument, NegativeListEvent, Report
 from .xlsx import write_report
 
@@ -232,7 +232,7 @@ def report_pdf_context(report, data):
         "overdue_listed": listed, "overdue_total": len(overdue),
         "overdue_cut": len(overdue) > len(listed),
         "events": list(events),
-        "projection": figures.projection(viewer, today=report.period_end),
+        "projection": projection.projection(viewer, today=report.period_end),
     }
 
 

@@ -17,7 +17,7 @@ from accounts.scoping import RoleRequiredMixin, may_write
 from evidence.views import serve_file
 from issues.models import Issue
 
-from . import figures, scoring, services
+from . import figures, projection, scoring, services
 from .forms import EscalationForm, NegativeListEventForm, RankingWeightsForm, ReportRequestForm
 from .models import SUBSCORES, Escalation, EscalationDocument, RankingWeights, Report
 from .xlsx import write_ranking
@@ -143,7 +143,7 @@ class ProjectionView(RoleRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["projection"] = figures.projection(self.request.user)
+        ctx["projection"] = projection.projection(self.request.user)
         ctx["can_record"] = self.request.user.is_office
         return ctx
 

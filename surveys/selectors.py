@@ -123,6 +123,20 @@ def rates_for(survey, path=""):
     return _rates(row)
 
 
+def rates_by_survey(surveys, path=""):
+    """{survey id: {indicator: percent or None}} of several rounds over communities under
+    `path`: one grouped aggregate query after one small query for the counting options
+    (none when there are no rounds)."""
+    ids = [s.pk for s in surveys]
+    if not ids:
+        return {}
+    with _without_jit():
+        rows = {r["response__survey_id"]: r for r in _scoped_answers(
+            {"response__survey__in": ids}, path).values("response__survey_id")
+            .annotate(**_rate_aggregates(_feeding(ids)))}
+    return {pk: _rates(rows.get(pk, {})) for pk in ids}
+
+
 def _gap(rates, targets):
     gaps = [rates[i] - targets[i] for i in INDICATORS if rates[i] is not None]
     return min(gaps) if gaps else None
