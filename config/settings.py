@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "issues",
     "ledgers",
     "surveys",
+    "rounds",
     "dashboard",
     "jobs",
     "civic",

@@ -433,9 +433,10 @@ def category_for_check_item(text, categories):
     return by_name.get(DEFAULT_INSPECTION_CATEGORY) or categories[0]
 
 
-def issue_file_from_inspection(*, result, by):
+def issue_file_from_inspection(*, result, by, source=None, label=""):
     """A failed checklist item (不合格/严重不合格) becomes an issue at the inspected point
-    (source 日常督查; called by the points inspection service). The category comes from the
+    (source `source`, by default 日常督查; `label`, e.g. a round's name, in front of the
+    description; called by the points inspection service). The category comes from the
     check item (`category_for_check_item`); 严重不合格 makes it severe; a copy of the item's
     photo is the before-photo. Returns None when no category exists yet."""
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -446,25 +447,29 @@ def issue_file_from_inspection(*, result, by):
     text = result.check_item.text
     category = category_for_check_item(text, categories)
     severity = Severity.SEVERE if result.verdict == "severe" else category.severity
-    description = f"实地督查不合格：{text}" + (f"（{result.note}）" if result.note else "")
+    source = source or Source.DAILY
+    verdict = "严重不合格" if result.verdict == "severe" else "不合格"
+    description = (f"【{label}】" if label else "") + (
+        f"{Source(source).label}{verdict}：{text}" if source != Source.DAILY
+        else f"实地督查不合格：{text}") + (f"（{result.note}）" if result.note else "")
     point = result.inspection.point
     if not result.photo:
         return _file_without_photo(by=by, point=point, category=category,
-                                   description=description, severity=severity)
+                                   description=description, severity=severity, source=source)
     # A copy, so the issue's photo and the inspection's record live and die apart.
     with result.photo.open("rb") as fh:
         photo = SimpleUploadedFile(result.photo.name.rsplit("/", 1)[-1], fh.read())
     return issue_file(by=by, category=category, description=description, photos=[photo],
-                      point=point, severity=severity, source=Source.DAILY, check_role=False)
+                      point=point, severity=severity, source=source, check_role=False)
 
 
 @transaction.atomic
-def _file_without_photo(*, by, point, category, description, severity):
+def _file_without_photo(*, by, point, category, description, severity, source=Source.DAILY):
     """Inspection findings carry the inspection record as their evidence when no photo was
     taken for the item."""
     issue = Issue.objects.create(
         point=point, category=category, description=description, severity=severity,
-        source=Source.DAILY, address=point.address, region=region_for(point=point, by=by),
+        source=source, address=point.address, region=region_for(point=point, by=by),
         created_by=by,
     )
     _event(issue, IssueEvent.Kind.FILE, by)

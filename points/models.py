@@ -1,5 +1,6 @@
 import os
 import uuid
+from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
@@ -156,7 +157,12 @@ class PointCategory(models.Model):
 
 
 class CheckItem(models.Model):
-    """One field standard of a category's checklist (e.g. 农贸市场 "四牌一图" 齐全)."""
+    """One field standard of a category's checklist (e.g. 农贸市场 "四牌一图" 齐全), weighted
+    by its score from the 测评体系; the standard also says what a 严重不合格 costs."""
+
+    class SevereRule(models.TextChoices):
+        MULTIPLE = "multiple", "按倍数扣分"
+        ZERO = "zero", "该点位计0分"
 
     category = models.ForeignKey(
         PointCategory, verbose_name="点位类别", on_delete=models.CASCADE,
@@ -168,6 +174,14 @@ class CheckItem(models.Model):
         "严重不合格情形", max_length=200, blank=True,
         help_text="出现何种情况判为严重不合格，如：路面破损面积超过0.25㎡",
     )
+    severe_rule = models.CharField(
+        "严重不合格扣分", max_length=10, choices=SevereRule.choices, default=SevereRule.MULTIPLE,
+        help_text="按倍数扣分：扣本项分值的若干倍；该点位计0分：整个点位不得分",
+    )
+    severe_multiple = models.DecimalField(
+        "扣分倍数", max_digits=4, decimal_places=1, default=2,
+        help_text="严重不合格按倍数扣分时，扣本项分值的几倍",
+    )
     order = models.PositiveIntegerField("排序", default=0)
 
     history = HistoricalRecords()
@@ -178,6 +192,37 @@ class CheckItem(models.Model):
 
     def __str__(self):
         return self.text
+
+
+def assessed_score(rows):
+    """(score, max_score) of one point scored the assessors' way from `rows` of
+    (weight, verdict, severe_rule, severe_multiple):
+
+    - 不适用 items leave the full marks (the denominator);
+    - 不合格 deducts the item's weight;
+    - 严重不合格 deducts `severe_multiple` × the weight, or zeroes the point when its rule is
+      "该点位计0分";
+    - the score never drops below 0.
+
+    E.g. weights 3, 2, 1 with verdicts 合格, 不合格, 不适用 → (3, 5); with 3 严重不合格 at
+    2 × → 5 − 6 → (0, 5)."""
+    full = Decimal(0)
+    lost = Decimal(0)
+    zeroed = False
+    for weight, verdict, rule, multiple in rows:
+        weight = Decimal(weight)
+        if verdict == InspectionResult.Verdict.NA:
+            continue
+        full += weight
+        if verdict == InspectionResult.Verdict.FAIL:
+            lost += weight
+        elif verdict == InspectionResult.Verdict.SEVERE:
+            if rule == CheckItem.SevereRule.ZERO:
+                zeroed = True
+            lost += weight * Decimal(multiple)
+    if zeroed:
+        return Decimal(0), full
+    return max(full - lost, Decimal(0)), full
 
 
 class PointQuerySet(ScopedQuerySet):
@@ -393,6 +438,9 @@ class InspectionResult(models.Model):
         PASS = "pass", "合格"
         FAIL = "fail", "不合格"
         SEVERE = "severe", "严重不合格"
+        NA = "na", "不适用"
+
+    FAILED = (Verdict.FAIL, Verdict.SEVERE)
 
     inspection = models.ForeignKey(
         Inspection, verbose_name="督查", on_delete=models.CASCADE, related_name="results"
@@ -423,7 +471,7 @@ class InspectionResult(models.Model):
 
     @property
     def failed(self):
-        return self.verdict != self.Verdict.PASS
+        return self.verdict in self.FAILED
 
     def delete(self, *args, **kwargs):
         storage, name = self.photo.storage, self.photo.name

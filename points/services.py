@@ -24,6 +24,7 @@ from .models import (
     Point,
     PointCategory,
     PointCircle,
+    assessed_score,
 )
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), metres
@@ -426,20 +427,25 @@ def framework_make_current(*, framework, by):
 
 # --- Field inspections ---------------------------------------------------------------------
 
-# What becomes of a failed checklist item: `handler(result=, by=)`, registered by the app that
-# files the defect (issues, in its AppConfig.ready), so points does not depend on issues.
+# What becomes of a failed checklist item: `handler(result=, by=, source=, label=)` returning the issue
+# filed (or None), registered by the app that files the defect (issues, in its
+# AppConfig.ready), so points does not depend on issues.
 FAILED_CHECK_HANDLERS = []
 
 
 @transaction.atomic
-def inspection_create(*, point, by, results, notes=""):
+def inspection_create(*, point, by, results, notes="", source=None, label=""):
     """Record a field inspection of `point` by inspector or office staff `by`.
 
     `results` is a list of dicts {check_item, verdict, note, photo}: exactly one per checklist
-    item of the point's category; a 不合格/严重不合格 verdict needs a photo. Score: the sum of
-    the scores of the items passed; 达标 when score ≥ PASS_SHARE of the full marks and nothing is
-    严重不合格. Raises PermissionDenied, ValidationError (keyed by field or "results").
-    Returns the inspection; its failed results are `inspection.results.exclude(verdict="pass")`.
+    item of the point's category; a 不合格/严重不合格 verdict needs a photo, 不适用 none.
+    Score the assessors' way (`assessed_score`): a failed item deducts its weight, a severe one
+    what its standard says, 不适用 leaves the full marks; 达标 when score ≥ PASS_SHARE of the
+    full marks and nothing is 严重不合格. Every failed item goes to FAILED_CHECK_HANDLERS with
+    `source` (the issue's 来源, e.g. 模拟测评; None: 日常督查) and `label` (e.g. the
+    round's name, put in front of the issue's description); the issues they filed are in
+    `inspection.filed_issues` as (result, issue). Raises PermissionDenied, ValidationError
+    (keyed by field or "results").
     """
     point = Point.objects.get_visible(by, point.pk)
     if not may_write(by, {Role.OFFICE, Role.INSPECTOR}):
@@ -463,7 +469,7 @@ def inspection_create(*, point, by, results, notes=""):
             errors.append(f"检查项“{items[item_id].text}”的结论无效。")
             continue
         photo = entry.get("photo")
-        if verdict != InspectionResult.Verdict.PASS and not photo:
+        if verdict in InspectionResult.FAILED and not photo:
             errors.append(f"检查项“{items[item_id].text}”不合格，需要拍照。")
             continue
         if photo:
@@ -479,14 +485,15 @@ def inspection_create(*, point, by, results, notes=""):
     if errors:
         raise ValidationError({"results": errors})
 
-    max_score = sum((item.score for item in items.values()), Decimal(0))
-    score = sum((items[pk].score for pk, e in given.items()
-                 if e["verdict"] == InspectionResult.Verdict.PASS), Decimal(0))
+    score, max_score = assessed_score(
+        (items[pk].score, e["verdict"], items[pk].severe_rule, items[pk].severe_multiple)
+        for pk, e in given.items())
     severe = any(e["verdict"] == InspectionResult.Verdict.SEVERE for e in given.values())
     inspection = Inspection.objects.create(
         point=point, inspector=by, score=score, max_score=max_score, notes=notes,
         passed=not severe and max_score > 0 and score >= max_score * PASS_SHARE,
     )
+    inspection.filed_issues = []
     for pk, entry in given.items():
         result = InspectionResult(inspection=inspection, check_item=items[pk],
                                   verdict=entry["verdict"], note=(entry.get("note") or "")[:300])
@@ -494,7 +501,9 @@ def inspection_create(*, point, by, results, notes=""):
             result.photo = entry["photo"]
         result.save()
         # A failed item is a defect the responsible unit must rectify: it becomes an issue.
-        if result.verdict != InspectionResult.Verdict.PASS:
+        if result.failed:
             for handle in FAILED_CHECK_HANDLERS:
-                handle(result=result, by=by)
+                issue = handle(result=result, by=by, source=source, label=label)
+                if issue is not None:
+                    inspection.filed_issues.append((result, issue))
     return inspection

@@ -100,7 +100,7 @@ class PointDetailView(ScopedDetailView):
         ctx["circles"] = point.circles.select_related("core")
         ctx["inspections"] = point.inspections.select_related("inspector").prefetch_related(
             Prefetch("results", queryset=InspectionResult.objects.select_related("check_item")
-                     .exclude(verdict=InspectionResult.Verdict.PASS), to_attr="failures"))[:20]
+                     .filter(verdict__in=InspectionResult.FAILED), to_attr="failures"))[:20]
         ctx["check_items"] = point.category.check_items.all()
         ctx["can_edit"] = may_write(user, OFFICE)
         ctx["can_inspect"] = may_write(user, FIELD_ROLES)
