@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import Role, Unit
 from points.models import count_of
 
-from .models import LedgerRequirement, LedgerSubmission
+from .models import COMPLETION_TEXT, LedgerRequirement, LedgerSubmission, completion_rate
 
 ROWS = 6
 ZERO_ROWS = 10
@@ -41,13 +41,13 @@ def _unit_panel(user, now):
         to_sign=Count("pk", filter=Q(my_status=S.DRAFT)),
         approved=Count("pk", filter=Q(my_status=S.APPROVED)),
     )
-    counts["rate"] = round(counts["approved"] * 100 / counts["total"]) if counts["total"] else None
+    counts["rate"] = completion_rate(counts["approved"], counts["total"])
     due = list(tasks.filter(Q(my_status__isnull=True) | Q(my_status=S.DRAFT))
                .order_by("deadline", "id")[:ROWS])
     for task in due:
         task.is_late = task.deadline < now
     return {
-        "mode": "unit", "counts": counts, "is_leader": user.role == Role.UNIT_LEADER,
+        "mode": "unit", "counts": counts, "completion_text": COMPLETION_TEXT, "is_leader": user.role == Role.UNIT_LEADER,
         "due_rows": due,
         "returned_rows": list(tasks.filter(my_status=S.RETURNED).order_by("deadline", "id")
                               [:ROWS]),
@@ -82,8 +82,8 @@ def _office_panel(user, now):
     zeros = list(zero) if task_count else []
     zero_count, zero_units = len(zeros), zeros[:ZERO_ROWS]
     return {
-        "mode": "office", "year": year, "pairs": pairs, "approved": approved,
-        "signed": signed, "rate": min(100.0, round(approved * 100 / pairs, 1)) if pairs else None,
+        "mode": "office", "year": year, "completion_text": COMPLETION_TEXT, "pairs": pairs, "approved": approved,
+        "signed": signed, "rate": completion_rate(approved, pairs),
         "task_count": task_count, "zero_count": zero_count,
         "zero_units": zero_units, "zero_more": zero_count - len(zero_units),
     }

@@ -33,6 +33,10 @@ def local_day_end(day):
     return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
 
 
+COMPLETION_TEXT = ("完成率 = 审核通过的台账 ÷ 应报台账（每项任务的牵头单位和配合单位各应报一份；"
+                   "已签字待审核、被退回和未报送的都不算完成）")
+
+
 def completion_rate(approved, required):
     """完成率, the one definition every page, report and export shows: approved (审核通过)
     current submissions over what is required of the units (one per task and required
@@ -159,6 +163,10 @@ class LedgerRequirement(models.Model):
 
     def unit_ids(self):
         return {self.lead_unit_id, *self.contributing_units.values_list("pk", flat=True)}
+
+    def completion(self):
+        """This task's 完成率 (`completion_rate`) from the `with_progress` counts."""
+        return completion_rate(self.approved_count, self.unit_count)
 
     def deadline_passed(self, now):
         return now > self.deadline

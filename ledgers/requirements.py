@@ -421,7 +421,7 @@ def requirements_export_file(queryset):
             f"{r.activity_end:%Y-%m-%d}" if r.activity_end else "", r.guidance,
             getattr(r, "unit_count", ""), getattr(r, "signed_count", ""),
             getattr(r, "returned_count", ""), getattr(r, "approved_count", ""),
-            round(r.completion_rate) if getattr(r, "completion_rate", None) is not None else "",
+            r.completion() if hasattr(r, "approved_count") else "",
             round(r.on_time_rate) if getattr(r, "on_time_rate", None) is not None else "",
         ])
     workbook.close()

@@ -18,6 +18,7 @@ from .copycheck import report_check_settings_save, review_flags
 from .filters import LedgerRequirementFilterSet
 from .forms import CopyCheckSettingsForm, ReplacePhotoForm, ReportForm, UploadForm
 from .models import (
+    COMPLETION_TEXT,
     REPORT_ELEMENTS,
     LedgerDocument,
     LedgerPhoto,
@@ -42,6 +43,9 @@ class RequirementListView(ScopedListView):
     def get_queryset(self):
         qs = super().get_queryset().select_related("standard", "lead_unit").with_progress()
         return laggards_first(qs) if self.request.user.is_office else qs
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "completion_text": COMPLETION_TEXT}
 
 
 class RequirementDetailView(ScopedDetailView):
