@@ -102,6 +102,11 @@ app.conf.beat_schedule = {
         "task": "jobs.tasks.sweep_jobs_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Daily at 03:40: delete uploaded import files a week after their job finished.
+    "jobs-clean-uploads": {
+        "task": "jobs.tasks.clean_job_uploads_task",
+        "schedule": crontab(minute=40, hour=3),
+    },
 }
 
 

@@ -148,3 +148,49 @@ def job_sweep(*, now=None, limit=200):
         | Q(status=Job.Status.RUNNING, updated__lt=now - STALE_AFTER))
         .order_by("created").values_list("pk", flat=True)[:limit])
     return sweep_each(ids, task_named("jobs.tasks.run_job_task").delay, "job")
+
+
+# Uploaded import files are needed while their job can still run; afterwards they only hold
+# personal data (names, phone numbers of point chiefs) nobody reads again.
+UPLOAD_RETENTION = timedelta(days=7)
+UPLOAD_DIR = "jobs/uploads"
+
+
+def job_uploads_clean(*, now=None, storage=None):
+    """Delete the uploaded files of jobs finished more than UPLOAD_RETENTION ago (the job row
+    keeps the file's name for the history), and files in the uploads folder that no job refers
+    to and that are older than the retention (a request that failed after saving its file).
+    A file that cannot be deleted is logged and left for the next run. Returns the number of
+    files deleted."""
+    now = now or timezone.now()
+    cutoff = now - UPLOAD_RETENTION
+    deleted = 0
+    finished = Job.objects.filter(status__in=[Job.Status.DONE, Job.Status.FAILED],
+                                  finished__lt=cutoff).exclude(upload="")
+    for job in finished.only("pk", "upload").iterator():
+        try:
+            job.upload.delete(save=False)
+        except OSError:
+            logger.warning("job %s: the uploaded file could not be deleted", job.pk, exc_info=True)
+            continue
+        Job.objects.filter(pk=job.pk).update(upload="")
+        deleted += 1
+    storage = storage or Job._meta.get_field("upload").storage
+    try:
+        _dirs, files = storage.listdir(UPLOAD_DIR)
+    except (FileNotFoundError, NotImplementedError):
+        return deleted
+    referenced = set(Job.objects.exclude(upload="").values_list("upload", flat=True))
+    for name in files:
+        path = f"{UPLOAD_DIR}/{name}"
+        if path in referenced:
+            continue
+        try:
+            if storage.get_modified_time(path) >= cutoff:
+                continue
+            storage.delete(path)
+        except OSError:
+            logger.warning("orphan upload %s could not be deleted", path, exc_info=True)
+            continue
+        deleted += 1
+    return deleted

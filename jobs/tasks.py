@@ -19,3 +19,11 @@ def sweep_jobs_task():
     from .services import job_sweep
 
     job_sweep()
+
+
+@shared_task
+def clean_job_uploads_task():
+    """Beat: delete import files no longer needed (jobs.services.job_uploads_clean)."""
+    from .services import job_uploads_clean
+
+    job_uploads_clean()

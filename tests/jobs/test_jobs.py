@@ -318,3 +318,56 @@ def test_ledger_export_page_starts_a_job_and_serves_it_in_scope(client, city, ru
     client.force_login(city.users.office_b)
     assert client.get(f"/ledgers/exports/{job.pk}/download/").status_code == 404
     assert f"/jobs/{job.pk}/" not in client.get("/ledgers/exports/").content.decode()
+
+
+# --- Clean-up of uploaded import files -------------------------------------------------------
+
+def test_uploads_of_jobs_finished_a_week_ago_are_deleted_recent_and_running_kept(city, settings,
+                                                                               tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    now = timezone.now()
+
+    def import_job(status, finished_days_ago):
+        job = make_job(city.users.office, kind=Job.Kind.POINTS_IMPORT, status=status,
+                       upload_name="点位.xlsx")
+        job.upload.save("p.xlsx", io.BytesIO(b"PK\x05\x06" + b"\0" * 18))
+        if finished_days_ago is not None:
+            Job.objects.filter(pk=job.pk).update(finished=now - timedelta(days=finished_days_ago))
+        job.refresh_from_db()
+        return job
+
+    old_done = import_job(Job.Status.DONE, 8)
+    old_failed = import_job(Job.Status.FAILED, 30)
+    recent = import_job(Job.Status.DONE, 2)
+    running = import_job(Job.Status.RUNNING, None)
+    old_path = tmp_path / old_done.upload.name
+
+    assert services.job_uploads_clean(now=now) == 2
+    assert not old_path.exists()
+    for job in (old_done, old_failed):
+        job.refresh_from_db()
+        assert job.upload.name == "" and job.upload_name == "点位.xlsx"
+    for job in (recent, running):
+        job.refresh_from_db()
+        assert (tmp_path / job.upload.name).exists()
+    assert services.job_uploads_clean(now=now) == 0  # a second run finds nothing more
+
+
+def test_orphan_upload_files_older_than_the_retention_are_deleted(city, settings, tmp_path):
+    import os
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    folder = tmp_path / "jobs" / "uploads"
+    folder.mkdir(parents=True)
+    orphan_old, orphan_new = folder / "old.xlsx", folder / "new.xlsx"
+    orphan_old.write_bytes(b"x")
+    orphan_new.write_bytes(b"x")
+    week_ago = (timezone.now() - timedelta(days=8)).timestamp()
+    os.utime(orphan_old, (week_ago, week_ago))
+    kept = make_job(city.users.office, kind=Job.Kind.POINTS_IMPORT)
+    kept.upload.save("k.xlsx", io.BytesIO(b"PK"))
+    kept_path = tmp_path / kept.upload.name
+    os.utime(kept_path, (week_ago, week_ago))  # queued: still needed, whatever its age
+
+    assert services.job_uploads_clean() == 1
+    assert not orphan_old.exists() and orphan_new.exists() and kept_path.exists()
