@@ -2,8 +2,8 @@
 cost.
 
 Django draws a `<select>` by including one template per `<option>` (and one more for its
-attributes): the issue list's filter bar, with its units, categories and streets, took
-30–60 ms of a page that has 60 ms in all. Here selects and inputs are written in Python with
+attributes): on the issue list's filter bar, with its units, categories and streets, that
+was most of the page's time (bench/REMARKS.md). Here selects and inputs are written in Python with
 the same markup and escaping; every other widget goes through the templates as usual. Model
 choices are read once as (id, name) rows instead of through a server-side cursor of whole
 objects each time the field is drawn.

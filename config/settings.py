@@ -120,8 +120,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # PostgreSQL's JIT compiles a plan for 100–200 ms before running it; our grouped counts
-    # run in tens of ms without it (bench/RESULTS.md), so it stays off for the app.
+    # PostgreSQL's JIT takes longer compiling our grouped counts than running them
+    # (bench/REMARKS.md), so it stays off for the app.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -5,7 +5,7 @@ Two photos are near-duplicates when their 64-bit pHashes differ in at most
 `EVIDENCE_DUPLICATE_MAX_BITS` bits (default 6: a re-encoded, resized or lightly cropped copy
 stays within it; different scenes differ by ~32).
 
-Speed (≤ 50 ms over 200,000 hashes): each hash is also stored as four indexed 16-bit bands.
+Speed (target and figure in bench/RESULTS.md): each hash is also stored as four indexed 16-bit bands.
 Pigeonhole: if two hashes differ in at most 7 bits, at least one of the four bands differs in at
 most 1 bit. So the candidates are the rows whose band i equals the query's band i or one of its
 16 one-bit neighbours — 4 × 17 indexed equality lookups returning a handful of rows — and the

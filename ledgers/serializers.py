@@ -157,7 +157,7 @@ class LedgerSubmissionSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.ANY)
     def get_files(self, obj):
         # Built once per list, not per row: a ModelSerializer builds its fields on first use,
-        # which cost ~8 ms a row on a page of 50 (bench/RESULTS.md).
+        # which per row dominated a page of 50 (bench/REMARKS.md).
         if not hasattr(self, "_file_serializers"):
             self._file_serializers = (LedgerPhotoSerializer(many=True),
                                       LedgerDocumentSerializer(many=True))

@@ -46,8 +46,8 @@ _through = Answer.choices.through
 
 @contextmanager
 def _without_jit():
-    """PostgreSQL prices the per-answer EXISTS high and then spends ~350 ms JIT-compiling a
-    query that runs in tens of milliseconds; turn JIT off for this transaction only."""
+    """PostgreSQL prices the per-answer EXISTS high and then spends longer JIT-compiling the
+    query than running it (bench/REMARKS.md); turn JIT off for this transaction only."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
