@@ -367,22 +367,22 @@ def _events(chains, now):
         for sub in chain:
             if sub.version == 1:
                 rows.append(LedgerEvent(submission_id=sub.pk, actor_id=sub.created_by_id,
-                                        action="create", to_status=S.DRAFT, comment="第1版",
+                                        action=LedgerEvent.Action.CREATE, to_status=S.DRAFT, comment="第1版",
                                         created=sub.created))
             else:
                 rows.append(LedgerEvent(
-                    submission_id=sub.pk, actor_id=sub.created_by_id, action="new_version",
+                    submission_id=sub.pk, actor_id=sub.created_by_id, action=LedgerEvent.Action.NEW_VERSION,
                     to_status=S.DRAFT, comment=f"根据退回意见重新填报，第{sub.version}版",
                     created=sub.created))
             if sub.signed_at:
                 rows.append(LedgerEvent(submission_id=sub.pk, actor_id=sub.signed_by_id,
-                                        action="sign", from_status=S.DRAFT,
+                                        action=LedgerEvent.Action.SIGN, from_status=S.DRAFT,
                                         to_status=S.SIGNED, created=sub.signed_at))
             if sub.reviewed_at:
                 returned = sub.status == S.RETURNED
                 rows.append(LedgerEvent(
                     submission_id=sub.pk, actor_id=sub.reviewed_by_id,
-                    action="return" if returned else "approve", from_status=S.SIGNED,
+                    action=LedgerEvent.Action.RETURN if returned else LedgerEvent.Action.APPROVE, from_status=S.SIGNED,
                     to_status=sub.status, created=sub.reviewed_at,
                     comment="；".join(sub.review_comments.values()) if returned else ""))
         if len(rows) >= BATCH:

@@ -354,18 +354,21 @@ class LedgerDocument(EvidenceDocument):
 class LedgerEvent(models.Model):
     """One step in a submission's life: who did what, when, with which comment."""
 
-    # What the history shows for each step (`action` keeps the short code).
-    ACTION_LABELS = {
-        "create": "新建草稿", "new_version": "重新填报", "request_sign": "提交领导签字",
-        "sign": "主要领导签字确认", "approve": "审核通过", "return": "退回修改",
-        "remove_file": "删除文件", "replace_file": "替换照片",
-    }
+    class Action(models.TextChoices):
+        CREATE = "create", "新建草稿"
+        NEW_VERSION = "new_version", "重新填报"
+        REQUEST_SIGN = "request_sign", "提交领导签字"
+        SIGN = "sign", "主要领导签字确认"
+        APPROVE = "approve", "审核通过"
+        RETURN = "return", "退回修改"
+        REMOVE_FILE = "remove_file", "删除文件"
+        REPLACE_FILE = "replace_file", "替换照片"
 
     submission = models.ForeignKey(LedgerSubmission, on_delete=models.CASCADE,
                                    related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                               related_name="+")
-    action = models.CharField("操作", max_length=20)
+    action = models.CharField("操作", max_length=20, choices=Action.choices)
     from_status = models.CharField(max_length=10, blank=True)
     to_status = models.CharField(max_length=10, blank=True)
     comment = models.TextField("说明", blank=True)
@@ -380,7 +383,7 @@ class LedgerEvent(models.Model):
 
     @property
     def action_label(self):
-        return self.ACTION_LABELS.get(self.action, "其他操作")
+        return self.get_action_display()
 
 
 def export_upload_to(instance, filename):

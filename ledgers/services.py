@@ -29,6 +29,7 @@ from .models import (
 )
 
 S = LedgerSubmission.Status
+A = LedgerEvent.Action
 CAPTION_FIELDS = ("caption_time", "caption_place", "caption_people", "caption_subject",
                   "caption_reason")
 
@@ -100,7 +101,7 @@ def ledger_submission_create(*, requirement, by, photos=(), documents=(), report
         current.save(update_fields=["is_current"])
     submission.save()
     _add_files(submission, by, photos, documents, captions)
-    _event(submission, by, "create", "", f"第{submission.version}版")
+    _event(submission, by, A.CREATE, "", f"第{submission.version}版")
     return submission
 
 
@@ -141,7 +142,7 @@ def ledger_file_remove(*, submission, by, photo_id=None, document_id=None):
     name = str(item) if model is LedgerDocument else (item.caption_text or item.original_name)
     item.delete()
     kind = "照片" if model is LedgerPhoto else "文件"
-    _event(submission, by, "remove_file", S.DRAFT, f"删除{kind}：{name}")
+    _event(submission, by, A.REMOVE_FILE, S.DRAFT, f"删除{kind}：{name}")
     return name
 
 
@@ -158,7 +159,7 @@ def ledger_photo_replace(*, submission, by, photo_id, uploaded):
     name = old.caption_text or old.original_name
     old.delete()
     _add_files(submission, by, [uploaded], (), captions)
-    _event(submission, by, "replace_file", S.DRAFT, f"替换照片：{name}")
+    _event(submission, by, A.REPLACE_FILE, S.DRAFT, f"替换照片：{name}")
     return submission
 
 
@@ -189,7 +190,7 @@ def ledger_submission_request_sign(*, submission, by):
     leaders = list(unit_contacts(sub.unit, roles=(Role.UNIT_LEADER,)))
     if not leaders:
         raise ValidationError({"status": "本单位还没有主要领导账号，请联系创城办开通。"})
-    _event(sub, by, "request_sign", S.DRAFT, "请主要领导签字确认")
+    _event(sub, by, A.REQUEST_SIGN, S.DRAFT, "请主要领导签字确认")
     notify(users=leaders, title=f"请签字确认台账：{sub.requirement.title}",
            body=f"{by.display_name} 已备齐材料（第{sub.version}版），请审阅后签字确认。",
            url=sub.get_absolute_url(), kind=NotificationKind.SIGN_REQUEST)
@@ -234,7 +235,7 @@ def ledger_submission_new_version(*, submission, by):
         with doc.file.open("rb") as fh:
             copy.file.save(f"x.{ext}", ContentFile(fh.read()), save=False)
         copy.save()
-    _event(new, by, "new_version", "", f"根据退回意见重新填报，第{new.version}版")
+    _event(new, by, A.NEW_VERSION, "", f"根据退回意见重新填报，第{new.version}版")
     return new
 
 
@@ -254,7 +255,7 @@ def ledger_submission_sign(*, submission, by, now=None):
     sub.status, sub.signed_by, sub.signed_at = S.SIGNED, by, now
     sub.first_signed_at = sub.first_signed_at or now
     sub.save(update_fields=["status", "signed_by", "signed_at", "first_signed_at", "updated"])
-    _event(sub, by, "sign", S.DRAFT)
+    _event(sub, by, A.SIGN, S.DRAFT)
     enqueue_on_commit("ledgers.tasks.check_report_text_task", sub.pk)
     return sub
 
@@ -272,7 +273,7 @@ def ledger_submission_approve(*, submission, by, comment="", now=None):
     WORKFLOW.check(sub, "approve")
     sub.status, sub.reviewed_by, sub.reviewed_at = S.APPROVED, by, now or timezone.now()
     sub.save(update_fields=["status", "reviewed_by", "reviewed_at", "updated"])
-    _event(sub, by, "approve", S.SIGNED, comment)
+    _event(sub, by, A.APPROVE, S.SIGNED, comment)
     return sub
 
 
@@ -292,7 +293,7 @@ def ledger_submission_return(*, submission, by, comments, now=None):
     sub.review_comments = comments
     sub.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comments",
                             "updated"])
-    _event(sub, by, "return", S.SIGNED, "；".join(comments.values()))
+    _event(sub, by, A.RETURN, S.SIGNED, "；".join(comments.values()))
     notify(users=unit_contacts(sub.unit), title=f"台账材料被退回：{sub.requirement.title}",
            body="；".join(comments.values()), url=sub.get_absolute_url(),
            kind=NotificationKind.RETURNED)

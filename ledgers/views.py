@@ -21,6 +21,7 @@ from .models import (
     COMPLETION_TEXT,
     REPORT_ELEMENTS,
     LedgerDocument,
+    LedgerEvent,
     LedgerPhoto,
     LedgerRequirement,
     LedgerSubmission,
@@ -126,7 +127,8 @@ class SubmissionDetailView(ScopedDetailView):
         ctx["can_sign"] = "sign" in actions
         ctx["can_review"] = "approve" in actions
         ctx["can_new_version"] = "new_version" in actions
-        ctx["sign_requested"] = any(e.action == "request_sign" for e in ctx["events"])
+        ctx["sign_requested"] = any(e.action == LedgerEvent.Action.REQUEST_SIGN
+                                    for e in ctx["events"])
         if sub.signed_at:
             ctx["copy_flags"] = review_flags(sub, user)
             ctx["fingerprint"] = ReportFingerprint.objects.filter(submission=sub).defer(

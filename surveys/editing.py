@@ -14,7 +14,7 @@ first, then section by section.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import INDICATORS, Indicator, Option, Question, Section
+from .models import INDICATORS, Indicator, Option, Question, Section, SurveyEvent
 from .services import RATING_LABELS, _check_office, _event
 
 UP, DOWN = "up", "down"
@@ -110,7 +110,7 @@ def section_add(*, survey, by, title):
     title = _text(title, "分节标题", 200)
     section = Section.objects.create(survey=survey, title=title,
                                      order=survey.sections.count() + 1)
-    _event(survey, by, "edit", f"添加分节“{title}”")
+    _event(survey, by, SurveyEvent.Action.EDIT, f"添加分节“{title}”")
     return section
 
 
@@ -119,7 +119,7 @@ def section_update(*, section, by, title):
     survey = _editable(section.survey, by)
     section.title = _text(title, "分节标题", 200)
     section.save(update_fields=["title"])
-    _event(survey, by, "edit", f"修改分节“{section.title}”")
+    _event(survey, by, SurveyEvent.Action.EDIT, f"修改分节“{section.title}”")
     return section
 
 
@@ -131,7 +131,7 @@ def section_delete(*, section, by):
     section.delete()
     _renumber(Section, list(survey.sections.all()))
     renumber_questions(survey)
-    _event(survey, by, "edit", f"删除分节“{title}”")
+    _event(survey, by, SurveyEvent.Action.EDIT, f"删除分节“{title}”")
 
 
 @transaction.atomic
@@ -181,7 +181,7 @@ def question_update(*, question, by, text, required, indicator="", screening="",
     question.save()
     _option_indicators(question)
     renumber_questions(survey)
-    _event(survey, by, "edit", f"修改第 {question.order} 题")
+    _event(survey, by, SurveyEvent.Action.EDIT, f"修改第 {question.order} 题")
     return question
 
 
@@ -191,7 +191,7 @@ def question_delete(*, question, by):
     order = question.order
     question.delete()
     renumber_questions(survey)
-    _event(survey, by, "edit", f"删除第 {order} 题")
+    _event(survey, by, SurveyEvent.Action.EDIT, f"删除第 {order} 题")
 
 
 @transaction.atomic
@@ -278,6 +278,6 @@ def targets_set(*, survey, by, targets):
     if errors:
         raise ValidationError(errors)
     survey.save(update_fields=[f"target_{i}" for i in targets])
-    _event(survey, by, "edit", "修改目标：" + "，".join(
+    _event(survey, by, SurveyEvent.Action.EDIT, "修改目标：" + "，".join(
         f"{Indicator(i).label} {getattr(survey, f'target_{i}')}%" for i in targets))
     return survey

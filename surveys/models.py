@@ -355,10 +355,18 @@ class Answer(models.Model):
 class SurveyEvent(models.Model):
     """A change of a survey's state or of its responses: publish, close, copy, void."""
 
+    class Action(models.TextChoices):
+        CREATED = "created", "新建"
+        EDIT = "edit", "修改问卷"
+        STATUS = "status", "状态变更"
+        COPY = "copy", "复制为新版本"
+        VOID = "void", "作废答卷"
+        QUOTAS = "quotas", "设置配额"
+
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                               related_name="+")
-    action = models.CharField("操作", max_length=20)
+    action = models.CharField("操作", max_length=20, choices=Action.choices)
     detail = models.CharField("说明", max_length=300, blank=True)
     created = models.DateTimeField("时间", auto_now_add=True)
 

@@ -62,7 +62,7 @@ def survey_set_status(*, survey, by, status):
     old = survey.status
     survey.status = status
     survey.save(update_fields=["status"])
-    _event(survey, by, "status", f"{old} → {status}")
+    _event(survey, by, SurveyEvent.Action.STATUS, f"{old} → {status}")
     return survey
 
 
@@ -102,8 +102,8 @@ def survey_copy(*, survey, by, title=None, round_kind=None, starts_on=None, ends
         ])
     Quota.objects.bulk_create([Quota(survey=new, community_id=qt.community_id, target=qt.target)
                                for qt in survey.quotas.all()])
-    _event(survey, by, "copy", f"复制为第 {new.version} 版（#{new.pk}）")
-    _event(new, by, "created", f"复制自 #{survey.pk}")
+    _event(survey, by, SurveyEvent.Action.COPY, f"复制为第 {new.version} 版（#{new.pk}）")
+    _event(new, by, SurveyEvent.Action.CREATED, f"复制自 #{survey.pk}")
     return new
 
 
@@ -245,7 +245,7 @@ def responses_void(*, survey, by, reason, ids=None, community=None, channel=None
     count = Response.objects.filter(pk__in=list(qs.values_list("pk", flat=True))).update(
         voided=True, void_reason=reason[:200])
     if count:
-        _event(survey, by, "void", f"作废 {count} 份：{reason}")
+        _event(survey, by, SurveyEvent.Action.VOID, f"作废 {count} 份：{reason}")
     return count
 
 
@@ -290,7 +290,7 @@ def quotas_set(*, survey, by, targets):
     Quota.objects.bulk_create([Quota(survey=survey, community_id=i, target=t)
                                for i, t in ids.items() if t and i not in existing])
     if ids:
-        _event(survey, by, "quotas", f"设置 {len(ids)} 个社区的配额")
+        _event(survey, by, SurveyEvent.Action.QUOTAS, f"设置 {len(ids)} 个社区的配额")
     return len(ids)
 
 
