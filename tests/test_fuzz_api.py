@@ -1,6 +1,6 @@
 """Schema-driven fuzzing of the whole API: Schemathesis generates requests for every operation
 in `/api/schema/` (valid and invalid bodies, odd query strings, unknown ids), sends them
-in-process through the WSGI application as an office user of a seeded city, and checks that
+in-process through the WSGI application as each role of a seeded city, and checks that
 no answer is a server error and that every answer matches the documented schema.
 
 Bounded so the whole run stays well under a minute and a half on SQLite."""
@@ -20,6 +20,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from issues.models import Issue
@@ -46,6 +47,15 @@ CONFIG = schemathesis.Config.from_dict({
 # a fuzzer deleting the seed data would test nothing.
 schema = schemathesis.openapi.from_wsgi(
     "/api/schema/", get_wsgi_application(), config=CONFIG).exclude(method="DELETE")
+# Every other role: random cases only (the coverage phase is the office run's), fewer of them.
+ROLE_CONFIG = schemathesis.Config.from_dict({
+    "seed": 20261202,
+    "phases": {"examples": {"enabled": False}, "coverage": {"enabled": False},
+               "fuzzing": {"enabled": True}, "stateful": {"enabled": False}},
+})
+role_schema = schemathesis.openapi.from_wsgi(
+    "/api/schema/", get_wsgi_application(), config=ROLE_CONFIG).exclude(method="DELETE")
+OTHER_ROLES = ["inspector", "leader", "liaison", "unitleader", "pointchief"]
 
 
 @pytest.fixture(autouse=True)
@@ -59,8 +69,8 @@ def _keep_test_connection():
 
 
 @pytest.fixture
-def office_token(city):
-    """An office user's token, with some data of each kind in their district."""
+def seeded_city(city):
+    """Some data of each kind in the office's district."""
     u = city.units
     category = PointCategoryFactory(name="农贸市场")
     point = Point.objects.create(name="东关农贸市场", category=category, territorial_unit=u.street,
@@ -72,7 +82,12 @@ def office_token(city):
                              deadline=timezone.now() + dt.timedelta(days=2))
     LedgerRequirementFactory(region=u.a, lead_unit=u.cg)
     survey_with_questions(u.a)
-    return Token.objects.create(user=city.users.office).key
+    return city
+
+
+@pytest.fixture
+def office_token(seeded_city):
+    return Token.objects.create(user=seeded_city.users.office).key
 
 
 @pytest.mark.django_db(transaction=False)
@@ -83,5 +98,21 @@ def test_api_answers_without_server_errors(case, office_token):
     case.call_and_validate(
         headers={"Authorization": f"Token {office_token}"},
         checks=[not_a_server_error, content_type_conformance,
+                response_schema_conformance],
+    )
+
+
+@pytest.mark.django_db(transaction=False)
+@pytest.mark.parametrize("role", OTHER_ROLES)
+@role_schema.parametrize()
+@settings(max_examples=1, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+def test_api_answers_every_role_with_documented_statuses(case, role, seeded_city):
+    """As each other role (inspector, leader, liaison, unit leader, point chief): what the role
+    may not do or see answers a documented 403/404, never a 500, in the documented shape."""
+    token, _ = Token.objects.get_or_create(user=getattr(seeded_city.users, role))
+    case.call_and_validate(
+        headers={"Authorization": f"Token {token.key}"},
+        checks=[not_a_server_error, status_code_conformance, content_type_conformance,
                 response_schema_conformance],
     )
