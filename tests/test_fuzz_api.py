@@ -3,7 +3,8 @@ in `/api/schema/` (valid and invalid bodies, odd query strings, unknown ids), se
 in-process through the WSGI application as each role of a seeded city, and checks that
 no answer is a server error and that every answer matches the documented schema.
 
-Bounded so the whole run stays well under a minute and a half on SQLite."""
+Bounded: the office's run covers boundary and wrong-type values of every parameter; each other
+role gets one random case per operation."""
 
 import datetime as dt
 import os
