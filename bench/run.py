@@ -1017,6 +1017,7 @@ def main():
     from rest_framework.authtoken.models import Token
 
     from accounts.models import User
+    from bench.ledger_zip import bench_ledger_zip
 
     args.scale = ensure_data(args.scale)
     office = User.objects.select_related("unit").get(username=OFFICE)
@@ -1031,6 +1032,7 @@ def main():
     bench_upload(b, office, token)
     bench_import(b, office)
     bench_export(b)
+    bench_ledger_zip(b)
     bench_reports(b, office)
     bench_suggest(b, office)
     bench_copycheck(b)
