@@ -8,7 +8,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.scoping import require_city_office
-from jobs.excel import ImportFileError, ImportResult, open_sheet, template_workbook
+from jobs.excel import ImportResult, data_rows, template_workbook
 from jobs.excel import text as _text
 from points.models import Point
 from points.services import _by_name
@@ -61,9 +61,6 @@ def issues_import(*, file, by, now=None, progress=None):
     A constant handful of queries plus bulk inserts."""
     _require_role(by, FILE_ROLES, "只有创城办工作人员和督查员可以导入问题。")
     now = now or timezone.now()
-    progress = progress or (lambda done, total=None: None)
-    workbook, rows, estimate = open_sheet(file, HEADERS)
-    progress(0, estimate)
     points = _by_name(Point.objects.visible_to(by).select_related("territorial_unit"),
                       lambda p: p.name)
     categories = {c.name: c for c in IssueCategory.objects.filter(is_active=True)}
@@ -73,46 +70,36 @@ def issues_import(*, file, by, now=None, progress=None):
 
     error = result.error
 
-    try:
-        for number, values in enumerate(rows, start=2):
-            if number % 200 == 0:
-                progress(number - 1, max(estimate, number - 1))
-            values = (list(values) + [None] * len(HEADERS))[: len(HEADERS)]
-            if all(_text(v) == "" for v in values):
-                continue
-            point_name, category_name, description, source_label = (
-                _text(v) for v in values[:4])
-            before = len(result.errors)
-            point = points.get(point_name)
-            if not point_name:
-                error(number, "点位", "点位不能为空。")
-            elif point_name not in points:
-                error(number, "点位", f"找不到点位“{point_name}”（须为您管辖范围内的点位全称）。")
-            elif point is None:
-                error(number, "点位", f"点位名称“{point_name}”不唯一，请在系统中核对。")
-            category = categories.get(category_name)
-            if category is None:
-                error(number, "问题类别",
-                      f"问题类别“{category_name}”不存在，请填写系统中的问题类别名称。"
-                      if category_name else "问题类别不能为空。")
-            if not description:
-                error(number, "问题描述", "问题描述不能为空。")
-            elif len(description) > MAX_DESCRIPTION:
-                error(number, "问题描述", f"问题描述过长（最多{MAX_DESCRIPTION}字）。")
-            source = sources.get(source_label or Source.UNDERCOVER.label)
-            if source is None:
-                error(number, "来源", f"来源“{source_label}”无效，可填：{'、'.join(sources)}。")
-            found, message = _found_at(values[4], now)
-            if message:
-                error(number, "发现时间", message)
-            if len(result.errors) == before:
-                parsed.append((point, category, description, source, found))
-    finally:
-        workbook.close()
-    if result.errors:
+    for number, values in data_rows(file, HEADERS, progress):
+        point_name, category_name, description, source_label = (
+            _text(v) for v in values[:4])
+        before = len(result.errors)
+        point = points.get(point_name)
+        if not point_name:
+            error(number, "点位", "点位不能为空。")
+        elif point_name not in points:
+            error(number, "点位", f"找不到点位“{point_name}”（须为您管辖范围内的点位全称）。")
+        elif point is None:
+            error(number, "点位", f"点位名称“{point_name}”不唯一，请在系统中核对。")
+        category = categories.get(category_name)
+        if category is None:
+            error(number, "问题类别",
+                  f"问题类别“{category_name}”不存在，请填写系统中的问题类别名称。"
+                  if category_name else "问题类别不能为空。")
+        if not description:
+            error(number, "问题描述", "问题描述不能为空。")
+        elif len(description) > MAX_DESCRIPTION:
+            error(number, "问题描述", f"问题描述过长（最多{MAX_DESCRIPTION}字）。")
+        source = sources.get(source_label or Source.UNDERCOVER.label)
+        if source is None:
+            error(number, "来源", f"来源“{source_label}”无效，可填：{'、'.join(sources)}。")
+        found, message = _found_at(values[4], now)
+        if message:
+            error(number, "发现时间", message)
+        if len(result.errors) == before:
+            parsed.append((point, category, description, source, found))
+    if result.stop(parsed):
         return result
-    if not parsed:
-        raise ImportFileError("表格中没有数据行。")
     with transaction.atomic():
         result.created = _write(parsed, by)
     return result
@@ -179,43 +166,32 @@ def holidays_import(*, file, by, progress=None):
     from .models import Holiday
 
     require_city_office(by)
-    progress = progress or (lambda done, total=None: None)
-    workbook, rows, estimate = open_sheet(file, HOLIDAY_HEADERS)
-    progress(0, estimate)
     result = ImportResult()
     parsed, seen = {}, {}
-    try:
-        for number, values in enumerate(rows, start=2):
-            values = (list(values) + [None] * 3)[:3]
-            if all(_text(v) == "" for v in values):
-                continue
-            before = len(result.errors)
-            day, message = _day(values[0])
-            if message:
-                result.error(number, "日期", message)
-            name = _text(values[1])
-            if not name:
-                result.error(number, "名称", "名称不能为空，如“国庆节”。")
-            kind = _text(values[2]) or "放假"
-            is_workday = HOLIDAY_KINDS.get(kind)
-            if is_workday is None:
-                result.error(number, "类型", f"类型“{kind}”无效，只能填“放假”或“上班”。")
-            elif day is not None:
-                if is_workday and day.weekday() < 5:
-                    result.error(number, "类型", f"{day:%Y-%m-%d} 是工作日，不需要设为调休上班。")
-                if not is_workday and day.weekday() >= 5:
-                    result.error(number, "类型", f"{day:%Y-%m-%d} 是周末，不需要设为放假。")
-                if day in seen:
-                    result.error(number, "日期", f"{day:%Y-%m-%d} 与第 {seen[day]} 行重复。")
-                seen.setdefault(day, number)
-            if len(result.errors) == before:
-                parsed[day] = (name[:50], is_workday)
-    finally:
-        workbook.close()
-    if result.errors:
+    for number, values in data_rows(file, HOLIDAY_HEADERS, progress):
+        before = len(result.errors)
+        day, message = _day(values[0])
+        if message:
+            result.error(number, "日期", message)
+        name = _text(values[1])
+        if not name:
+            result.error(number, "名称", "名称不能为空，如“国庆节”。")
+        kind = _text(values[2]) or "放假"
+        is_workday = HOLIDAY_KINDS.get(kind)
+        if is_workday is None:
+            result.error(number, "类型", f"类型“{kind}”无效，只能填“放假”或“上班”。")
+        elif day is not None:
+            if is_workday and day.weekday() < 5:
+                result.error(number, "类型", f"{day:%Y-%m-%d} 是工作日，不需要设为调休上班。")
+            if not is_workday and day.weekday() >= 5:
+                result.error(number, "类型", f"{day:%Y-%m-%d} 是周末，不需要设为放假。")
+            if day in seen:
+                result.error(number, "日期", f"{day:%Y-%m-%d} 与第 {seen[day]} 行重复。")
+            seen.setdefault(day, number)
+        if len(result.errors) == before:
+            parsed[day] = (name[:50], is_workday)
+    if result.stop(parsed):
         return result
-    if not parsed:
-        raise ImportFileError("表格中没有数据行。")
     with transaction.atomic():
         Holiday.objects.filter(date__in=list(parsed)).delete()
         Holiday.objects.bulk_create([Holiday(date=day, name=name, is_workday=work)

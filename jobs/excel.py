@@ -25,6 +25,15 @@ class ImportResult:
     def error(self, row, column, message):
         self.errors.append({"row": row, "column": column, "message": message})
 
+    def stop(self, parsed):
+        """After the rows are read: True when rows had errors (nothing is written, the result
+        says which); ImportFileError when the sheet had no data rows at all."""
+        if self.errors:
+            return True
+        if not parsed:
+            raise ImportFileError("表格中没有数据行。")
+        return False
+
 
 def open_sheet(file, headers):
     """(workbook, rows, estimated data row count) of the first sheet, header row checked;
@@ -44,6 +53,25 @@ def open_sheet(file, headers):
         raise ImportFileError(f"表头不符：第 1 行应依次为“{'、'.join(headers)}”。请使用模板。")
     estimate = max(0, (sheet.max_row or 1) - 1)
     return workbook, rows, estimate
+
+
+def data_rows(file, headers, progress=None):
+    """The data rows of an import's first sheet, header checked (ImportFileError otherwise):
+    (row number as Excel shows it, values padded or cut to the headers), blank rows skipped,
+    `progress(done, total)` every 200 rows. The workbook is closed when the loop ends."""
+    workbook, rows, estimate = open_sheet(file, headers)
+    progress = progress or (lambda done, total=None: None)
+    progress(0, estimate)
+    try:
+        for number, values in enumerate(rows, start=2):
+            if number % 200 == 0:
+                progress(number - 1, max(estimate, number - 1))
+            values = (list(values) + [None] * len(headers))[: len(headers)]
+            if all(text(v) == "" for v in values):
+                continue
+            yield number, values
+    finally:
+        workbook.close()
 
 
 def text(value):

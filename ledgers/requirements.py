@@ -265,12 +265,9 @@ def requirements_import(*, file, by, progress=None):
     any row is bad every bad row is reported (Excel row number, column, Chinese message) and
     nothing is written. Standards are matched by code in the current framework edition,
     units by full name in the caller's scope. A constant handful of queries plus inserts."""
-    from jobs.excel import ImportFileError, ImportResult, open_sheet
+    from jobs.excel import ImportResult, data_rows
 
     _check_office(by)
-    progress = progress or (lambda done, total=None: None)
-    workbook, rows, estimate = open_sheet(file, HEADERS)
-    progress(0, estimate)
     by_code = {s.code: s for s in standards()}
     units = _by_name(submitting_units(by))
     today = timezone.localdate()
@@ -278,109 +275,99 @@ def requirements_import(*, file, by, progress=None):
     result = ImportResult()
     error = result.error
     parsed = []
-    try:
-        for number, values in enumerate(rows, start=2):
-            if number % 200 == 0:
-                progress(number - 1, max(estimate, number - 1))
-            values = (list(values) + [None] * len(HEADERS))[: len(HEADERS)]
-            if all(_text(v) == "" for v in values):
-                continue
-            cells = dict(zip(HEADERS, values, strict=True))
-            before = len(result.errors)
-            year_text = _text(cells["年度"])
-            year = this_year
-            if year_text:
-                if not year_text.isdigit() or not 2000 <= int(year_text) <= 2100:
-                    error(number, "年度", f"年度“{year_text}”无效，请填写如 {this_year}。")
-                else:
-                    year = int(year_text)
-            code = _text(cells["测评标准编号"])
-            standard = by_code.get(code)
-            if standard is None:
-                error(number, "测评标准编号", f"测评标准编号“{code}”不存在，请对照模板第二页填写。"
-                      if code else "测评标准编号不能为空。")
-            title = _text(cells["任务名称"]) or (standard.title + "台账" if standard else "")
-            if len(title) > 200:
-                error(number, "任务名称", "任务名称过长（最多200字）。")
-            lead_name = _text(cells["牵头单位"])
-            lead = units.get(lead_name)
-            if not lead_name:
-                error(number, "牵头单位", "牵头单位不能为空。")
-            elif lead_name not in units:
-                error(number, "牵头单位", f"找不到单位“{lead_name}”（须为您管辖范围内单位的全称）。")
-            elif lead is None:
-                error(number, "牵头单位", f"单位名称“{lead_name}”不唯一，请在系统中核对。")
-            contributors = []
-            for name in SPLIT.split(_text(cells["配合单位"])):
-                if not name:
-                    continue
-                unit = units.get(name)
-                if unit is None:
-                    error(number, "配合单位", f"找不到单位“{name}”（须为您管辖范围内单位的全称）。"
-                          if name not in units else f"单位名称“{name}”不唯一，请在系统中核对。")
-                elif lead is None or unit.pk != lead.pk:
-                    contributors.append(unit)
-            deadline = _parse(cells["截止时间"], TIME_FORMATS)
-            if deadline is None:
-                error(number, "截止时间", "截止时间不能为空。" if not _text(cells["截止时间"]) else
-                      f"截止时间“{_text(cells['截止时间'])}”无法识别，请填写如 2026-10-15 18:00。")
+    for number, values in data_rows(file, HEADERS, progress):
+        cells = dict(zip(HEADERS, values, strict=True))
+        before = len(result.errors)
+        year_text = _text(cells["年度"])
+        year = this_year
+        if year_text:
+            if not year_text.isdigit() or not 2000 <= int(year_text) <= 2100:
+                error(number, "年度", f"年度“{year_text}”无效，请填写如 {this_year}。")
             else:
-                if deadline.time() == dt.time(0, 0):
-                    deadline = deadline.replace(hour=23, minute=59)  # a day means its end
-                if deadline.date() < today:  # as on the page: never born past its deadline
-                    error(number, "截止时间", f"截止时间“{_text(cells['截止时间'])}”早于今天，"
-                          "截止时间不能早于今天。")
-            counts = {}
-            for column in ("照片数量", "文件数量"):
-                text = _text(cells[column]) or "0"
-                if not text.isdigit() or int(text) > 100:
-                    error(number, column, f"{column}“{text}”无效，请填写 0～100 的整数。")
-                else:
-                    counts[column] = int(text)
-            report_text = _text(cells["需要说明报告"]).lower() or "是"
-            if report_text not in YES | NO:
-                error(number, "需要说明报告", f"“{report_text}”无效，请填写“是”或“否”。")
-            dates = {}
-            for column in ("材料起始日期", "材料截止日期", "活动开始日期", "活动结束日期"):
-                text = _text(cells[column])
-                if not text and cells[column] is None:
-                    dates[column] = None
-                    continue
-                moment = _parse(cells[column], DATE_FORMATS)
-                if moment is None:
-                    error(number, column, f"{column}“{text}”无法识别，请填写如 2026-01-01。")
-                else:
-                    dates[column] = moment.date()
-            start, end = default_material_window(year)
-            start = dates.get("材料起始日期") or start
-            end = dates.get("材料截止日期") or end
-            if start > end:
-                error(number, "材料截止日期", "材料截止日期不能早于起始日期。")
-            a_start, a_end = dates.get("活动开始日期"), dates.get("活动结束日期")
-            if bool(a_start) != bool(a_end):
-                error(number, "活动结束日期", "活动开始和结束日期要同时填写。")
-            elif a_start and a_start > a_end:
-                error(number, "活动结束日期", "活动结束日期不能早于开始日期。")
-            activity = _text(cells["活动名称"])
-            if activity and not a_start:
-                error(number, "活动开始日期", "填写了活动名称，请同时填写活动开始和结束日期。")
-            if len(result.errors) == before:
-                parsed.append((LedgerRequirement(
-                    year=year, standard=standard, title=title, lead_unit=lead,
-                    deadline=timezone.make_aware(deadline) if timezone.is_naive(deadline)
-                    else deadline,
-                    photo_count=counts["照片数量"], document_count=counts["文件数量"],
-                    report_required=report_text in YES,
-                    documents_note=_text(cells["文件要求"])[:300], material_start=start,
-                    material_end=end, activity_name=activity[:100], activity_start=a_start,
-                    activity_end=a_end, guidance=_text(cells["填报说明"]), created_by=by,
-                ), contributors))
-    finally:
-        workbook.close()
-    if result.errors:
+                year = int(year_text)
+        code = _text(cells["测评标准编号"])
+        standard = by_code.get(code)
+        if standard is None:
+            error(number, "测评标准编号", f"测评标准编号“{code}”不存在，请对照模板第二页填写。"
+                  if code else "测评标准编号不能为空。")
+        title = _text(cells["任务名称"]) or (standard.title + "台账" if standard else "")
+        if len(title) > 200:
+            error(number, "任务名称", "任务名称过长（最多200字）。")
+        lead_name = _text(cells["牵头单位"])
+        lead = units.get(lead_name)
+        if not lead_name:
+            error(number, "牵头单位", "牵头单位不能为空。")
+        elif lead_name not in units:
+            error(number, "牵头单位", f"找不到单位“{lead_name}”（须为您管辖范围内单位的全称）。")
+        elif lead is None:
+            error(number, "牵头单位", f"单位名称“{lead_name}”不唯一，请在系统中核对。")
+        contributors = []
+        for name in SPLIT.split(_text(cells["配合单位"])):
+            if not name:
+                continue
+            unit = units.get(name)
+            if unit is None:
+                error(number, "配合单位", f"找不到单位“{name}”（须为您管辖范围内单位的全称）。"
+                      if name not in units else f"单位名称“{name}”不唯一，请在系统中核对。")
+            elif lead is None or unit.pk != lead.pk:
+                contributors.append(unit)
+        deadline = _parse(cells["截止时间"], TIME_FORMATS)
+        if deadline is None:
+            error(number, "截止时间", "截止时间不能为空。" if not _text(cells["截止时间"]) else
+                  f"截止时间“{_text(cells['截止时间'])}”无法识别，请填写如 2026-10-15 18:00。")
+        else:
+            if deadline.time() == dt.time(0, 0):
+                deadline = deadline.replace(hour=23, minute=59)  # a day means its end
+            if deadline.date() < today:  # as on the page: never born past its deadline
+                error(number, "截止时间", f"截止时间“{_text(cells['截止时间'])}”早于今天，"
+                      "截止时间不能早于今天。")
+        counts = {}
+        for column in ("照片数量", "文件数量"):
+            text = _text(cells[column]) or "0"
+            if not text.isdigit() or int(text) > 100:
+                error(number, column, f"{column}“{text}”无效，请填写 0～100 的整数。")
+            else:
+                counts[column] = int(text)
+        report_text = _text(cells["需要说明报告"]).lower() or "是"
+        if report_text not in YES | NO:
+            error(number, "需要说明报告", f"“{report_text}”无效，请填写“是”或“否”。")
+        dates = {}
+        for column in ("材料起始日期", "材料截止日期", "活动开始日期", "活动结束日期"):
+            text = _text(cells[column])
+            if not text and cells[column] is None:
+                dates[column] = None
+                continue
+            moment = _parse(cells[column], DATE_FORMATS)
+            if moment is None:
+                error(number, column, f"{column}“{text}”无法识别，请填写如 2026-01-01。")
+            else:
+                dates[column] = moment.date()
+        start, end = default_material_window(year)
+        start = dates.get("材料起始日期") or start
+        end = dates.get("材料截止日期") or end
+        if start > end:
+            error(number, "材料截止日期", "材料截止日期不能早于起始日期。")
+        a_start, a_end = dates.get("活动开始日期"), dates.get("活动结束日期")
+        if bool(a_start) != bool(a_end):
+            error(number, "活动结束日期", "活动开始和结束日期要同时填写。")
+        elif a_start and a_start > a_end:
+            error(number, "活动结束日期", "活动结束日期不能早于开始日期。")
+        activity = _text(cells["活动名称"])
+        if activity and not a_start:
+            error(number, "活动开始日期", "填写了活动名称，请同时填写活动开始和结束日期。")
+        if len(result.errors) == before:
+            parsed.append((LedgerRequirement(
+                year=year, standard=standard, title=title, lead_unit=lead,
+                deadline=timezone.make_aware(deadline) if timezone.is_naive(deadline)
+                else deadline,
+                photo_count=counts["照片数量"], document_count=counts["文件数量"],
+                report_required=report_text in YES,
+                documents_note=_text(cells["文件要求"])[:300], material_start=start,
+                material_end=end, activity_name=activity[:100], activity_start=a_start,
+                activity_end=a_end, guidance=_text(cells["填报说明"]), created_by=by,
+            ), contributors))
+    if result.stop(parsed):
         return result
-    if not parsed:
-        raise ImportFileError("表格中没有数据行。")
     region = user_region(by)
     for requirement, _ in parsed:
         requirement.region = region
@@ -391,7 +378,8 @@ def requirements_import(*, file, by, progress=None):
             through(ledgerrequirement_id=r.pk, unit_id=u.pk)
             for r, (_, units) in zip(made, parsed, strict=True) for u in units])
     result.created = len(made)
-    progress(estimate, estimate)
+    if progress:
+        progress(result.created, result.created)
     return result
 
 

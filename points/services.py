@@ -12,7 +12,7 @@ from simple_history.utils import bulk_create_with_history
 from accounts.models import Role, Unit, User, pinyin_initials
 from accounts.scoping import may_write
 from evidence.validators import validate_image
-from jobs.excel import ImportFileError, ImportResult, open_sheet, template_workbook
+from jobs.excel import ImportResult, data_rows, template_workbook
 from jobs.excel import text as _text
 
 from .models import (
@@ -224,8 +224,6 @@ def points_import(*, file, by, progress=None):
     non-workbook, PermissionDenied for non-office callers.
     Queries: a constant handful for lookups, then bulk inserts."""
     _check_office(by)
-    progress = progress or (lambda done, total=None: None)
-    workbook, rows, estimate = open_sheet(file, POINT_HEADERS)
     categories = {c.name: c for c in PointCategory.objects.all()}
     units = _by_name(Unit.objects.visible_to(by).only("pk", "name", "path"), lambda u: u.name)
     users = User.objects.visible_to(by).filter(is_active=True).only("pk", "username", "full_name")
@@ -237,7 +235,6 @@ def points_import(*, file, by, progress=None):
     error = result.error
     new_points = []
     seen = set()
-    progress(0, estimate)
 
     def unit(row, column, name, required):
         if not name:
@@ -250,63 +247,56 @@ def points_import(*, file, by, progress=None):
             error(row, column, f"单位名称“{name}”不唯一，请在系统中核对。")
         return units.get(name)
 
-    try:
-        for number, values in enumerate(rows, start=2):
-            if number % 200 == 0:
-                progress(number - 1, max(estimate, number - 1))
-            values = list(values) + [None] * (len(POINT_HEADERS) - len(values))
-            if all(_text(v) == "" for v in values[: len(POINT_HEADERS)]):
-                continue
-            name, category_name, address, lng, lat, terr, sup, chief_name, kind = (
-                _text(v) for v in values[: len(POINT_HEADERS)]
-            )
-            before = len(result.errors)
-            if not name:
-                error(number, "名称", "名称不能为空。")
-            elif len(name) > 150:
-                error(number, "名称", "名称过长（最多150字）。")
-            category = categories.get(category_name)
-            if category is None:
-                error(number, "类别", f"类别“{category_name}”不存在，请填写系统中的点位类别名称。"
-                      if category_name else "类别不能为空。")
-            longitude, message = _coordinate(lng, Decimal(-180), Decimal(180), "经度")
-            if message:
-                error(number, "经度", message)
-            latitude, message = _coordinate(lat, Decimal(-90), Decimal(90), "纬度")
-            if message:
-                error(number, "纬度", message)
-            if (longitude is None) != (latitude is None) and len(result.errors) == before:
-                error(number, "经度" if longitude is None else "纬度", "经度和纬度需同时填写。")
-            territorial = unit(number, "属地单位", terr, required=True)
-            supervising = unit(number, "主管部门", sup, required=False)
-            chief = None
-            if chief_name:
-                chief = chiefs_by_username.get(chief_name) or chiefs.get(chief_name)
-                if chief is None:
-                    error(number, "点位长", f"找不到人员“{chief_name}”（填写姓名或账号）。")
-            kind_value = kinds.get(kind or "固定")
-            if kind_value is None:
-                error(number, "类型", f"类型“{kind}”无效，只能填“固定”或“随机”。")
-            if territorial is not None and name:
-                key = (name, territorial.pk)
-                if key in existing:
-                    error(number, "名称", f"点位“{name}”在{territorial.name}已存在。")
-                elif key in seen:
-                    error(number, "名称", f"点位“{name}”在本表中重复。")
-                seen.add(key)
-            if len(result.errors) == before:
-                new_points.append(Point(
-                    name=name, name_initials=pinyin_initials(name), category=category,
-                    address=address[:255], longitude=longitude, latitude=latitude,
-                    territorial_unit=territorial, supervising_unit=supervising, chief=chief,
-                    kind=kind_value,
-                ))
-    finally:
-        workbook.close()
-    if result.errors:
+    for number, values in data_rows(file, POINT_HEADERS, progress):
+        values = list(values) + [None] * (len(POINT_HEADERS) - len(values))
+        if all(_text(v) == "" for v in values[: len(POINT_HEADERS)]):
+            continue
+        name, category_name, address, lng, lat, terr, sup, chief_name, kind = (
+            _text(v) for v in values[: len(POINT_HEADERS)]
+        )
+        before = len(result.errors)
+        if not name:
+            error(number, "名称", "名称不能为空。")
+        elif len(name) > 150:
+            error(number, "名称", "名称过长（最多150字）。")
+        category = categories.get(category_name)
+        if category is None:
+            error(number, "类别", f"类别“{category_name}”不存在，请填写系统中的点位类别名称。"
+                  if category_name else "类别不能为空。")
+        longitude, message = _coordinate(lng, Decimal(-180), Decimal(180), "经度")
+        if message:
+            error(number, "经度", message)
+        latitude, message = _coordinate(lat, Decimal(-90), Decimal(90), "纬度")
+        if message:
+            error(number, "纬度", message)
+        if (longitude is None) != (latitude is None) and len(result.errors) == before:
+            error(number, "经度" if longitude is None else "纬度", "经度和纬度需同时填写。")
+        territorial = unit(number, "属地单位", terr, required=True)
+        supervising = unit(number, "主管部门", sup, required=False)
+        chief = None
+        if chief_name:
+            chief = chiefs_by_username.get(chief_name) or chiefs.get(chief_name)
+            if chief is None:
+                error(number, "点位长", f"找不到人员“{chief_name}”（填写姓名或账号）。")
+        kind_value = kinds.get(kind or "固定")
+        if kind_value is None:
+            error(number, "类型", f"类型“{kind}”无效，只能填“固定”或“随机”。")
+        if territorial is not None and name:
+            key = (name, territorial.pk)
+            if key in existing:
+                error(number, "名称", f"点位“{name}”在{territorial.name}已存在。")
+            elif key in seen:
+                error(number, "名称", f"点位“{name}”在本表中重复。")
+            seen.add(key)
+        if len(result.errors) == before:
+            new_points.append(Point(
+                name=name, name_initials=pinyin_initials(name), category=category,
+                address=address[:255], longitude=longitude, latitude=latitude,
+                territorial_unit=territorial, supervising_unit=supervising, chief=chief,
+                kind=kind_value,
+            ))
+    if result.stop(new_points):
         return result
-    if not new_points:
-        raise ImportFileError("表格中没有数据行。")
     with transaction.atomic():
         created = bulk_create_with_history(new_points, Point, batch_size=1000, default_user=by)
         result.created = len(created)
@@ -342,59 +332,51 @@ def framework_import(*, file, framework, by):
     here if new, only when the file is good), all or nothing (every bad row reported). The
     parent of "1.2.3" is "1.2". Existing items of the framework are replaced. Office only."""
     _check_office(by)
-    workbook, rows, _ = open_sheet(file, FRAMEWORK_HEADERS)
     levels = {label: value for value, label in FrameworkItem.Level.choices}
     depth = {FrameworkItem.Level.PROJECT: 1, FrameworkItem.Level.CONTENT: 2,
              FrameworkItem.Level.STANDARD: 3}
     result = ImportResult()
     parsed = []
     codes = set()
-    try:
-        for number, values in enumerate(rows, start=2):
-            values = [_text(v) for v in (list(values) + [None] * 6)[:6]]
-            if not any(values):
-                continue
-            code, level_label, title, text, methods, score = values
-            before = len(result.errors)
+    for number, values in data_rows(file, FRAMEWORK_HEADERS):
+        values = [_text(v) for v in values]
+        code, level_label, title, text, methods, score = values
+        before = len(result.errors)
 
-            def error(column, message, number=number):
-                result.errors.append({"row": number, "column": column, "message": message})
+        def error(column, message, number=number):
+            result.errors.append({"row": number, "column": column, "message": message})
 
-            level = levels.get(level_label)
-            if level is None:
-                error("层级", "层级只能是“测评项目”“测评内容”“测评标准”。")
-            parts = code.split(".") if code else []
-            if not code or not all(p.isdigit() for p in parts):
-                error("编号", "编号应为数字，用点分隔，如 1.2.3。")
-            elif level is not None and len(parts) != depth[level]:
-                error("编号", f"{level_label}的编号应为{depth[level]}段，如“{'.'.join(['1'] * depth[level])}”。")
-            elif code in codes:
-                error("编号", f"编号“{code}”重复。")
-            elif len(parts) > 1 and ".".join(parts[:-1]) not in codes:
-                error("编号", f"上级“{'.'.join(parts[:-1])}”须在本行之前出现。")
-            if not title:
-                error("名称", "名称不能为空。")
-            flags = {}
-            for name in [m for m in methods.replace("，", "、").replace(",", "、").split("、") if m]:
-                if name.strip() not in METHOD_NAMES:
-                    error("测评方法", f"测评方法“{name}”无效，可填：网上申报、实地考察、问卷调查。")
-                else:
-                    flags[METHOD_NAMES[name.strip()]] = True
-            value = None
-            if score:
-                try:
-                    value = Decimal(score)
-                except InvalidOperation:
-                    error("分值", f"分值“{score}”不是数字。")
-            if len(result.errors) == before:
-                codes.add(code)
-                parsed.append((code, level, title, text, flags, value))
-    finally:
-        workbook.close()
-    if result.errors:
+        level = levels.get(level_label)
+        if level is None:
+            error("层级", "层级只能是“测评项目”“测评内容”“测评标准”。")
+        parts = code.split(".") if code else []
+        if not code or not all(p.isdigit() for p in parts):
+            error("编号", "编号应为数字，用点分隔，如 1.2.3。")
+        elif level is not None and len(parts) != depth[level]:
+            error("编号", f"{level_label}的编号应为{depth[level]}段，如“{'.'.join(['1'] * depth[level])}”。")
+        elif code in codes:
+            error("编号", f"编号“{code}”重复。")
+        elif len(parts) > 1 and ".".join(parts[:-1]) not in codes:
+            error("编号", f"上级“{'.'.join(parts[:-1])}”须在本行之前出现。")
+        if not title:
+            error("名称", "名称不能为空。")
+        flags = {}
+        for name in [m for m in methods.replace("，", "、").replace(",", "、").split("、") if m]:
+            if name.strip() not in METHOD_NAMES:
+                error("测评方法", f"测评方法“{name}”无效，可填：网上申报、实地考察、问卷调查。")
+            else:
+                flags[METHOD_NAMES[name.strip()]] = True
+        value = None
+        if score:
+            try:
+                value = Decimal(score)
+            except InvalidOperation:
+                error("分值", f"分值“{score}”不是数字。")
+        if len(result.errors) == before:
+            codes.add(code)
+            parsed.append((code, level, title, text, flags, value))
+    if result.stop(parsed):
         return result
-    if not parsed:
-        raise ImportFileError("表格中没有数据行。")
     if framework.pk is None:
         framework.full_clean()
         framework.save()

@@ -12,6 +12,7 @@ from django.views.generic import FormView, TemplateView
 from accounts.models import Role, Unit
 from accounts.scoping import RoleRequiredMixin, ScopedDetailView, ScopedListView, may_write
 from evidence.views import serve_file
+from jobs.excel import ImportFileError
 from jobs.models import Job
 from jobs.views import BaseImportView
 
@@ -29,7 +30,6 @@ from .models import (
 from .selectors import point_map_features, points_export_file, units_with_pass_rate
 from .services import (
     PASS_SHARE,
-    ImportFileError,
     circle_save,
     framework_import,
     framework_template_workbook,
