@@ -41,6 +41,7 @@ class Job(models.Model):
         HOLIDAYS_IMPORT = "holidays_import", "节假日导入"
         ISSUES_EXPORT = "issues_export", "问题清单导出"
         LEDGERS_EXPORT = "ledgers_export", "网上申报台账导出"
+        SURVEY_EXPORT = "survey_export", "问卷导出"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "排队中"

@@ -7,7 +7,12 @@ class SurveysConfig(AppConfig):
 
     def ready(self):
         from accounts.home import register_panel
+        from jobs.models import Job
+        from jobs.registry import register
 
+        from .exports import clean_export_params, survey_export_job
         from .home import home_panel
 
         register_panel("surveys/partials/home.html", home_panel)
+        # Whoever sees a survey may export it; the worker applies the creator's scope.
+        register(Job.Kind.SURVEY_EXPORT, survey_export_job, clean=clean_export_params)

@@ -1,7 +1,6 @@
 import hashlib
 import io
 import secrets
-import tempfile
 
 import segno
 from django.conf import settings
@@ -9,8 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,12 +21,13 @@ from django.views.generic import CreateView, DetailView, TemplateView, UpdateVie
 from accounts.models import Role, Unit
 from accounts.scoping import RoleRequiredMixin, ScopedListView, may_write
 from accounts.workflow import TransitionError
-from jobs.excel import xlsx_workbook
+from jobs.models import Job
+from jobs.services import job_start
 
 from . import editing, selectors, services
 from .filters import SurveyFilterSet
 from .forms import QuestionForm, SurveyForm, VoidForm
-from .models import INDICATORS, WORKFLOW, Answer, Indicator, Question, Response, Survey
+from .models import INDICATORS, WORKFLOW, Indicator, Question, Response, Survey
 
 DEVICE_COOKIE = "survey_device"
 STAFF_ENTRY_ROLES = {Role.OFFICE, Role.INSPECTOR}
@@ -247,26 +247,14 @@ def survey_quotas(request, pk):
     return redirect("surveys:quotas", pk=survey.pk)
 
 
-def survey_export_quotas(request, pk):
+def survey_export(request, pk, part):
+    """Starts the Excel export of one part of a survey (配额进度, 各区域指标, 原始答卷) for what
+    the user may see, built by the worker; opens the job's progress page."""
     survey = _visible_survey(request, pk)
-    progress = selectors.quota_progress(survey=survey, user=request.user)
-
-    def build(book):
-        sheet = book.add_worksheet("社区配额进度")
-        sheet.write_row(0, 0, ["街道", "社区", "配额（户）", "已完成", "其中抽样框内", "完成率",
-                               "还差"])
-        for n, r in enumerate(progress["rows"], start=1):
-            sheet.write_row(n, 0, [r["street_name"], r["community_name"], r["target"] or "",
-                                   r["done"], r["in_frame"],
-                                   f"{r['percent']}%" if r["percent"] is not None else "",
-                                   "" if r["missing"] is None else r["missing"]])
-        t = progress["totals"]
-        sheet.write_row(len(progress["rows"]) + 1, 0, [
-            "合计", f"{t['with_quota']} 个社区有配额，{t['met']} 个已完成", t["target"], t["done"],
-            "", f"{t['percent']}%" if t["percent"] is not None else "", t["missing"]])
-        sheet.set_column(0, 1, 18)
-
-    return _xlsx_response(build, f"问卷配额-{survey.pk}.xlsx")
+    job = job_start(kind=Job.Kind.SURVEY_EXPORT, by=request.user,
+                    params={"survey": survey.pk, "part": part})
+    messages.info(request, "正在生成 Excel，完成后点击下载。")
+    return redirect(job)
 
 
 def survey_qr(request, pk, fmt):
@@ -308,99 +296,6 @@ class SurveyResultsView(RoleRequiredMixin, TemplateView):
                        "trend": results["trend"],
                    })
         return ctx
-
-
-def _rate_text(value):
-    return "—" if value is None else f"{value:.1f}%"
-
-
-def _xlsx_response(build, filename):
-    handle = tempfile.TemporaryFile()
-    book = xlsx_workbook(handle, {"constant_memory": True})
-    build(book)
-    book.close()
-    handle.seek(0)
-    return FileResponse(handle, as_attachment=True, filename=filename,
-                        content_type="application/vnd.openxmlformats-officedocument."
-                                     "spreadsheetml.sheet")
-
-
-def survey_export_rates(request, pk):
-    survey = _visible_survey(request, pk)
-    results = selectors.survey_results(survey=survey, user=request.user)
-
-    def build(book):
-        sheet = book.add_worksheet("各区域指标")
-        head = ["层级", "区域", "有效答卷", "抽样框内"] + [Indicator(i).label for i in INDICATORS]
-        sheet.write_row(0, 0, head)
-        sheet.write_row(1, 0, ["目标", "", "", ""] + [f"{results['targets'][i]:.1f}%"
-                                                   for i in INDICATORS])
-        row = 2
-        for level, key in (("区/市", "districts"), ("街道", "streets"), ("社区", "communities")):
-            for area in results["areas"][key]:
-                sheet.write_row(row, 0, [level, area["name"], area["response_count"],
-                                         area["in_frame_count"]]
-                                + [_rate_text(area["rates"][i]) for i in INDICATORS])
-                row += 1
-        qsheet = book.add_worksheet("各题统计")
-        qsheet.write_row(0, 0, ["题号", "题目", "计入指标", "作答数", "指标率", "选项", "选择次数"])
-        row = 1
-        for q in results["questions"]:
-            for n, option in enumerate(q["options"] or [{"text": "", "count": ""}]):
-                qsheet.write_row(row, 0, [q["order"], q["text"] if n == 0 else "",
-                                          q["indicator_label"] if n == 0 else "",
-                                          q["answered"] if n == 0 else "",
-                                          _rate_text(q["rate"]) if n == 0 and q["indicator"]
-                                          else "", option["text"], option["count"]])
-                row += 1
-
-    return _xlsx_response(build, f"问卷指标-{survey.pk}.xlsx")
-
-
-def survey_export_responses(request, pk):
-    """Every visible response with one column per question, streamed in chunks of 2,000
-    (three queries per chunk)."""
-    survey = _visible_survey(request, pk)
-    questions = list(_questions(survey))
-    option_text = {o.pk: o.text for q in questions for o in q.options.all()}
-    responses = Response.objects.visible_to(request.user).filter(survey=survey) \
-        .select_related("community", "interviewer").order_by("pk")
-
-    def build(book):
-        sheet = book.add_worksheet("原始答卷")
-        sheet.write_row(0, 0, ["编号", "社区", "渠道", "调查员", "提交时间", "抽样框内",
-                               "已作废", "作废原因"] + [f"{q.order}. {q.text}" for q in questions])
-        row = 1
-        last = 0
-        column = {q.pk: 8 + n for n, q in enumerate(questions)}
-        while True:
-            chunk = list(responses.filter(pk__gt=last)[:2000])
-            if not chunk:
-                break
-            last = chunk[-1].pk
-            answers = {}
-            for a in Answer.objects.filter(response__in=chunk).prefetch_related(
-                    Prefetch("choices")).order_by("pk"):
-                if a.option_id:
-                    value = option_text.get(a.option_id, "")
-                elif a.text:
-                    value = a.text
-                else:
-                    value = "；".join(o.text for o in a.choices.all())
-                answers[(a.response_id, a.question_id)] = value
-            for r in chunk:
-                sheet.write_row(row, 0, [
-                    r.pk, r.community.name, r.get_channel_display(),
-                    r.interviewer.display_name if r.interviewer else "",
-                    timezone.localtime(r.created).strftime("%Y-%m-%d %H:%M"),
-                    "是" if r.in_frame else "否", "是" if r.voided else "否", r.void_reason])
-                for q in questions:
-                    value = answers.get((r.pk, q.pk))
-                    if value:
-                        sheet.write(row, column[q.pk], value)
-                row += 1
-
-    return _xlsx_response(build, f"问卷答卷-{survey.pk}.xlsx")
 
 
 class ResponseListView(RoleRequiredMixin, TemplateView):

@@ -79,3 +79,22 @@ def run_jobs(monkeypatch, django_capture_on_commit_callbacks):
 
     monkeypatch.setattr(run_job_task, "delay", run_job_task)
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def exported(run_jobs):
+    """The bytes of an export started from a page: `exported(client, url)` follows the
+    redirect to the job it started (run at once) and downloads the file."""
+    from jobs.models import Job
+
+    def fetch(client, url):
+        with run_jobs():
+            response = client.get(url)
+        assert response.status_code == 302, response.status_code
+        job = Job.objects.get(pk=response.url.rstrip("/").rsplit("/", 1)[1])
+        assert job.status == Job.Status.DONE, job.message
+        download = client.get(f"/jobs/{job.pk}/download/")
+        assert download.status_code == 200
+        return b"".join(download.streaming_content)
+
+    return fetch

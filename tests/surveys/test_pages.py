@@ -54,16 +54,15 @@ def test_results_page_shows_rates_and_chart_data(client, city, survey):
     assert "<script>" not in body
 
 
-def test_exports_hold_rates_and_raw_answers(client, city, survey):
+def test_exports_hold_rates_and_raw_answers(client, city, survey, exported):
     s, _q = survey
     client.force_login(city.users.office)
-    rates = openpyxl.load_workbook(io.BytesIO(b"".join(
-        client.get(f"/surveys/{s.pk}/export/rates.xlsx").streaming_content)))
+    rates = openpyxl.load_workbook(io.BytesIO(exported(client, f"/surveys/{s.pk}/export/rates.xlsx")))
     rows = list(rates["各区域指标"].values)
     assert rows[0][4:] == ("知晓率", "支持率", "参与率", "满意率")
     assert ("社区", "幸福社区", 1, 1, "100.0%", "100.0%", "100.0%", "0.0%") in rows
-    raw = openpyxl.load_workbook(io.BytesIO(b"".join(
-        client.get(f"/surveys/{s.pk}/export/responses.xlsx").streaming_content)))
+    raw = openpyxl.load_workbook(io.BytesIO(
+        exported(client, f"/surveys/{s.pk}/export/responses.xlsx")))
     rows = list(raw["原始答卷"].values)
     assert len(rows) == 2 and "多建公园" in rows[1] and "志愿服务" in rows[1]
     client.force_login(city.users.liaison2)

@@ -129,18 +129,19 @@ def test_point_chief_sees_only_their_community(api, city, setup):
     assert [r["community_name"] for r in body["rows"]] == ["幸福社区"]
 
 
-@pytest.mark.parametrize("suffix", ["quotas/", "quotas.xlsx"])
-def test_page_and_export_scope(client, city, setup, suffix):
+@pytest.mark.parametrize(("suffix", "ok"), [("quotas/", 200), ("quotas.xlsx", 302)])
+def test_page_and_export_scope(client, city, setup, suffix, ok):
     s = setup[0]
     url = f"/surveys/{s.pk}/{suffix}"
     assert client.get(url).status_code == 302
-    for user, code in (("office", 200), ("pointchief", 200), ("liaison", 404),
+    assert client.get(url).url.startswith("/accounts/login/")
+    for user, code in (("office", ok), ("pointchief", ok), ("liaison", 404),
                        ("office_b", 404)):
         client.force_login(getattr(city.users, user))
         assert client.get(url).status_code == code
 
 
-def test_page_bulk_set_progress_bars_and_export(client, city, setup):
+def test_page_bulk_set_progress_bars_and_export(client, city, setup, exported):
     s, q, west, c2, _c3 = setup
     client.force_login(city.users.office)
     response = client.post(f"/surveys/{s.pk}/quotas/", {"all": "20"})
@@ -151,8 +152,7 @@ def test_page_bulk_set_progress_bars_and_export(client, city, setup):
     assert "每个社区" in page and "和平社区" in page and "西关街道" in page
     assert '<progress class="survey-progress w-100" max="100" value="25"' in page
     assert 'style="' not in page and "<script>" not in page
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(
-        client.get(f"/surveys/{s.pk}/quotas.xlsx").streaming_content)))
+    book = openpyxl.load_workbook(io.BytesIO(exported(client, f"/surveys/{s.pk}/quotas.xlsx")))
     rows = list(book["社区配额进度"].values)
     assert rows[0][:4] == ("街道", "社区", "配额（户）", "已完成")
     assert ("西关街道", "和平社区", 4, 1, 1, "25%", 3) in rows
