@@ -5,12 +5,14 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.throttling import AnonRateThrottle
 
 from .filters import UnitFilterSet, UserFilterSet
+from .lockout import lockout_response
 from .models import Notification, Unit, User
 from .scoping import ScopedViewSetMixin
 from .serializers import NotificationSerializer, UnitSerializer, UserSerializer
@@ -82,7 +84,14 @@ class TokenView(ObtainAuthToken):
 
     def post(self, request, *args, **kwargs):
         serializer = self.serializer_class(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            # django-axes marks the request it authenticated (DRF's, not Django's): a locked
+            # account is told so, not "wrong password".
+            if getattr(request, "axes_locked_out", False):
+                data = request.data if hasattr(request.data, "get") else {}
+                return lockout_response(request._request,
+                                        credentials={"username": str(data.get("username", ""))})
+            raise ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         token, _ = Token.objects.get_or_create(user=user)
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from .lockout import tries_left
 from .models import Role
 
 # The app shell: every page needs these, and the offline queue needs the last three.
@@ -125,4 +126,7 @@ class LoginView(auth_views.LoginView):
         address = self.request.build_absolute_uri("/")
         ctx["site_address"] = address
         ctx["install_qr"] = segno.make(address, error="m").svg_data_uri(scale=4, border=2)
+        form = ctx.get("form")
+        if form is not None and form.errors:
+            ctx["tries_left"] = tries_left(self.request, form.data.get("username", ""))
         return ctx

@@ -103,16 +103,36 @@ def _check_storage():
     default_storage.delete(name)
 
 
+class StaticManifestMissing(Exception):
+    """The production static storage has no manifest: every page would answer 500."""
+
+
+def _check_static():
+    """With the manifest storage (production), the manifest collectstatic writes must be there
+    and list the files, or every page that names a static file fails."""
+    from django.contrib.staticfiles.storage import ManifestFilesMixin
+    from django.core.files.storage import storages
+
+    storage = storages["staticfiles"]
+    if not isinstance(storage, ManifestFilesMixin):
+        return
+    if not storage.exists(storage.manifest_name) or not storage.load_manifest():
+        raise StaticManifestMissing("静态文件清单缺失，请先运行 collectstatic")
+
+
 @login_not_required
 @never_cache
 def healthz(request):
     """200 with each dependency's status, 503 when one is down (for the load balancer)."""
-    checks = {"database": _check_database, "broker": _check_broker, "storage": _check_storage}
+    checks = {"database": _check_database, "broker": _check_broker, "storage": _check_storage,
+              "static": _check_static}
     body = {}
     for name, check in checks.items():
         try:
             check()
             body[name] = "ok"
+        except StaticManifestMissing as exc:
+            body[name] = f"error: {exc}"
         except Exception as exc:  # noqa: BLE001 - any failure means "down" here
             body[name] = f"error: {exc.__class__.__name__}"
     healthy = all(v == "ok" for v in body.values())

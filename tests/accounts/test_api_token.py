@@ -59,7 +59,7 @@ def test_token_throttle_ignores_a_client_sent_forwarded_for(city, settings, prox
     for n in range(31):
         forwarded = f"198.51.100.{n}" + (", 192.0.2.9" if proxies else "")
         statuses.append(client.post(
-            "/api/v1/auth/token/", {"username": "nobody", "password": "x"}, format="json",
+            "/api/v1/auth/token/", {"username": f"nobody{n}", "password": "x"}, format="json",
             REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded).status_code)
     assert statuses[:30] == [400] * 30
     assert statuses[30] == 429

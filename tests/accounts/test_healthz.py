@@ -8,7 +8,8 @@ pytestmark = pytest.mark.django_db
 def test_healthz_reports_each_dependency(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "broker": "ok", "storage": "ok", "status": "ok"}
+    assert response.json() == {"database": "ok", "broker": "ok", "storage": "ok", "static": "ok",
+                               "status": "ok"}
 
 
 def test_healthz_answers_503_when_the_broker_is_unreachable(client, monkeypatch):

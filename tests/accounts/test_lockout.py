@@ -13,7 +13,7 @@ def test_twelve_wrong_passwords_lock_the_account(client, city):
     _fail(client, "liaison", 12)
     response = client.post("/accounts/login/", {"username": "liaison", "password": "pw-123456"})
     assert response.status_code == 429
-    assert "账号已临时锁定" in response.content.decode()
+    assert "账号已锁定" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
