@@ -63,9 +63,11 @@ test: setup
 # City-scale benchmarks (DESIGN.md §7), not part of `make test`: PostgreSQL when DATABASE_URL is
 # set, else var/bench_<scale>.sqlite3; the data set is generated on first use and then reused.
 # BENCH_SCALE=small for a quick smoke run. Writes bench/results.json and bench/RESULTS.md.
+# ONLY=load. (name prefixes, space-separated) runs a part; it writes to var/bench-partial/.
 BENCH_SCALE ?= city
+ONLY ?=
 bench: setup
-	BENCH_SCALE=$(BENCH_SCALE) $(PY) bench/run.py
+	BENCH_SCALE=$(BENCH_SCALE) BENCH_ONLY="$(ONLY)" $(PY) bench/run.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

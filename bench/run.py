@@ -1003,7 +1003,8 @@ def main():
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 15)))
     parser.add_argument("--load-seconds", type=int,
                         default=int(os.environ.get("BENCH_LOAD_SECONDS", 10)))
-    parser.add_argument("--only", nargs="*", default=[])
+    parser.add_argument("--only", nargs="*",
+                        default=os.environ.get("BENCH_ONLY", "").split())
     parser.add_argument("--out", default=str(BENCH_DIR))
     parser.add_argument("--render", metavar="RESULTS_JSON",
                         help="only rewrite RESULTS.md (in --out) from a results.json")
@@ -1037,12 +1038,15 @@ def main():
     bench_suggest(b, office)
     bench_copycheck(b)
     bench_reminders(b)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and b.wanted("issues.reminders.job"):
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")  # the reminders' rolled-back update of every issue
     info["load_after"] = os.getloadavg()
     connection.close()
     bench_throughput(b, token)
+    from bench.load import bench_load
+
+    bench_load(b)
     out = Path(args.out)
     if args.only and out == BENCH_DIR:
         out = BASE_DIR / "var" / "bench-partial"

@@ -29,6 +29,7 @@ class IssueFilterSet(django_filters.FilterSet):
         label="街道", method="filter_street",
         queryset=Unit.objects.none(),
     ))
+    open = django_filters.BooleanFilter(label="未销号", method="filter_open")
     overdue = django_filters.BooleanFilter(label="逾期", method="filter_overdue")
     due_within = django_filters.NumberFilter(label="几天内到期", method="filter_due_within",
                                              min_value=0)
@@ -69,6 +70,11 @@ class IssueFilterSet(django_filters.FilterSet):
     def filter_street(self, queryset, name, value):
         """Issues at points whose territorial unit lies in the street."""
         return queryset.filter(point__territorial_unit__path__startswith=value.path)
+
+    def filter_open(self, queryset, name, value):
+        """Every status but 已销号 (true), or only 已销号 (false)."""
+        closed = Q(status=Status.CLOSED)
+        return queryset.exclude(closed) if value else queryset.filter(closed)
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(status__in=RECTIFYING, deadline__lt=self.now)
