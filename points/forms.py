@@ -2,7 +2,7 @@ from django import forms
 
 from accounts.models import Unit, User
 
-from .models import Framework, Point, PointCategory, PointCircle
+from .models import BaseMapLayer, Framework, Point, PointCategory, PointCircle
 
 
 class PointForm(forms.ModelForm):
@@ -54,3 +54,14 @@ class FrameworkImportForm(forms.Form):
         if not data.get("framework") and not data.get("name"):
             self.add_error("name", "请选择已有版本，或填写新版本名称。")
         return data
+
+
+class BaseMapUploadForm(forms.Form):
+    kind = forms.ChoiceField(label="图层", choices=BaseMapLayer.Kind.choices,
+                             error_messages={"required": "请选择图层。",
+                                             "invalid_choice": "请选择图层：区县界、街道（镇）界或社区（村）界。"})
+    file = forms.FileField(label="GeoJSON 文件（.geojson 或 .json）",
+                           error_messages={"required": "请选择 GeoJSON 文件。",
+                                           "empty": "文件是空的。"},
+                           help_text="每个轮廓为面（多边形），属性中有“名称”字段，"
+                                     "坐标为经纬度，不超过 5 MB。同一图层再次上传会替换原来的轮廓。")

@@ -21,7 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, NullIf
 from simple_history.models import HistoricalRecords
 
-from accounts.models import ScopedQuerySet, Unit, pinyin_initials
+from accounts.models import Scope, ScopedQuerySet, Unit, pinyin_initials
 
 
 class Framework(models.Model):
@@ -479,3 +479,54 @@ class InspectionResult(models.Model):
         if name:
             storage.delete(name)
         return result
+
+
+class BaseMapLayerQuerySet(ScopedQuerySet):
+    """Layers of the region: a district's office manages its district's layers (another
+    district's answer 404); the city office all of them."""
+
+    scope_field = "region"
+
+    def for_maps(self, viewer):
+        """What the maps draw for `viewer`: the layers of the viewer's region and of the
+        regions above it (a district's people see the city's district outlines too)."""
+        scope = Scope.of(viewer)
+        if scope.path is None:
+            return self.none()
+        if scope.path == "":
+            return self
+        ancestors = [scope.path[:i + 1] for i, c in enumerate(scope.path) if c == "/"][1:]
+        return self.filter(Q(region__path__startswith=scope.path) | Q(region__path__in=ancestors))
+
+
+class BaseMapLayer(models.Model):
+    """An offline base map layer: the district, street or community outlines of a region as a
+    GeoJSON FeatureCollection (polygons with a `name`), drawn under the points and issues
+    when there is no tile server. One layer of each kind per region; a new upload replaces it."""
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", "区县界"
+        STREET = "street", "街道（镇）界"
+        COMMUNITY = "community", "社区（村）界"
+
+    region = models.ForeignKey(Unit, verbose_name="所属区域", on_delete=models.PROTECT,
+                               related_name="basemap_layers")
+    kind = models.CharField("图层", max_length=20, choices=Kind.choices)
+    file_name = models.CharField("文件名", max_length=200, blank=True)
+    features = models.JSONField("轮廓", default=dict)
+    feature_count = models.PositiveIntegerField("轮廓数", default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    uploaded = models.DateTimeField("上传时间", auto_now=True)
+
+    objects = BaseMapLayerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "离线底图图层"
+        ordering = ["region__path", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "kind"], name="points_basemap_one_per_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.region}·{self.get_kind_display()}"

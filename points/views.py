@@ -16,9 +16,11 @@ from jobs.excel import ImportFileError
 from jobs.models import Job
 from jobs.views import BaseImportView
 
+from . import basemap
 from .filters import PointCircleFilterSet, PointFilterSet
-from .forms import FrameworkImportForm, PointCircleForm, PointForm
+from .forms import BaseMapUploadForm, FrameworkImportForm, PointCircleForm, PointForm
 from .models import (
+    BaseMapLayer,
     Framework,
     FrameworkItem,
     Inspection,
@@ -403,3 +405,51 @@ class CategoryListView(RoleRequiredMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         ctx["categories"] = PointCategory.objects.prefetch_related("check_items")
         return ctx
+
+
+class BaseMapView(RoleRequiredMixin, FormView):
+    """The offline base map: the office uploads the outlines of its region once (a district's
+    office its district's layers, the city office the city's), each layer a GeoJSON file."""
+
+    allowed_roles = OFFICE
+    form_class = BaseMapUploadForm
+    template_name = "points/basemap.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["layers"] = BaseMapLayer.objects.visible_to(self.request.user).select_related(
+            "region", "uploaded_by").defer("features")
+        ctx["region"] = basemap.region_of(self.request.user)
+        ctx["no_points"] = []
+        return ctx
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def form_valid(self, form):
+        try:
+            layer = basemap.basemap_upload(user=self.request.user, kind=form.cleaned_data["kind"],
+                                           upload=form.cleaned_data["file"])
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"已保存{layer.region}的{layer.get_kind_display()}，"
+                                       f"共 {layer.feature_count} 个轮廓；没有地图服务时各地图会画出这些轮廓。")
+        return redirect("points:basemap")
+
+
+class BaseMapDataView(RoleRequiredMixin, View):
+    """The outlines every map draws when there is no tile server (JSON)."""
+
+    def get(self, request):
+        return JsonResponse(basemap.basemap_json(request.user))
+
+
+class BaseMapDeleteView(RoleRequiredMixin, View):
+    allowed_roles = OFFICE
+
+    def post(self, request, pk):
+        layer = basemap.basemap_delete(user=request.user, pk=pk)
+        messages.success(request, f"已删除{layer.region}的{layer.get_kind_display()}。"
+                                  "需要时可重新上传同一文件恢复。")
+        return redirect("points:basemap")

@@ -31,7 +31,7 @@ from dashboard.models import Escalation, EscalationDocument, Report
 from issues.models import Holiday, Issue, IssuePhoto
 from jobs.models import Job
 from ledgers.models import LedgerDocument, LedgerPhoto, LedgerSubmission
-from points.models import CheckItem, Inspection, InspectionResult, Point, PointCircle
+from points.models import BaseMapLayer, CheckItem, Inspection, InspectionResult, Point, PointCircle
 from surveys.models import Response, Section
 
 from .factories import UnitFactory
@@ -227,6 +227,7 @@ RESOURCES = {
     "civic_photo": Resource(_by_world("civic_photos"), DISTRICT_OFFICE),
     "civic_region": Resource(_by_world("civic_regions"), DISTRICT_OFFICE),
     "api_key": Resource(_by_world("api_keys"), DISTRICT_OFFICE),
+    "basemap_layer": Resource(_by_world("basemap_layers"), DISTRICT_OFFICE),
     "report_category": Resource(_by_world("report_categories"), {"global": {"office"}}),
 }
 
@@ -251,6 +252,7 @@ PAGES = {
     "points:circle-edit": ("circle", {}),
     "points:inspection-detail": ("inspection", {}),
     "points:inspection-photo": ("inspection_result", {}),
+    "points:basemap-delete": ("basemap_layer", {}),
     "issues:issue-detail": ("issue", {}),
     "issues:category-edit": ("issue_category", {}),
     "issues:holiday-delete": ("holiday", {}),
@@ -389,6 +391,8 @@ def build_world(city):
     w.notifications = {pos: Notification.objects.create(recipient=user, title=f"MK{pos}notif")
                        for pos, user in w.users.items() if pos != "own"}
 
+    w.basemap_layers = {pos: BaseMapLayer.objects.create(region=region, kind="street")
+                        for pos, region in (("own", u.a), ("district", u.b))}
     pcat = PointCategoryFactory(name="农贸市场")
     check = CheckItem.objects.create(category=pcat, text="地面干净", score=2)
     w.points, w.circles, w.inspections, w.results = {}, {}, {}, {}
