@@ -74,7 +74,7 @@ def issues_import(*, file, by, now=None, progress=None):
     error = result.error
 
     try:
-        for number, values in enumerate(rows, start=2):
+        for number, values in enumerate(rows, start=rows.first):
             if number % 200 == 0:
                 progress(number - 1, max(estimate, number - 1))
             values = (list(values) + [None] * len(HEADERS))[: len(HEADERS)]
@@ -185,7 +185,7 @@ def holidays_import(*, file, by, progress=None):
     result = ImportResult()
     parsed, seen = {}, {}
     try:
-        for number, values in enumerate(rows, start=2):
+        for number, values in enumerate(rows, start=rows.first):
             values = (list(values) + [None] * 3)[:3]
             if all(_text(v) == "" for v in values):
                 continue

@@ -279,7 +279,7 @@ def requirements_import(*, file, by, progress=None):
     error = result.error
     parsed = []
     try:
-        for number, values in enumerate(rows, start=2):
+        for number, values in enumerate(rows, start=rows.first):
             if number % 200 == 0:
                 progress(number - 1, max(estimate, number - 1))
             values = (list(values) + [None] * len(HEADERS))[: len(HEADERS)]

@@ -251,7 +251,7 @@ def points_import(*, file, by, progress=None):
         return units.get(name)
 
     try:
-        for number, values in enumerate(rows, start=2):
+        for number, values in enumerate(rows, start=rows.first):
             if number % 200 == 0:
                 progress(number - 1, max(estimate, number - 1))
             values = list(values) + [None] * (len(POINT_HEADERS) - len(values))
@@ -350,7 +350,7 @@ def framework_import(*, file, framework, by):
     parsed = []
     codes = set()
     try:
-        for number, values in enumerate(rows, start=2):
+        for number, values in enumerate(rows, start=rows.first):
             values = [_text(v) for v in (list(values) + [None] * 6)[:6]]
             if not any(values):
                 continue
