@@ -236,6 +236,9 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Day of the annual assessment ("MM-DD"): ledger material windows end a month before it.
 LEDGER_ASSESSMENT_DATE = env.str("LEDGER_ASSESSMENT_DATE", default="12-01")
+# The app's address as staff open it ("https://cc.example.gov.cn"): links in exports (photos)
+# start with it; empty, they use the address the export was asked for on.
+SITE_URL = env.str("SITE_URL", default="")
 # Our pages load scripts and styles only from the app; map tiles may come from a configured
 # intranet tile server.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")

@@ -12,6 +12,7 @@ from accounts.models import Role
 from accounts.scoping import ReferenceDataPermission, ScopedViewSetMixin
 from evidence.idempotency import api_run_once, mark_replayed
 from jobs.api import start_import_response
+from jobs.excel import SITE_PARAM, request_site
 from jobs.models import Job
 from jobs.serializers import JobSerializer
 from jobs.services import job_start
@@ -271,8 +272,9 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     def export(self, request):
         """Starts an Excel export job of whatever the query's filters show, in the caller's
         scope: 202 with the job; its `download_url` appears when it is done."""
-        params = clean_export_params({k: v for k, v in request.query_params.lists()
-                                      if k != "page"})
+        params = {k: v for k, v in request.query_params.lists() if k != "page"}
+        params[SITE_PARAM] = request_site(request)  # photo links point back here
+        params = clean_export_params(params)
         job = job_start(kind=Job.Kind.ISSUES_EXPORT, by=request.user, params=params)
         return Response(JobSerializer(job).data, status=202)
 

@@ -10,6 +10,7 @@ from django.views.generic import FormView, TemplateView
 from accounts.models import Role, Unit
 from accounts.scoping import RoleRequiredMixin, ScopedDetailView, ScopedListView, may_write
 from evidence.views import serve_file
+from jobs.excel import SITE_PARAM, request_site
 from jobs.models import Job
 from jobs.services import job_start
 from jobs.views import BaseImportView, ImportTemplateView
@@ -51,6 +52,7 @@ class IssueExportView(RoleRequiredMixin, View):
 
     def get(self, request):
         params = {k: v for k, v in request.GET.lists() if k != "page"}
+        params[SITE_PARAM] = request_site(request)  # photo links point back here
         job = job_start(kind=Job.Kind.ISSUES_EXPORT, by=request.user,
                         params=clean_export_params(params))
         messages.info(request, "正在生成 Excel，完成后点击下载。")

@@ -35,9 +35,30 @@ class ImportResult:
         return False
 
 
+class SheetRows:
+    """The data rows of a sheet after its header, as an iterator of value tuples; `first` is
+    the sheet row number (1-based) of the first data row, for error messages:
+    `enumerate(rows, start=rows.first)`."""
+
+    def __init__(self, rows, first):
+        self._rows, self.first = rows, first
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._rows)
+
+
+def _header(values):
+    return [str(v).strip() if v is not None else "" for v in values]
+
+
 def open_sheet(file, headers):
     """(workbook, rows, estimated data row count) of the first sheet, header row checked;
-    ImportFileError when the file is not a workbook or the headers differ. Close the workbook."""
+    ImportFileError when the file is not a workbook or the headers differ. The header is row
+    1 of a template, or row 2 of one of our own exports (row 1 is its title): an export can
+    be edited and imported again. Close the workbook."""
     from openpyxl import load_workbook
 
     try:
@@ -45,14 +66,18 @@ def open_sheet(file, headers):
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         first = next(rows, ())
+        header_row = 1
+        if _header(first)[: len(headers)] != headers:
+            second = next(rows, ())
+            if _header(second)[: len(headers)] == headers:
+                first, header_row = second, 2
     except Exception as exc:  # openpyxl raises many kinds for a non-workbook
         raise ImportFileError("文件无法读取：请上传 Excel 工作簿（.xlsx），可先下载模板填写。") from exc
-    header = [str(v).strip() if v is not None else "" for v in first]
-    if header[: len(headers)] != headers:
+    if _header(first)[: len(headers)] != headers:
         workbook.close()
         raise ImportFileError(f"表头不符：第 1 行应依次为“{'、'.join(headers)}”。请使用模板。")
-    estimate = max(0, (sheet.max_row or 1) - 1)
-    return workbook, rows, estimate
+    estimate = max(0, (sheet.max_row or 1) - header_row)
+    return workbook, SheetRows(rows, header_row + 1), estimate
 
 
 def data_rows(file, headers, progress=None):
@@ -63,7 +88,7 @@ def data_rows(file, headers, progress=None):
     progress = progress or (lambda done, total=None: None)
     progress(0, estimate)
     try:
-        for number, values in enumerate(rows, start=2):
+        for number, values in enumerate(rows, start=rows.first):
             if number % 200 == 0:
                 progress(number - 1, max(estimate, number - 1))
             values = (list(values) + [None] * len(headers))[: len(headers)]
@@ -141,3 +166,190 @@ def template_workbook(sheets):
             sheet.write_row(i, 0, row)
     workbook.close()
     return buffer.getvalue()
+
+
+# --- Exports shaped for reporting --------------------------------------------------------------
+
+# Row 1 (index 0) names the export and the filters it was made with; the header is row 2.
+TITLE_ROW, HEADER_ROW = 0, 1
+DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+DATETIME_FORMAT = 'yyyy"年"m"月"d"日" hh:mm'
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a report sheet: its header, width (in characters) and kind — "text"
+    (anything people typed: always a string cell), "number", "date", "datetime" (real Excel
+    date cells shown as 2026年12月2日), "wrap" (text that keeps its line breaks) or "url"
+    (a link the app made, e.g. to a permission-checked photo)."""
+
+    title: str
+    width: float = 14
+    kind: str = "text"
+
+
+def local_naive(value):
+    """A datetime as the wall-clock time of the project's zone, without tzinfo (Excel has no
+    zones); a date stays a date."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.replace(tzinfo=None)
+    return value
+
+
+def filters_text(filterset):
+    """The filters a django-filter FilterSet was bound with, as "状态：待整改；街道：东关街道"
+    (labels and displayed choices, never ids); "全部" when none. Reads the cleaned form."""
+    if not filterset.is_bound or not filterset.form.is_valid():
+        return "全部"
+    parts = []
+    for name, value in filterset.form.cleaned_data.items():
+        if value in (None, "", [], ()):
+            continue
+        flt = filterset.filters[name]
+        field = filterset.form.fields.get(name)
+        choices = dict(getattr(field, "choices", None) or [])
+        values = value if isinstance(value, (list, tuple)) else [value]
+        shown = "、".join(_shown(v, choices) for v in values)
+        parts.append(f"{flt.label or name}：{shown}")
+    return "；".join(parts) or "全部"
+
+
+def _shown(value, choices):
+    import datetime as dt
+
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    if isinstance(value, str) and value in choices:
+        return str(choices[value])
+    return str(value)
+
+
+class ReportSheet:
+    """A worksheet shaped for reporting, on an XlsxWriter workbook from `xlsx_workbook`
+    (constant-memory mode works: rows are written in order). Row 1 is the title — the
+    export's name, the filters used and when it was made; row 2 the header, frozen and with an
+    auto-filter over every data row; dates and times are real date cells in a Chinese format;
+    every string is written as a string cell (never a formula or a link), links only in
+    "url" columns, which hold URLs the app built.
+
+        sheet = ReportSheet(book, "问题清单", title="问题清单", filters="状态：待整改",
+                            columns=[Column("编号", 8, "number"), ...])
+        for values in rows:
+            sheet.append(values)
+        sheet.close()   # sets the auto-filter; then book.close()
+    """
+
+    def __init__(self, book, name, *, title, columns, filters="全部", now=None):
+        from django.utils import timezone
+
+        self.book, self.columns = book, list(columns)
+        self.sheet = book.add_worksheet(name[:31])
+        self.row = HEADER_ROW
+        now = timezone.localtime(now or timezone.now())
+        self.title = (f"{title}（筛选条件：{filters or '全部'}；"
+                      f"导出时间：{now.year}年{now.month}月{now.day}日 {now:%H:%M}）")
+        fmt = book.add_format
+        self.formats = {
+            "title": fmt({"bold": True, "font_size": 14, "valign": "vcenter", "text_wrap": True}),
+            "header": fmt({"bold": True, "bg_color": "#F2F2F2", "border": 1,
+                           "align": "center", "valign": "vcenter", "text_wrap": True}),
+            "date": fmt({"num_format": DATE_FORMAT, "align": "left"}),
+            "datetime": fmt({"num_format": DATETIME_FORMAT, "align": "left"}),
+            "wrap": fmt({"text_wrap": True, "valign": "top"}),
+            "url": fmt({"font_color": "#0563C1", "underline": 1}),
+        }
+        for col, column in enumerate(self.columns):
+            self.sheet.set_column(col, col, column.width)
+        last = max(len(self.columns) - 1, 0)
+        self.sheet.set_row(TITLE_ROW, 36)
+        if last:
+            self.sheet.merge_range(TITLE_ROW, 0, TITLE_ROW, last, self.title,
+                                   self.formats["title"])
+        else:
+            self.sheet.write_string(TITLE_ROW, 0, self.title, self.formats["title"])
+        for col, column in enumerate(self.columns):
+            self.sheet.write_string(HEADER_ROW, col, column.title, self.formats["header"])
+        self.sheet.freeze_panes(HEADER_ROW + 1, 0)
+
+    def append(self, values):
+        """Write one data row (values in column order; None is an empty cell)."""
+        self.row += 1
+        sheet, row = self.sheet, self.row
+        for col, (column, value) in enumerate(zip(self.columns, values, strict=True)):
+            if value is None or value == "":
+                continue
+            kind = column.kind
+            if kind in ("date", "datetime") and not isinstance(value, str):
+                sheet.write_datetime(row, col, local_naive(value), self.formats[kind])
+            elif kind == "number" and isinstance(value, (int, float)) \
+                    and not isinstance(value, bool):
+                sheet.write_number(row, col, value)
+            elif kind == "url" and isinstance(value, str) and "\n" not in value \
+                    and value.startswith(("http://", "https://")):
+                sheet.write_url(row, col, value, self.formats["url"], string=value)
+            elif kind in ("wrap", "url"):
+                sheet.write_string(row, col, str(value), self.formats["wrap"])
+            else:
+                sheet.write_string(row, col, str(value))
+        return row
+
+    def close(self):
+        """The auto-filter over the header and every data row."""
+        self.sheet.autofilter(HEADER_ROW, 0, self.row, max(len(self.columns) - 1, 0))
+
+
+def read_report(file):
+    """(title, header, data rows) of the first sheet of one of our report exports, as read
+    back by openpyxl (dates as datetimes). For tests and for re-imports."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(file, data_only=True)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    title = rows[TITLE_ROW][0] if rows else None
+    header = [v for v in rows[HEADER_ROW]] if len(rows) > HEADER_ROW else []
+    return title, header, [list(r) for r in rows[HEADER_ROW + 1:]]
+
+
+# Where links in an export point: settings.SITE_URL when set, else the address the export was
+# asked for on (kept in the job's params under SITE_PARAM, checked against ALLOWED_HOSTS).
+SITE_PARAM = "site"
+
+
+def request_site(request):
+    """"https://host" of `request` (its Host header already checked by Django)."""
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def clean_site(value):
+    """`value` when it is an http(s) origin on one of the app's allowed hosts, else ""."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+    from django.http.request import split_domain_port, validate_host
+
+    if not isinstance(value, str) or len(value) > 200:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or parts.path not in ("", "/") or parts.query:
+        return ""
+    host, _port = split_domain_port(parts.netloc)
+    allowed = settings.ALLOWED_HOSTS or (
+        [".localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])
+    if not host or not validate_host(host, allowed) and "*" not in allowed:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def site_url(params):
+    from django.conf import settings
+
+    return (getattr(settings, "SITE_URL", "") or clean_site((params or {}).get(SITE_PARAM))
+            ).rstrip("/")

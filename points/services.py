@@ -248,12 +248,8 @@ def points_import(*, file, by, progress=None):
         return units.get(name)
 
     for number, values in data_rows(file, POINT_HEADERS, progress):
-        values = list(values) + [None] * (len(POINT_HEADERS) - len(values))
-        if all(_text(v) == "" for v in values[: len(POINT_HEADERS)]):
-            continue
         name, category_name, address, lng, lat, terr, sup, chief_name, kind = (
-            _text(v) for v in values[: len(POINT_HEADERS)]
-        )
+            _text(v) for v in values)
         before = len(result.errors)
         if not name:
             error(number, "名称", "名称不能为空。")

@@ -277,7 +277,7 @@ def test_issue_export_uses_the_creators_scope_and_filters(api, city, run_jobs):
         job = client.get(f"/api/v1/jobs/{response.json()['id']}/").json()
         body = b"".join(client.get(job["download_url"]).streaming_content)
         sheet = load_workbook(io.BytesIO(body)).active
-        return {row[9] for row in sheet.iter_rows(min_row=2, values_only=True)}
+        return {row[10] for row in sheet.iter_rows(min_row=3, values_only=True)}
 
     assert exported(city.users.office) == {"城关新问题", "城关已派发"}
     assert exported(city.users.office, "?status=new") == {"城关新问题"}
