@@ -29,8 +29,15 @@ class ImportResult:
 def open_sheet(file, headers):
     """(workbook, rows, estimated data row count) of the first sheet, header row checked;
     ImportFileError when the file is not a workbook or the headers differ. Close the workbook."""
+    from django.core.exceptions import ValidationError
     from openpyxl import load_workbook
 
+    from evidence.validators import check_unpacked_size
+
+    try:
+        check_unpacked_size(file)
+    except ValidationError as exc:
+        raise ImportFileError(exc.messages[0]) from None
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
