@@ -9,10 +9,17 @@ any `ObjectDoesNotExist` (404) and `TransitionError` (409); views and actions ca
 without adapters and this handler answers.
 """
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.conf import settings
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.template import loader
 from django.views import defaults
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
@@ -37,7 +44,30 @@ def field_errors(exc):
     return serializers.ValidationError({"non_field_errors": exc.messages})
 
 
+class BadRequestBody(exceptions.ParseError):
+    default_code = "parse_error"
+
+
+def request_refusal(exc):
+    """The Chinese sentence for a request Django or DRF could not read, or None."""
+    if isinstance(exc, TooManyFilesSent):
+        return (f"一次最多上传 {settings.DATA_UPLOAD_MAX_NUMBER_FILES} 个文件，"
+                "请分几次上传。")
+    if isinstance(exc, TooManyFieldsSent):
+        return "提交的字段过多，请分几次提交。"
+    if isinstance(exc, RequestDataTooBig):
+        return "提交的内容过大，请减少内容或分几次提交。"
+    if isinstance(exc, exceptions.ParseError):
+        if "JSON" in str(exc.detail):
+            return "请求内容不是有效的 JSON，请检查格式（如引号、逗号和括号是否成对）。"
+        return "请求内容无法读取，请检查格式后重试。"
+    return None
+
+
 def _as_api_exception(exc):
+    refusal = request_refusal(exc)
+    if refusal is not None:
+        return BadRequestBody(refusal)
     if isinstance(exc, TransitionError):
         return Conflict(exc.message)
     if isinstance(exc, DjangoValidationError):
@@ -121,3 +151,14 @@ def page_not_found(request, exception):
         return JsonResponse({"detail": "未找到。", "code": "not_found"}, status=404,
                             json_dumps_params={"ensure_ascii": False})
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    """handler400: a request Django refused before any view (too many files or fields, a
+    body too large, a suspicious header) answers in Chinese, as JSON under /api/."""
+    message = request_refusal(exception) or "请求无法处理，请检查后重试。"
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message, "code": "bad_request"}, status=400,
+                            json_dumps_params={"ensure_ascii": False})
+    return HttpResponseBadRequest(loader.render_to_string("400.html", {"message": message},
+                                                          request))

@@ -292,6 +292,8 @@ if env.str("S3_BUCKET", default=""):
 WHITENOISE_USE_FINDERS = DEBUG
 # One evidence file may be at most this large (bytes); the proxy should allow a little more.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# An .xlsx/.docx is a zip: refused before parsing when it would unpack to more than this.
+UPLOAD_MAX_UNPACKED_BYTES = env.int("UPLOAD_MAX_UNPACKED_BYTES", default=200 * 1024 * 1024)
 # Phones shrink photos to 1920 px / about 1 MB before upload unless the office keeps originals.
 PHOTO_KEEP_ORIGINALS = env.bool("PHOTO_KEEP_ORIGINALS", default=False)
 DATA_UPLOAD_MAX_NUMBER_FILES = 20

@@ -54,4 +54,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "accounts.api_errors.bad_request"
 handler404 = "accounts.api_errors.page_not_found"

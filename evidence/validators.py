@@ -64,6 +64,45 @@ def _check_size(uploaded):
     return size
 
 
+DEFAULT_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+# A real workbook or Word file packs its XML 5 to 30 times; a bomb a thousand times.
+DEFAULT_MAX_PACKING_RATIO = 200
+
+
+def check_unpacked_size(uploaded):
+    """Refuse a zip container (.xlsx/.docx) that would unpack to more than
+    UPLOAD_MAX_UNPACKED_BYTES or packs its content suspiciously tight, before any parser opens
+    it: a 1 MB "workbook" holding a 1 GiB sheet would tie a web worker for a minute. The sizes
+    are the ones the zip's directory declares; Python's zipfile (under openpyxl and
+    python-docx) never unpacks a member past its declared size, so the sum bounds the work.
+    Not a zip: nothing to check. Rewinds the file; raises ValidationError (code zip_bomb)."""
+    uploaded.seek(0)
+    head = uploaded.read(4)
+    uploaded.seek(0)
+    if head != b"PK\x03\x04":
+        return
+    try:
+        with zipfile.ZipFile(uploaded) as zf:
+            members = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a readable zip: the format checks say so in their own words
+    finally:
+        uploaded.seek(0)
+    unpacked = sum(m.file_size for m in members)
+    packed = sum(m.compress_size for m in members)
+    limit = getattr(settings, "UPLOAD_MAX_UNPACKED_BYTES", DEFAULT_MAX_UNPACKED_BYTES)
+    ratio = getattr(settings, "UPLOAD_MAX_PACKING_RATIO", DEFAULT_MAX_PACKING_RATIO)
+    # Small files are harmless however tight they pack (an almost empty sheet packs 100×).
+    too_tight = unpacked > 10 * 1024 * 1024 and unpacked > ratio * max(packed, 1)
+    if unpacked > limit or too_tight:
+        raise ValidationError(
+            "文件解压后过大（约 %(size).0f MB，上限 %(limit).0f MB），可能已损坏或被恶意构造，"
+            "请另存为新的文件或分成几个文件后再上传。",
+            code="zip_bomb",
+            params={"size": unpacked / 1024 / 1024, "limit": limit / 1024 / 1024},
+        )
+
+
 def open_image(fp):
     """Open an image with the allowed formats only, refusing decompression bombs.
 
@@ -122,7 +161,9 @@ def validate_image(uploaded):
 
 def validate_document(uploaded):
     """Check size and that the content is a PDF, Word or Excel file (magic bytes; for the
-    Office Open XML formats, the zip must hold word/ or xl/). Returns a `FileInfo`."""
+    Office Open XML formats, the zip must hold word/ or xl/ and unpack to a sane size).
+    Returns a `FileInfo`; raises ValidationError (file_too_large, empty, zip_bomb,
+    not_document)."""
     size = _check_size(uploaded)
     uploaded.seek(0)
     head = uploaded.read(8)
@@ -135,6 +176,7 @@ def validate_document(uploaded):
         # Legacy Word and Excel share the OLE2 container; the name tells which one it is.
         ext = "xls" if name.endswith(".xls") else "doc"
     elif head.startswith(b"PK\x03\x04"):
+        check_unpacked_size(uploaded)
         try:
             with zipfile.ZipFile(uploaded) as zf:
                 names = zf.namelist()

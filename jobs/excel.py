@@ -59,8 +59,15 @@ def open_sheet(file, headers):
     ImportFileError when the file is not a workbook or the headers differ. The header is row
     1 of a template, or row 2 of one of our own exports (row 1 is its title): an export can
     be edited and imported again. Close the workbook."""
+    from django.core.exceptions import ValidationError
     from openpyxl import load_workbook
 
+    from evidence.validators import check_unpacked_size
+
+    try:
+        check_unpacked_size(file)
+    except ValidationError as exc:
+        raise ImportFileError(exc.messages[0]) from None
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]

@@ -39,7 +39,7 @@ def classify_uploads(files):
             documents.append(f)
         except DjangoValidationError as exc:
             code = exc.code
-            msg = exc.messages[0] if code == "file_too_large" else (
+            msg = exc.messages[0] if code in ("file_too_large", "empty", "zip_bomb") else (
                 "不是真实的照片（JPG/PNG/WebP）或 PDF/Word/Excel 文件。")
             errors.append(f"{f.name}：{msg}")
     if errors:

@@ -5,8 +5,10 @@ no file under MEDIA_ROOT, no row. Malformed JSON, wrong types, huge strings, dat
 range and unknown ids answer 400 naming the field, never 500."""
 
 import datetime as dt
+import functools
 import io
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,8 @@ from .ledgers.factories import LedgerRequirementFactory
 pytestmark = pytest.mark.django_db
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
+# Past the 200 MB default of UPLOAD_MAX_UNPACKED_BYTES; packs to well under 1 MB.
+UNPACKED_BOMB_BYTES = 210 * 1024 * 1024
 
 
 def _xlsx():
@@ -33,6 +37,41 @@ def _xlsx():
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+@functools.cache
+def _zip_bomb(kind="xlsx", unpacked=UNPACKED_BOMB_BYTES):
+    """A real workbook (or Word file) whose sheet (document body) is padded with blanks to
+    `unpacked` bytes: under 1 MB packed, it parses as a valid file with the right header, so
+    only a size check before parsing refuses it."""
+    wb = Workbook()
+    wb.active.append(["名称"])
+    plain = io.BytesIO()
+    wb.save(plain)
+    member = "xl/worksheets/sheet1.xml"
+    if kind == "docx":
+        import docx
+
+        plain = io.BytesIO()
+        docx.Document().save(plain)
+        member = "word/document.xml"
+    out = io.BytesIO()
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename != member:
+                dst.writestr(info.filename, content)
+                continue
+            with dst.open(member, "w", force_zip64=True) as sheet:
+                # The padding goes inside the root element, after its start tag.
+                start = content.index(b"?>") + 2 if b"?>" in content[:200] else 0
+                cut = content.index(b">", start) + 1
+                sheet.write(content[:cut])
+                chunk = b" " * (1024 * 1024)
+                for _ in range(unpacked // len(chunk)):
+                    sheet.write(chunk)
+                sheet.write(content[cut:])
+    return out.getvalue()
 
 
 BAD_IMAGES = {
@@ -47,6 +86,7 @@ BAD_SHEETS = {
     "html-named-xlsx": lambda: upload(b"<html><body>x</body></html>" * 20, "a.xlsx",
                                       "application/vnd.ms-excel"),
     "oversize": lambda: upload(_xlsx() + b"\0" * 20_000, "a.xlsx", "application/octet-stream"),
+    "zip-bomb": lambda: upload(_zip_bomb(), "a.xlsx", "application/octet-stream"),
 }
 
 
@@ -139,6 +179,77 @@ def test_good_uploads_are_stored(city, api, data):
     assert IssuePhoto.objects.count() == 2 and LedgerPhoto.objects.count() == 1
 
 
+def test_the_zip_bomb_workbook_is_refused_before_parsing_with_its_reason(city, api, settings):
+    """The bomb is a valid workbook with the right header: only the unpacked-size check
+    refuses it, quickly, saying why."""
+    import time
+
+    assert settings.UPLOAD_MAX_UNPACKED_BYTES == 200 * 1024 * 1024
+    assert len(_zip_bomb()) < 1024 * 1024
+    for name, user, url, form in _sheet_endpoints(city):
+        started = time.monotonic()
+        response = api.as_user(user).post(url, {**form, "file": BAD_SHEETS["zip-bomb"]()},
+                                          format="multipart")
+        assert response.status_code == 400, (name, response.content[:300])
+        assert "解压后过大" in str(response.json()["file"]), name
+        assert time.monotonic() - started < 5, name
+    # The same workbook unpacked to a small size is accepted (the check is about the size).
+    settings.UPLOAD_MAX_UNPACKED_BYTES = 300 * 1024 * 1024
+    settings.UPLOAD_MAX_PACKING_RATIO = 10**6
+    from evidence.validators import check_unpacked_size
+
+    check_unpacked_size(io.BytesIO(_zip_bomb()))
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "docx"])
+def test_a_zip_bomb_ledger_document_is_refused_with_its_reason(city, api, data, kind):
+    before = _stored()
+    response = api.as_user(city.users.liaison).post(
+        "/api/v1/ledger-submissions/",
+        {"requirement": data["requirement"].pk,
+         "files": [upload(_zip_bomb(kind), f"台账.{kind}", "application/octet-stream")]},
+        format="multipart")
+    assert response.status_code == 400, response.content[:300]
+    assert "解压后过大" in str(response.json()["files"])
+    assert _stored() == before
+
+
+def test_a_tightly_packed_document_under_the_size_limit_is_refused(settings):
+    from django.core.exceptions import ValidationError
+
+    from evidence.validators import check_unpacked_size
+
+    settings.UPLOAD_MAX_UNPACKED_BYTES = 10**12
+    with pytest.raises(ValidationError) as refused:
+        check_unpacked_size(io.BytesIO(_zip_bomb("xlsx", 50 * 1024 * 1024)))
+    assert refused.value.code == "zip_bomb"
+    check_unpacked_size(io.BytesIO(_xlsx()))  # an ordinary workbook passes
+
+
+def test_a_request_with_25_files_answers_a_json_chinese_400(city, api, data):
+    before = _stored()
+    photos = [upload(jpeg_bytes(seed=n), f"{n}.jpg") for n in range(25)]
+    response = api.as_user(city.users.liaison).post(
+        "/api/v1/ledger-submissions/", {"requirement": data["requirement"].pk, "files": photos},
+        format="multipart")
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert "一次最多上传 20 个文件" in response.json()["detail"]
+    assert _stored() == before
+
+
+def test_a_page_with_25_files_answers_a_chinese_400_page(client, city, data):
+    client.force_login(city.users.inspector)
+    before = _stored()
+    response = client.post("/issues/new/", {
+        "category": data["category"].pk, "description": "井盖缺失", "address": "东街 1 号",
+        "source": "daily", "photos": [upload(jpeg_bytes(seed=n), f"{n}.jpg") for n in range(25)]})
+    assert response.status_code == 400
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "一次最多上传 20 个文件" in response.content.decode()
+    assert _stored() == before
+
+
 # --- Bad input that is not a file ------------------------------------------------------------
 
 def test_malformed_json_is_a_400(city, api, data):
@@ -146,7 +257,7 @@ def test_malformed_json_is_a_400(city, api, data):
     response = client.post("/api/v1/ledger-requirements/", data='{"title": "x",',
                            content_type="application/json")
     assert response.status_code == 400
-    assert CHINESE.search(str(response.json())) or "JSON" in str(response.json())
+    assert response.json()["detail"].startswith("请求内容不是有效的 JSON")
 
 
 @pytest.mark.parametrize("field,value", [
