@@ -1,5 +1,3 @@
-from django.conf import settings
-
 from .models import Role
 
 
@@ -33,7 +31,6 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "keep_original_photos": settings.PHOTO_KEEP_ORIGINALS,
         "nav_items": _nav_for(user),
         "unread_count": user.notifications.unread().count(),
     }

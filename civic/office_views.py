@@ -204,6 +204,7 @@ def settings_page(request, errors=None, status=200):
     regions = list(_regions(request))
     return render(request, "civic/settings.html", {
         "categories": list(ReportCategory.objects.select_related("issue_category")),
+        "may_edit_categories": services.may_edit_categories(request.user),
         "issue_categories": list(IssueCategory.objects.filter(is_active=True)),
         "regions": [(r, services.retention_days(r)) for r in regions],
         "errors": errors or {}, "values": request.POST,
@@ -214,6 +215,8 @@ def settings_page(request, errors=None, status=200):
 @require_POST
 def category_save(request, pk=None):
     _office(request)
+    if not services.may_edit_categories(request.user):
+        raise PermissionDenied(services.CATEGORIES_DENIED)
     category = get_object_or_404(ReportCategory, pk=pk) if pk else ReportCategory()
     post = request.POST
     category.name = post.get("name", "").strip()

@@ -455,10 +455,21 @@ def policy_save(*, region, by, phone_retention_days):
     return policy
 
 
+CATEGORIES_DENIED = "随手拍类别是全市统一的市民选项，只有市创城办可以修改。"
+
+
+def may_edit_categories(user):
+    """The plain-language choices are the same on every district's poster and in the
+    Open311 service list: only the city office changes them."""
+    return user.is_authenticated and user.is_city_office
+
+
 @transaction.atomic
 def report_category_save(*, category, by):
-    """Create or change a plain-language category (office only; ValidationError per field)."""
-    _require_office(by)
+    """Create or change a plain-language category (city office only; ValidationError per
+    field)."""
+    if not may_edit_categories(by):
+        raise PermissionDenied(CATEGORIES_DENIED)
     category.full_clean()
     category.save()
     return category

@@ -167,3 +167,45 @@ class ClientSubmission(models.Model):
         """The object the first request made (None if it has since been deleted)."""
         model = self.content_type.model_class()
         return model._base_manager.filter(pk=self.object_id).first()
+
+
+class PhotoSettings(models.Model):
+    """How phones send photos, decided once for the whole city by the city office: shrunk in
+    the browser first (about 1 MB, light on mobile data) or sent as taken (originals, for
+    when the office needs full detail). One row; without it the PHOTO_KEEP_ORIGINALS setting
+    decides. The server checks every photo's content and size either way."""
+
+    class Mode(models.TextChoices):
+        COMPRESS = "compress", "先压缩再上传（省流量，推荐）"
+        ORIGINAL = "original", "保留原图上传（不压缩，耗流量）"
+
+    MIN_SIDE, MAX_SIDE, DEFAULT_SIDE = 800, 4096, 1920
+
+    mode = models.CharField("照片上传", max_length=10, choices=Mode.choices,
+                            default=Mode.COMPRESS)
+    max_side = models.PositiveIntegerField(
+        "压缩后最长边（像素）", default=DEFAULT_SIDE,
+        help_text="压缩时照片最长的一边缩到这个像素数，800 到 4096 之间")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="修改人", null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "照片上传设置"
+
+    def __str__(self):
+        return self.get_mode_display()
+
+    @classmethod
+    def current(cls):
+        """The city's setting (an unsaved default built from PHOTO_KEEP_ORIGINALS when the
+        office never saved one). One query by primary key."""
+        found = cls.objects.filter(pk=1).first()
+        if found is not None:
+            return found
+        keep = getattr(settings, "PHOTO_KEEP_ORIGINALS", False)
+        return cls(pk=1, mode=cls.Mode.ORIGINAL if keep else cls.Mode.COMPRESS)
+
+    @property
+    def keep_originals(self):
+        return self.mode == self.Mode.ORIGINAL

@@ -123,15 +123,70 @@ def test_the_photo_is_served_to_the_office_only(client, civic):
     assert client.get(url).status_code == 404
 
 
-def test_the_office_keeps_categories_and_the_retention_period(office, civic):
-    response = office.post(reverse("civic:category-create"), {
+def test_the_city_office_keeps_the_categories(client, civic, city_office):
+    client.force_login(city_office)
+    response = client.post(reverse("civic:category-create"), {
         "name": "占道摆摊", "service_code": "vending",
         "issue_category": civic.garbage.issue_category_id, "order": "3"})
     assert response.status_code == 302
     assert ReportCategory.objects.filter(service_code="vending").exists()
-    bad = office.post(reverse("civic:category-create"), {"name": "重复", "service_code": "garbage",
+    bad = client.post(reverse("civic:category-create"), {"name": "重复", "service_code": "garbage",
                                                          "issue_category": "x"})
+    assert bad.status_code == 400 and "请选择对应的问题类别" in bad.content.decode()
+    bad = client.post(reverse("civic:category-create"), {
+        "name": "", "service_code": "garbage", "issue_category": civic.garbage.issue_category_id})
     assert bad.status_code == 400
+    assert ReportCategory.objects.count() == 3
+    response = client.post(reverse("civic:category-edit", args=[civic.parking.pk]), {
+        "name": "车辆乱停乱放", "service_code": "parking",
+        "issue_category": civic.parking.issue_category_id, "order": "1"})
+    assert response.status_code == 302
+    civic.parking.refresh_from_db()
+    assert civic.parking.name == "车辆乱停乱放" and not civic.parking.is_active
+    page = client.get(reverse("civic:settings")).content.decode()
+    assert 'action="/civic/office/categories/new/"' in page
+
+
+@pytest.mark.parametrize("role", ["office", "office_b"])
+def test_district_offices_may_not_change_the_categories(client, civic, role):
+    """The categories are the same on every district's poster and in the Open311 service
+    list: a district office reads them and keeps its own retention period, nothing more."""
+    client.force_login(getattr(civic.city.users, role))
+    response = client.post(reverse("civic:category-create"), {
+        "name": "占道摆摊", "service_code": "vending",
+        "issue_category": civic.garbage.issue_category_id})
+    assert response.status_code == 403 and "只有市创城办可以修改" in response.content.decode()
+    response = client.post(reverse("civic:category-edit", args=[civic.garbage.pk]), {
+        "name": "改掉", "service_code": "garbage",
+        "issue_category": civic.garbage.issue_category_id})
+    assert response.status_code == 403
+    civic.garbage.refresh_from_db()
+    assert civic.garbage.name == "垃圾没人清" and civic.garbage.is_active
+    assert not ReportCategory.objects.filter(service_code="vending").exists()
+    page = client.get(reverse("civic:settings"))
+    text = page.content.decode()
+    assert page.status_code == 200 and "垃圾没人清" in text
+    assert "由市创城办维护" in text and "categories/new/" not in text
+
+
+@pytest.mark.parametrize("role", ["leader", "inspector", "liaison"])
+def test_others_may_not_change_the_categories(client, civic, role):
+    client.force_login(getattr(civic.city.users, role))
+    assert client.post(reverse("civic:category-edit", args=[civic.garbage.pk]), {
+        "name": "改掉"}).status_code == 403
+
+
+def test_the_service_refuses_a_district_office(civic):
+    from django.core.exceptions import PermissionDenied
+
+    from civic import services
+
+    civic.garbage.name = "改掉"
+    with pytest.raises(PermissionDenied):
+        services.report_category_save(category=civic.garbage, by=civic.city.users.office)
+
+
+def test_the_office_keeps_the_retention_period(office, civic):
     region = civic.city.units.a
     assert office.post(reverse("civic:policy-save", args=[region.pk]),
                        {"phone_retention_days": "90"}).status_code == 302
