@@ -278,18 +278,36 @@ STORAGES = {
         )
     },
 }
-if env.str("S3_BUCKET", default=""):
+# Media on an S3-compatible object store (MinIO, Ceph, a cloud bucket) when several web and
+# worker hosts share it: MEDIA_STORAGE=s3 with AWS_STORAGE_BUCKET_NAME and, for anything but
+# AWS itself, AWS_S3_ENDPOINT_URL. The bucket stays private: evidence is never linked by a
+# bucket URL, every download is streamed by the app after its permission check
+# (evidence.views.serve_file), so no signed URLs are handed out either.
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="filesystem")
+if MEDIA_STORAGE == "s3":
+    # Keys, endpoint and region left unset fall back to boto3's own chain (its environment
+    # variables, ~/.aws, an instance role).
+    optional = {name: env.str(var, default="") for name, var in (
+        ("endpoint_url", "AWS_S3_ENDPOINT_URL"), ("region_name", "AWS_S3_REGION_NAME"),
+        ("access_key", "AWS_ACCESS_KEY_ID"), ("secret_key", "AWS_SECRET_ACCESS_KEY"))}
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": env.str("S3_BUCKET"),
-            "endpoint_url": env.str("S3_ENDPOINT_URL", default=None),
-            "access_key": env.str("S3_ACCESS_KEY", default=None),
-            "secret_key": env.str("S3_SECRET_KEY", default=None),
+            **{name: value for name, value in optional.items() if value},
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            "location": env.str("AWS_LOCATION", default=""),
             "default_acl": "private",
+            # Never replace a stored file: a second upload under the same name gets a new one,
+            # as on the filesystem.
+            "file_overwrite": False,
             "querystring_auth": True,
+            "max_memory_size": 8 * 1024 * 1024,
+            "signature_version": "s3v4",
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="path"),
         },
     }
+elif MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured("MEDIA_STORAGE must be 'filesystem' or 's3'.")
 WHITENOISE_USE_FINDERS = DEBUG
 # One evidence file may be at most this large (bytes); the proxy should allow a little more.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
