@@ -124,6 +124,16 @@ else:
     # PostgreSQL's JIT takes longer compiling our grouped counts than running them
     # (bench/REMARKS.md), so it stays off for the app.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # DB_POOL=1: psycopg's connection pool per process (threaded workers, or many short-lived
+    # connections). Sync gunicorn workers serve one request at a time and keep their one
+    # connection (CONN_MAX_AGE) — measured as fast as the pool (bench/REMARKS.md, load).
+    if env.bool("DB_POOL", default=False):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django's pool requires it
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
+            "max_size": env.int("DB_POOL_MAX_SIZE", default=4),
+            "timeout": env.int("DB_POOL_TIMEOUT", default=10),
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and broker ---------------------------------------------------------------------------

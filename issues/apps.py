@@ -46,3 +46,22 @@ class IssuesConfig(AppConfig):
         ))
         # Anyone may export the issues they can see; the worker applies the creator's scope.
         register(Job.Kind.ISSUES_EXPORT, issues_export_job, clean=clean_export_params)
+
+        # The lists' kept counts (issues/counts.py) follow every saved or deleted issue, and
+        # every unit or point (the unit, street and search filters read their paths and names).
+        from django.db.models.signals import post_delete, post_save
+
+        from accounts.models import Unit
+        from points.models import Point
+
+        from .counts import issues_changed
+        from .models import Issue
+
+        def changed(**kwargs):
+            issues_changed()
+
+        for model in (Issue, Unit, Point):
+            post_save.connect(changed, sender=model, weak=False,
+                              dispatch_uid=f"issues-count-{model._meta.label}")
+            post_delete.connect(changed, sender=model, weak=False,
+                                dispatch_uid=f"issues-count-del-{model._meta.label}")

@@ -11,6 +11,8 @@ from accounts.models import Role, ScopedQuerySet, Unit
 from accounts.workflow import Transition, Workflow
 from evidence.models import EvidenceImage
 
+from .counts import issues_changed
+
 
 class Severity(models.TextChoices):
     MINOR = "minor", "一般"
@@ -265,7 +267,21 @@ class IssueQuerySet(ScopedQuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         for obj in objs:
             obj.search_grams = search_grams(obj.description, obj.address)
+        issues_changed()
         return super().bulk_create(objs, *args, **kwargs)
+
+    # Writes that bypass `save` still change the lists' kept counts (issues/counts.py).
+    def update(self, **kwargs):
+        issues_changed()
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        issues_changed()
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def delete(self):
+        issues_changed()
+        return super().delete()
 
 
 class Issue(models.Model):
@@ -326,6 +342,11 @@ class Issue(models.Model):
             # any page under any of those filters are read from the index alone.
             models.Index(fields=["region", "-created", "-id", "status", "deadline", "category"],
                          name="issues_issue_region_list_idx"),
+            # A scope of several regions (the city office: `region_id IN (…)`) cannot take its
+            # order from the region index: newest first over the whole table, ties by id, so
+            # a page is the first rows of this index that pass the filters (no sort).
+            models.Index(fields=["-created", "-id", "region", "status"],
+                         name="issues_issue_created_list_idx"),
             # …and a unit subtree's (the `unit` filter), counted from the index alone.
             models.Index(fields=["responsible_unit", "region", "-created", "-id"],
                          name="issues_issue_unit_list_idx"),

@@ -7,6 +7,8 @@ subqueries run for the 50 rows shown, whatever the page.
 """
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
 
 from accounts.scoping import Pagination
 
@@ -24,6 +26,16 @@ def late_rows(queryset, bottom, top):
 
 
 class LateRowPaginator(Paginator):
+    @cached_property
+    def count(self):
+        """The row count, kept per scope and filter until the issues change (counts.py)."""
+        from .counts import cached_count
+        from .models import Issue
+
+        if isinstance(self.object_list, QuerySet) and self.object_list.model is Issue:
+            return cached_count(self.object_list)
+        return super().count
+
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page

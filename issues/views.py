@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -41,7 +42,11 @@ class IssueListView(ScopedListView):
         ctx["can_dispatch"] = may_write(user, services.DISPATCH_ROLES)
         ctx["can_file"] = may_write(user, services.FILE_ROLES)
         if ctx["can_dispatch"]:
-            ctx["units"] = services.visible_responsible_units(user).values_list("pk", "name")
+            # The bulk-dispatch select's few hundred options written in Python (the same
+            # markup): through the template's loop they were half of the page's render.
+            ctx["unit_options"] = format_html_join(
+                "", '<option value="{}">{}</option>',
+                services.visible_responsible_units(user).values_list("pk", "name"))
         # Rows link to their page by id: one reverse for the page instead of one per row.
         ctx["detail_url"] = reverse("issues:issue-detail", args=[0]).removesuffix("0/")
         return ctx

@@ -71,6 +71,15 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: the database is rolled back between tests, so
+    what an earlier test kept (the issue lists' counts) would not describe this one's rows."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def run_jobs(monkeypatch, django_capture_on_commit_callbacks):
     """Import/export jobs run for real, synchronously, when the request's transaction

@@ -70,6 +70,7 @@ def test_list_page_runs_constant_queries(client, city, make_issue):
     client.force_login(city.users.office)
     make_issue()
     assert client.get("/issues/").status_code == 200
+    make_issue()  # both measured pages count their rows (a write drops the kept count)
     with CaptureQueriesContext(connection) as small:
         client.get("/issues/")
     for _ in range(15):
