@@ -224,6 +224,11 @@ def _issue_counts(unit_ids, period, as_of, now, calendar):
         closed_on_time=Q(kind=APPROVE) & (Q(deadline__isnull=True)
                                           | Q(deadline__gte=F("created"))),
         relapsed=Q(kind=REOPEN))}
+    # 反弹 also: new findings filed in the period that relapse an issue the unit closed
+    # (`Issue.relapse_of`, linked at filing), counted for the unit that closed it.
+    sources["relapse_findings"] = _grouped(
+        Issue.objects.filter(received, relapse_of__responsible_unit_id__in=unit_ids),
+        "relapse_of__responsible_unit_id", relapsed=Q())
     week, month = _late_cutoffs(min(as_of, now), calendar)
     if as_of >= now:
         # Now: exactly what the issue list's "逾期" filter shows, so drill-down matches.

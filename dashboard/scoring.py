@@ -11,7 +11,9 @@ Sub-scores (each 0–100, None when the unit had no work of that kind in the per
   lateness counts whole working days after the deadline's day on the office's calendar, as
   the reminder ladder does: up to 5 working days weighs 1, 6–20 weighs 2, more than 20
   weighs 4. None when the unit received, closed and holds no issue.
-* relapse 反弹控制: 100 × (1 − relapses / max(closed, relapses)) over the period.
+* relapse 反弹控制: 100 × (1 − relapses / max(closed, relapses)) over the period; relapses are
+  the reopens recorded in the period plus the new findings filed in it that relapse an issue
+  the unit closed (same point and category within 30 days of 销号, `Issue.relapse_of`).
 * point_pass 点位达标率: inspections in the period that passed, over inspections, at points
   where the unit (or its subtree) is the territorial unit or the supervising department.
 * satisfaction 群众满意率: satisfied answers over answered satisfaction questions of valid,

@@ -16,6 +16,8 @@ urlpatterns = [
          name="report-pdf"),
     path("screen/", views.ScreenView.as_view(), name="screen"),
     path("units/<int:pk>/", views.UnitHistoryView.as_view(), name="unit-history"),
+    path("units/<int:pk>/records/<str:column>/", views.UnitRecordsView.as_view(),
+         name="unit-records"),
     path("units/<int:pk>/card/", views.UnitScorecardView.as_view(), name="unit-scorecard"),
     path("escalations/documents/<int:pk>/<str:kind>/", views.EscalationDocumentView.as_view(),
          name="escalation-document-file"),

@@ -4,6 +4,7 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -17,7 +18,7 @@ from accounts.scoping import RoleRequiredMixin, may_write
 from evidence.views import serve_file
 from issues.models import Issue
 
-from . import figures, projection, scoring, services
+from . import drill, figures, projection, scoring, services
 from .forms import EscalationForm, NegativeListEventForm, RankingWeightsForm, ReportRequestForm
 from .models import SUBSCORES, Escalation, EscalationDocument, RankingWeights, Report
 from .xlsx import write_ranking
@@ -42,24 +43,24 @@ def _kind(request):
     return kind if kind in figures.RANKED_KINDS else None
 
 
+def period_query(period):
+    """The query string that asks for `period` again (the drill-down keeps it)."""
+    if period.kind == "custom":
+        return urlencode({"period": "custom", "start": period.first_day.isoformat(),
+                          "end": period.last_day.isoformat()})
+    return urlencode({"period": period.kind})
+
+
 def _issue_links(row, period):
-    """Drill-down: the issue list filtered to what each figure counts."""
-    base = reverse("issues:issue-list")
-    days = {"created_after": period.first_day.isoformat(),
-            "created_before": period.last_day.isoformat()}
+    """Drill-down: each number of the row opens the records behind it, same period and scope
+    (`dashboard.drill`); a sub-score opens its denominator's list, which marks the numerator."""
+    query = period_query(period)
 
-    def link(**params):
-        return f"{base}?{urlencode({'unit': row['id'], **params})}"
+    def link(column):
+        return f"{reverse('dashboard:unit-records', args=[row['id'], column])}?{query}"
 
-    links = {"received": link(**days), "closed": link(status="closed"),
-             "overdue": link(overdue="true"), "relapsed": link()}
-    ledgers = f"{reverse('ledgers:requirement-list')}?year={period.first_day.year}"
-    links["subscores"] = {
-        "ontime": links["closed"], "overdue": links["overdue"], "relapse": links["relapsed"],
-        "ledger_completion": ledgers, "ledger_approval": ledgers,
-        "point_pass": f"{reverse('points:point-list')}?unit={row['id']}",
-        "satisfaction": reverse("surveys:list"),
-    }
+    links = {column: link(column) for column in drill.COLUMNS}
+    links["subscores"] = {key: links[column] for key, column in drill.SUBSCORE_COLUMN.items()}
     return links
 
 
@@ -348,6 +349,65 @@ class UnitScorecardView(RoleRequiredMixin, TemplateView):
                                 else None) if row else None,
             open_issues=issues[:20], open_count=issues.count(),
             overdue_count=issues.filter(is_overdue=True).count(),
-            links=_issue_links({"id": unit.pk}, period),
+            links={"overdue": f"{reverse('issues:issue-list')}?"
+                               f"{urlencode({'unit': unit.pk, 'overdue': 'true'})}"},
         )
         return ctx
+
+
+class UnitRecordsView(RoleRequiredMixin, TemplateView):
+    """穿透: the records behind one number of a unit's ranking row, for the same period; the
+    list's length is the number on the ranking (`dashboard.drill`). `?format=xlsx` exports
+    the list."""
+
+    allowed_roles = READERS
+    template_name = "dashboard/unit_records.html"
+    paginate_by = 100
+
+    def get(self, request, *args, **kwargs):
+        column = kwargs["column"]
+        if column not in drill.COLUMNS:
+            raise Http404("没有这一列。")
+        unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=kwargs["pk"])
+        try:
+            period = figures.period_from_params(request.GET)
+        except ValidationError as exc:
+            return self.render_to_response(
+                {"errors": exc.message_dict, "unit": unit, "column": column,
+                 "column_label": drill.COLUMNS[column]}, status=400)
+        now = timezone.now()
+        weights = figures.weights_for(request.user)
+        row = figures.score_rows(Unit.objects.filter(pk=unit.pk), period, weights.weights(),
+                                 floor=weights.floor(), now=now)[0]
+        rows = drill.records(unit, column, period, now=now)
+        if request.GET.get("format") == "xlsx":
+            return self._xlsx(unit, column, period, rows)
+        page = Paginator(rows, self.paginate_by).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        query.pop("format", None)
+        return self.render_to_response(self.get_context_data(
+            unit=unit, column=column, column_label=drill.COLUMNS[column], period=period,
+            figure=row[column], count=len(rows), page_obj=page, rows=page.object_list,
+            querystring=query.urlencode(), past=figures.is_snapshotted(period, now),
+            columns=[(key, label) for key, label in drill.COLUMNS.items()]))
+
+    def _xlsx(self, unit, column, period, rows):
+        from jobs.excel import xlsx_workbook
+
+        buffer = io.BytesIO()
+        book = xlsx_workbook(buffer, {"in_memory": True})
+        sheet = book.add_worksheet(drill.COLUMNS[column][:31])
+        sheet.write_row(0, 0, [f"{unit.name} · {drill.COLUMNS[column]} · {period.label}"])
+        sheet.write_row(1, 0, drill.HEADERS)
+        for n, r in enumerate(rows, start=2):
+            sheet.write_row(n, 0, [r["number"], r["title"], r["unit"], r["when"], r["note"]])
+        sheet.set_column(0, 0, 12)
+        sheet.set_column(1, 1, 40)
+        sheet.set_column(2, 4, 22)
+        book.close()
+        response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+        name = f"{unit.name}_{drill.COLUMNS[column]}_{period.first_day:%Y%m%d}-" \
+               f"{period.last_day:%Y%m%d}.xlsx"
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+        return response

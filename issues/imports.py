@@ -15,7 +15,7 @@ from points.services import _by_name
 
 from . import deadlines
 from .models import Issue, IssueCategory, IssueEvent, Source, Status
-from .services import FILE_ROLES, _require_role
+from .services import FILE_ROLES, _require_role, relapse_targets
 
 HEADERS = ["点位", "问题类别", "问题描述", "来源", "发现时间"]
 EXAMPLE = ["东关农贸市场", "占道经营", "市场东门外水果摊占道经营", "暗访", "2026-11-20 10:30"]
@@ -106,12 +106,15 @@ def issues_import(*, file, by, now=None, progress=None):
 
 
 def _write(parsed, by):
+    relapses = relapse_targets([(point, category, found)
+                                for point, category, _d, _s, found in parsed])
     issues = [
         Issue(point=point, category=category, description=description, source=source,
               severity=category.severity, address=point.address, status=Status.NEW,
               region_id=int(point.territorial_unit.region_path.strip("/").split("/")[-1]),
-              created_by=by)
-        for point, category, description, source, found in parsed
+              created_by=by, relapse_of=relapse)
+        for (point, category, description, source, found), relapse
+        in zip(parsed, relapses, strict=True)
     ]
     issues = bulk_create_with_history(issues, Issue, batch_size=1000, default_user=by)
     # `created` is the found time from the sheet (auto_now_add set it to now on insert).

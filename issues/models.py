@@ -322,6 +322,12 @@ class Issue(models.Model):
     created = models.DateTimeField("发现时间", auto_now_add=True, db_index=True)
     updated = models.DateTimeField("更新时间", auto_now=True)
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
+    # 反弹: a finding of the same category at the same point within RELAPSE_WINDOW_DAYS of
+    # that issue's 销号 (linked at filing, `services.relapse_target`).
+    relapse_of = models.ForeignKey(
+        "self", verbose_name="反弹自", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="relapses",
+    )
     # Character bigrams of description and address for search (see IssueQuerySet.search),
     # written on every save and by bulk_create: a tsvector on PostgreSQL (the space-separated
     # tokens are its lexemes), plain text elsewhere.

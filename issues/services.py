@@ -6,6 +6,7 @@ Every transition: checks the role (PermissionDenied → 403), locks the issue ro
 saves with update_fields, and enqueues notifications and photo processing after commit.
 """
 
+import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -37,6 +38,11 @@ from .models import (
 from .photos import attach_photos, check_after_photos, validate_photos
 
 MAX_PHOTOS = 9
+# 反弹 window: a new finding of the same category at the same point within this many calendar
+# days after the earlier issue's 销号 is a relapse of it (counted against the unit that
+# closed it in the ranking). A constant of the platform, as the assessment counts 复发 within
+# a month.
+RELAPSE_WINDOW_DAYS = 30
 
 
 def _require_role(user, roles, message="您的角色无权执行此操作。"):
@@ -144,12 +150,51 @@ def issue_file(*, by, category, description, photos, point=None, source=Source.D
         severity=severity or category.severity, latitude=latitude, longitude=longitude,
         address=address.strip() or (point.address if point is not None else ""),
         region=region or region_for(point=point, by=by), created_by=by, status=Status.NEW,
+        relapse_of=relapse_target(point=point, category=category, found_at=timezone.now()),
     )
     issue.full_clean(exclude=["region", "point", "category", "created_by"])
     issue.save()
     attach_photos(issue=issue, files=photos, infos=infos, kind="before", by=by)
     _event(issue, IssueEvent.Kind.FILE, by)
     return issue
+
+
+def relapse_target(*, point, category, found_at):
+    """The closed issue a finding of `category` at `point` made at `found_at` relapses: the
+    latest one of the same point and category closed (销号) within RELAPSE_WINDOW_DAYS
+    before `found_at`, else None."""
+    if point is None or category is None:
+        return None
+    since = found_at - dt.timedelta(days=RELAPSE_WINDOW_DAYS)
+    return (Issue.objects.filter(point=point, category=category, status=Status.CLOSED,
+                                 closed_at__gte=since, closed_at__lte=found_at)
+            .order_by("-closed_at", "-pk").first())
+
+
+def relapse_targets(findings):
+    """`relapse_target` for many (point, category, found_at) at once (imports): one query.
+    Returns a list of issues or None, in the order of `findings`."""
+    findings = [(p, c, at) for p, c, at in findings]
+    usable = [f for f in findings if f[0] is not None and f[1] is not None]
+    if not usable:
+        return [None] * len(findings)
+    since = min(at for _p, _c, at in usable) - dt.timedelta(days=RELAPSE_WINDOW_DAYS)
+    closed = {}
+    for issue in Issue.objects.filter(
+            point_id__in={p.pk for p, _c, _at in usable},
+            category_id__in={c.pk for _p, c, _at in usable},
+            status=Status.CLOSED, closed_at__gte=since).order_by("closed_at", "pk"):
+        closed.setdefault((issue.point_id, issue.category_id), []).append(issue)
+    found = []
+    for point, category, at in findings:
+        match = None
+        if point is not None and category is not None:
+            since = at - dt.timedelta(days=RELAPSE_WINDOW_DAYS)
+            for issue in closed.get((point.pk, category.pk), []):
+                if since <= issue.closed_at <= at:
+                    match = issue  # the latest wins (ordered by closed_at)
+        found.append(match)
+    return found
 
 
 def _notify_unit(issue, title, unit=None, kind=NotificationKind.OTHER):
@@ -471,6 +516,7 @@ def _file_without_photo(*, by, point, category, description, severity, source=So
         point=point, category=category, description=description, severity=severity,
         source=source, address=point.address, region=region_for(point=point, by=by),
         created_by=by,
+        relapse_of=relapse_target(point=point, category=category, found_at=timezone.now()),
     )
     _event(issue, IssueEvent.Kind.FILE, by)
     return issue

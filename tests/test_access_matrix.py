@@ -289,6 +289,7 @@ PAGES = {
     "dashboard:escalation-document-file": ("escalation_document", {"kind": ["file"]}),
     "dashboard:unit-history": ("unit", {}),
     "dashboard:unit-scorecard": ("unit", {}),
+    "dashboard:unit-records": ("unit", {"column": ["received", "overdue", "ledgers_due"]}),
     "ledgers:requirement-edit": ("requirement", {}),
     "ledgers:requirement-sample": ("requirement", {}),
     "surveys:builder": ("survey", {}),

@@ -18,7 +18,7 @@ def test_leader_sees_the_ranking_page_with_drill_down_links(city, week, client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "红榜" in html and "黑榜" in html and "区住建局" in html
-    assert f"/issues/?unit={city.units.cg.pk}&amp;overdue=true" in html
+    assert f"/dashboard/units/{city.units.cg.pk}/records/overdue/?period=custom" in html
     assert "高新区城管局" not in html
     assert 'id="dashboard-trend-data"' in html and 'id="dashboard-map-data"' in html
 
