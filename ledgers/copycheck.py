@@ -350,3 +350,42 @@ def report_check_settings_save(*, by, threshold, template_text):
     found.full_clean()
     found.save()
     return found
+
+
+
+
+def flagged_export_file(matches, user, filters="全部", site=""):
+    """The flagged list as an Excel report sheet (bytes): each finding with the report, the
+    other report (named only when `user` may see it, as on the page), the similarity, the
+    number of shared passages and links (starting with `site`) to both review pages. `matches` already scoped and
+    filtered, with both sides' unit and task selected: one query."""
+    import io
+
+    from jobs.excel import Column, ReportSheet, xlsx_workbook
+
+    columns = [
+        Column("报告单位", 18), Column("年度", 7, "number"), Column("台账任务", 28, "wrap"),
+        Column("版本", 6, "number"), Column("签字时间", 18, "datetime"), Column("类型", 20),
+        Column("相似度（%）", 10, "number"), Column("相同段落（处）", 10, "number"),
+        Column("对比报告单位", 18), Column("对比年度", 8, "number"),
+        Column("对比台账任务", 28, "wrap"), Column("发现时间", 18, "datetime"),
+        Column("核查页面", 40, "url"), Column("对比报告页面", 40, "url"),
+    ]
+    buffer = io.BytesIO()
+    book = xlsx_workbook(buffer, {"in_memory": True})
+    sheet = ReportSheet(book, "疑似雷同", title="材料雷同核查清单", filters=filters,
+                        columns=columns)
+    for m in matches:
+        sub, other = m.submission, m.other
+        visible = submission_visible_to(user, other.unit.path)
+        sheet.append([
+            sub.unit.name, sub.requirement.year, sub.requirement.title, sub.version,
+            sub.signed_at, m.get_kind_display(), round(m.similarity * 100),
+            len(m.passages), other.unit.name if visible else "其他区县单位的材料",
+            other.requirement.year, other.requirement.title if visible else "",
+            m.created, f"{site}{sub.get_absolute_url()}#copy-check",
+            f"{site}{other.get_absolute_url()}" if visible else "",
+        ])
+    sheet.close()
+    book.close()
+    return buffer.getvalue()

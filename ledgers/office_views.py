@@ -15,6 +15,7 @@ from django.views.generic import FormView
 from accounts.models import Role
 from accounts.scoping import RoleRequiredMixin
 from evidence.views import serve_file
+from jobs.excel import filters_text
 from jobs.models import Job
 from jobs.views import BaseImportView, ImportTemplateView
 
@@ -131,10 +132,11 @@ class RequirementExportView(RoleRequiredMixin, View):
     """The filtered task list with progress figures as Excel."""
 
     def get(self, request):
-        qs = LedgerRequirementFilterSet(
+        filterset = LedgerRequirementFilterSet(
             request.GET or None, request=request,
-            queryset=LedgerRequirement.objects.visible_to(request.user)).qs.with_progress()
-        response = HttpResponse(requirements.requirements_export_file(qs), content_type=XLSX)
+            queryset=LedgerRequirement.objects.visible_to(request.user))
+        response = HttpResponse(requirements.requirements_export_file(
+            filterset.qs.with_progress(), filters_text(filterset)), content_type=XLSX)
         response["Content-Disposition"] = content_disposition_header(True, "台账任务.xlsx")
         return response
 

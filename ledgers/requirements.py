@@ -383,34 +383,39 @@ def requirements_import(*, file, by, progress=None):
     return result
 
 
-def requirements_export_file(queryset):
-    """The list as an Excel workbook (bytes): the import columns plus the progress figures,
-    in the order given. Reads `queryset.with_progress()` rows and their contributors in two
-    queries."""
-    from jobs.excel import xlsx_workbook
+def requirements_export_file(queryset, filters="全部"):
+    """The list as an Excel workbook (bytes): a report sheet (title with `filters`, header on
+    row 2, auto-filter, date cells) with the import columns — so an edited export imports
+    again — plus the progress figures, in the order given. Reads `queryset.with_progress()`
+    rows and their contributors in two queries."""
+    from jobs.excel import Column, ReportSheet, xlsx_workbook
 
+    kinds = {"年度": "number", "照片数量": "number", "文件数量": "number",
+             "截止时间": "datetime", "材料起始日期": "date", "材料截止日期": "date",
+             "活动开始日期": "date", "活动结束日期": "date", "任务名称": "wrap",
+             "填报说明": "wrap"}
+    widths = {"任务名称": 28, "填报说明": 36, "配合单位": 24, "截止时间": 18}
+    extra = ["单位数", "已签字", "已退回", "审核通过", "完成率（%）", "按时率（%）"]
+    columns = ([Column(h, widths.get(h, 14), kinds.get(h, "text")) for h in HEADERS]
+               + [Column(h, 11, "number") for h in extra])
     rows = list(queryset.select_related("standard", "lead_unit")
                 .prefetch_related("contributing_units"))
     buffer = io.BytesIO()
     workbook = xlsx_workbook(buffer, {"in_memory": True})
-    sheet = workbook.add_worksheet("台账任务")
-    bold = workbook.add_format({"bold": True, "bg_color": "#FDE9D9"})
-    extra = ["单位数", "已签字", "已退回", "审核通过", "完成率（%）", "按时率（%）"]
-    sheet.write_row(0, 0, HEADERS + extra, bold)
-    sheet.set_column(0, len(HEADERS) + len(extra) - 1, 14)
-    for i, r in enumerate(rows, start=1):
-        sheet.write_row(i, 0, [
+    sheet = ReportSheet(workbook, "台账任务", title="台账任务清单", filters=filters,
+                        columns=columns)
+    for r in rows:
+        sheet.append([
             r.year, r.standard.code, r.title, r.lead_unit.name,
             "、".join(u.name for u in r.contributing_units.all()),
-            f"{timezone.localtime(r.deadline):%Y-%m-%d %H:%M}", r.photo_count,
-            "是" if r.report_required else "否", r.document_count, r.documents_note,
-            f"{r.material_start:%Y-%m-%d}", f"{r.material_end:%Y-%m-%d}", r.activity_name,
-            f"{r.activity_start:%Y-%m-%d}" if r.activity_start else "",
-            f"{r.activity_end:%Y-%m-%d}" if r.activity_end else "", r.guidance,
-            getattr(r, "unit_count", ""), getattr(r, "signed_count", ""),
-            getattr(r, "returned_count", ""), getattr(r, "approved_count", ""),
-            r.completion() if hasattr(r, "approved_count") else "",
-            round(r.on_time_rate) if getattr(r, "on_time_rate", None) is not None else "",
+            r.deadline, r.photo_count, "是" if r.report_required else "否", r.document_count,
+            r.documents_note, r.material_start, r.material_end, r.activity_name,
+            r.activity_start, r.activity_end, r.guidance,
+            getattr(r, "unit_count", None), getattr(r, "signed_count", None),
+            getattr(r, "returned_count", None), getattr(r, "approved_count", None),
+            r.completion() if hasattr(r, "approved_count") else None,
+            round(r.on_time_rate) if getattr(r, "on_time_rate", None) is not None else None,
         ])
+    sheet.close()
     workbook.close()
     return buffer.getvalue()

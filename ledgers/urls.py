@@ -37,6 +37,7 @@ urlpatterns = [
     path("documents/<int:pk>/<str:kind>/", views.EvidenceFileView.as_view(model=LedgerDocument),
          name="document-file"),
     path("copy-check/", views.CopyCheckView.as_view(), name="copy-check"),
+    path("copy-check/export/", views.CopyCheckExportView.as_view(), name="copy-check-export"),
     path("exports/", views.ExportListView.as_view(), name="export-list"),
     path("exports/<int:pk>/download/", views.ExportDownloadView.as_view(),
          name="export-download"),

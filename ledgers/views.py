@@ -346,3 +346,45 @@ class SubmissionReportDocxView(ScopedDetailView):
         sub = self.object
         return docx_response(report_document(sub),
                              f"{sub.requirement.title}-{sub.unit.name}-说明报告.docx")
+
+
+class CopyCheckExportView(RoleRequiredMixin, View):
+    """The office's flagged list (copy-check findings of its region) as Excel, optionally of
+    one year (either report's) and one kind; bad values answer 400 with the reason."""
+
+    allowed_roles = {Role.OFFICE}
+
+    def get(self, request):
+        from django.conf import settings
+        from django.http import HttpResponse, HttpResponseBadRequest
+        from django.utils.http import content_disposition_header
+
+        from jobs.excel import request_site
+
+        from .copycheck import flagged_export_file
+
+        qs = ReportMatch.objects.visible_to(request.user).select_related(
+            "submission__unit", "submission__requirement", "other__unit",
+            "other__requirement").order_by("-similarity", "-id")
+        used = []
+        year = request.GET.get("year", "").strip()
+        if year:
+            if not year.isdigit() or not 2000 <= int(year) <= 2100:
+                return HttpResponseBadRequest("年度不正确：请填写四位年份，如 2025。",
+                                              content_type="text/plain; charset=utf-8")
+            qs = qs.filter(submission__requirement__year=int(year))
+            used.append(f"年度：{year}")
+        kind = request.GET.get("kind", "").strip()
+        if kind:
+            labels = dict(ReportMatch.Kind.choices)
+            if kind not in labels:
+                return HttpResponseBadRequest("类型不正确：请从列表中选择雷同类型。",
+                                              content_type="text/plain; charset=utf-8")
+            qs = qs.filter(kind=kind)
+            used.append(f"类型：{labels[kind]}")
+        site = settings.SITE_URL or request_site(request)
+        body = flagged_export_file(qs, request.user, "；".join(used) or "全部", site=site)
+        response = HttpResponse(body, content_type="application/vnd.openxmlformats-"
+                                                   "officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = content_disposition_header(True, "材料雷同核查.xlsx")
+        return response

@@ -11,6 +11,7 @@ from accounts.models import Role
 from accounts.scoping import ReferenceDataPermission, ScopedViewSetMixin
 from evidence.idempotency import api_run_once, mark_replayed
 from jobs.api import start_import_response
+from jobs.excel import filters_text
 from jobs.models import Job
 from jobs.serializers import JobSerializer
 
@@ -82,7 +83,9 @@ class PointViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMod
     @action(detail=False, methods=["get"])
     def export(self, request):
         points = self.filter_queryset(self.get_queryset())
-        return FileResponse(points_export_file(points), as_attachment=True,
+        used = PointFilterSet(request.query_params or None, request=request,
+                              queryset=points.none())
+        return FileResponse(points_export_file(points, filters_text(used)), as_attachment=True,
                             filename="点位.xlsx", content_type=XLSX)
 
     @extend_schema(responses=inline_serializer("PointMap", {

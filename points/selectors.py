@@ -6,36 +6,54 @@ import tempfile
 from django.db.models import OuterRef
 from django.utils import timezone
 
-from jobs.excel import xlsx_workbook
+from jobs.excel import Column, ReportSheet, xlsx_workbook
 
 from .models import Inspection, with_pass_rate
 
 EXPORT_HEADERS = ["名称", "类别", "地址", "经度", "纬度", "属地单位", "主管部门", "点位长", "类型",
                   "在用", "包抓共建单位"]
+EXPORT_COLUMNS = ([Column(h, 16) for h in EXPORT_HEADERS[:3]]
+                  + [Column("经度", 12, "number"), Column("纬度", 12, "number")]
+                  + [Column(h, 16) for h in EXPORT_HEADERS[5:]]
+                  + [Column("街道", 14), Column("创建时间", 18, "datetime")])
 
 
-def points_export_file(points):
+def points_export_file(points, filters="全部"):
     """Write `points` (already scoped and filtered) to a temporary .xlsx and return the open
-    file. XlsxWriter's constant-memory mode streams rows, so 5,000 points stay flat in memory;
-    the columns match the import template so an export can be edited and re-imported.
-    Queries: one for the points, one for their partner units."""
+    file: a report sheet (title with `filters`, header on row 2, auto-filter, date cells).
+    XlsxWriter's constant-memory mode streams rows, so 5,000 points stay flat in memory; the
+    first columns match the import template so an export can be edited and re-imported (the
+    import finds the header on row 2). Queries: the streets, the points, their partner
+    units."""
+    from accounts.models import Unit
+
     out = tempfile.TemporaryFile(suffix=".xlsx")
     workbook = xlsx_workbook(out, {"constant_memory": True})
-    sheet = workbook.add_worksheet("点位")
-    bold = workbook.add_format({"bold": True})
-    sheet.write_row(0, 0, EXPORT_HEADERS, bold)
-    sheet.set_column(0, len(EXPORT_HEADERS) - 1, 16)
+    sheet = ReportSheet(workbook, "点位", title="点位清单", filters=filters,
+                        columns=EXPORT_COLUMNS)
+    streets = dict(Unit.objects.filter(kind=Unit.Kind.STREET).values_list("path", "name"))
+
+    def street(unit):
+        parts = unit.path.strip("/").split("/")
+        for n in range(len(parts), 0, -1):
+            name = streets.get("/" + "/".join(parts[:n]) + "/")
+            if name:
+                return name
+        return ""
+
     rows = (points.select_related("category", "territorial_unit", "supervising_unit", "chief")
             .prefetch_related("partner_units").order_by("category__order", "name", "pk"))
-    for i, p in enumerate(rows.iterator(chunk_size=1000), start=1):
-        sheet.write_row(i, 0, [
+    for p in rows.iterator(chunk_size=1000):
+        sheet.append([
             p.name, p.category.name, p.address,
-            float(p.longitude) if p.longitude is not None else "",
-            float(p.latitude) if p.latitude is not None else "",
+            float(p.longitude) if p.longitude is not None else None,
+            float(p.latitude) if p.latitude is not None else None,
             p.territorial_unit.name, p.supervising_unit.name if p.supervising_unit else "",
             p.chief.display_name if p.chief else "", p.get_kind_display(),
             "是" if p.is_active else "否", "、".join(u.name for u in p.partner_units.all()),
+            street(p.territorial_unit), p.created,
         ])
+    sheet.close()
     workbook.close()
     out.seek(0)
     return out

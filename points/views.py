@@ -12,7 +12,7 @@ from django.views.generic import FormView, TemplateView
 from accounts.models import Role, Unit
 from accounts.scoping import RoleRequiredMixin, ScopedDetailView, ScopedListView, may_write
 from evidence.views import serve_file
-from jobs.excel import ImportFileError
+from jobs.excel import ImportFileError, filters_text
 from jobs.models import Job
 from jobs.views import BaseImportView
 
@@ -80,9 +80,10 @@ class PointExportView(RoleRequiredMixin, View):
     """The filtered list as Excel, same columns as the import template."""
 
     def get(self, request):
-        points = PointFilterSet(request.GET or None, request=request,
-                                queryset=Point.objects.visible_to(request.user)).qs
-        return FileResponse(points_export_file(points), as_attachment=True,
+        filterset = PointFilterSet(request.GET or None, request=request,
+                                   queryset=Point.objects.visible_to(request.user))
+        return FileResponse(points_export_file(filterset.qs, filters_text(filterset)),
+                            as_attachment=True,
                             filename="点位.xlsx", content_type=XLSX)
 
 

@@ -120,3 +120,58 @@ def test_a_forged_site_is_not_used_for_photo_links(api, city, run_jobs, rectifie
     body = _issue_export(api.as_user(city.users.office), run_jobs, "?site=https://evil.example")
     header, rows = read_report(io.BytesIO(body))[1:]
     assert rows[0][header.index("整改前照片")].startswith("http://testserver/issues/photos/")
+
+
+def test_points_export_is_a_report_and_imports_again_after_editing(client, city):
+    from points.models import Point
+    from points.services import points_import
+
+    kept = PointFactory(name="幸福广场", territorial_unit=city.units.community,
+                        supervising_unit=city.units.cg)
+    PointFactory(name="别的类别的点", territorial_unit=city.units.street)
+    client.force_login(city.users.office)
+    response = client.get("/points/export/", {"category": kept.category_id})
+    assert response.status_code == 200
+    body = _body(response)
+    header, rows = assert_report_shape(body, title="点位清单",
+                                       filters=(f"类别：{kept.category.name}",),
+                                       date_columns=("创建时间",))
+    row = dict(zip(header, rows[0], strict=True))
+    assert len(rows) == 1 and row["名称"] == "幸福广场" and row["街道"] == "东街街道"
+    assert isinstance(row["经度"], float)
+    # The clerk renames the point in the export and imports it: the header is found on row 2
+    # and a bad row is reported with the row number Excel shows.
+    book = load_workbook(io.BytesIO(body))
+    sheet = book.worksheets[0]
+    sheet.cell(row=3, column=1, value="幸福广场（东侧）")
+    edited = io.BytesIO()
+    book.save(edited)
+    edited.seek(0)
+    result = points_import(file=edited, by=city.users.office)
+    assert result.ok, result.errors
+    assert result.created == 1 and Point.objects.filter(name="幸福广场（东侧）").exists()
+    sheet.cell(row=3, column=1, value="又一个点")
+    sheet.cell(row=3, column=2, value="没有这个类别")
+    broken = io.BytesIO()
+    book.save(broken)
+    broken.seek(0)
+    result = points_import(file=broken, by=city.users.office)
+    assert [e["row"] for e in result.errors] == [3]
+
+
+def test_ledger_task_export_is_a_report_with_date_cells(client, city):
+    from tests.ledgers.factories import LedgerRequirementFactory
+
+    mine = LedgerRequirementFactory(region=city.units.a, lead_unit=city.units.cg,
+                                    year=2026, activity_start=None)
+    LedgerRequirementFactory(region=city.units.a, lead_unit=city.units.cg, year=2025)
+    client.force_login(city.users.office)
+    response = client.get("/ledgers/requirements/export/", {"year": 2026})
+    assert response.status_code == 200
+    header, rows = assert_report_shape(_body(response), title="台账任务清单",
+                                       filters=("年度：2026",),
+                                       date_columns=("截止时间", "材料起始日期", "材料截止日期"))
+    row = dict(zip(header, rows[0], strict=True))
+    assert len(rows) == 1 and row["任务名称"] == mine.title
+    assert row["材料起始日期"] == datetime(2024, 1, 1)
+    assert row["活动开始日期"] is None and row["年度"] == 2026

@@ -405,3 +405,106 @@ def test_only_the_office_changes_settings(client, city):
     client.logout()
     assert client.get("/ledgers/copy-check/").status_code == 302
     assert not ReportCheckSettings.objects.exists()
+
+
+def test_the_office_exports_its_regions_flagged_list(client, city, flagged):
+    """Only the office, only its region's findings; the other report named, the similarity,
+    the passages counted, the kind labelled; a bad year or kind is 400."""
+    from jobs.excel import read_report
+
+    original, copy = flagged
+    last = LedgerRequirementFactory(region=city.units.b, lead_unit=city.units.b_dept, year=2024)
+    this = LedgerRequirementFactory(region=city.units.b, lead_unit=city.units.b_dept, year=2025)
+    old = signed(last, city.units.b_dept, OTHER)
+    ledger_report_check(submission=old)
+    reused = signed(this, city.units.b_dept, OTHER)
+    ledger_report_check(submission=reused)
+    assert ReportMatch.objects.count() == 2
+
+    client.force_login(city.users.office)
+    response = client.get("/ledgers/copy-check/export/")
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    title, header, rows = read_report(io.BytesIO(response.content))
+    assert title.startswith("材料雷同核查清单") and "筛选条件：全部" in title
+    assert len(rows) == 1
+    row = dict(zip(header, rows[0], strict=True))
+    match = ReportMatch.objects.get(submission=copy)
+    assert row["报告单位"] == "区住建局" and row["对比报告单位"] == "区城管局"
+    assert row["类型"] == "与其他单位同年材料雷同"
+    assert row["相似度（%）"] == round(match.similarity * 100)
+    assert row["相同段落（处）"] == len(match.passages) > 0
+    assert row["核查页面"] == f"http://testserver{copy.get_absolute_url()}#copy-check"
+    assert row["对比报告页面"] == f"http://testserver{original.get_absolute_url()}"
+
+    client.force_login(city.users.office_b)
+    rows = read_report(io.BytesIO(client.get("/ledgers/copy-check/export/",
+                                             {"kind": "own_past"}).content))[2]
+    assert [r[0] for r in rows] == ["高新区城管局"] and rows[0][5] == "照搬本单位往年材料"
+    assert read_report(io.BytesIO(client.get("/ledgers/copy-check/export/",
+                                             {"year": 2024}).content))[2] == []
+    bad = client.get("/ledgers/copy-check/export/", {"year": "去年"})
+    assert bad.status_code == 400 and "年度不正确" in bad.content.decode()
+    bad = client.get("/ledgers/copy-check/export/", {"kind": "whatever"})
+    assert bad.status_code == 400 and "类型不正确" in bad.content.decode()
+
+    for user in (city.users.leader, city.users.liaison, city.users.unitleader):
+        client.force_login(user)
+        assert client.get("/ledgers/copy-check/export/").status_code == 403
+    client.logout()
+    assert client.get("/ledgers/copy-check/export/").status_code == 302
+
+
+def test_the_flagged_list_export_costs_the_same_queries_with_more_rows(
+        client, city, shared_req, django_assert_max_num_queries):
+    original = signed(shared_req, city.units.cg, ORIGINAL)
+    ledger_report_check(submission=original)
+    for n in range(3):
+        unit = LedgerRequirementFactory(region=city.units.a, lead_unit=city.units.cg_team,
+                                        year=2025)
+        ledger_report_check(submission=signed(unit, city.units.cg_team,
+                                              copy_with_changes(ORIGINAL)))
+        del n
+    assert ReportMatch.objects.count() >= 3
+    client.force_login(city.users.office)
+    with django_assert_max_num_queries(8):
+        assert client.get("/ledgers/copy-check/export/").status_code == 200
+
+
+def _pdf_bytes():
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def test_a_bad_or_encrypted_pdf_never_fails_the_workers_check(city, shared_req):
+    """The task as the worker runs it (and the one-off indexing) finishes for a report whose
+    only documents cannot be read: the report's own text is checked, the files are named in
+    a note on the review page."""
+    from ledgers.copycheck import index_all_reports
+    from ledgers.tasks import check_report_text_task
+
+    sub = signed(shared_req, city.units.cg, {"results": "见附件。"})
+    _document(sub, "加密方案.pdf", _encrypted_pdf())
+    _document(sub, "截断.pdf", _pdf_bytes()[:200])
+    result = check_report_text_task.apply(args=[sub.pk])
+    assert result.successful(), result.traceback
+    notes = ReportFingerprint.objects.get(submission=sub).notes
+    assert any("加密方案.pdf" in n for n in notes) and any("截断.pdf" in n for n in notes)
+    assert index_all_reports() == (1, 0)
+    assert len(ReportFingerprint.objects.get(submission=sub).notes) == 2
+
+
+def test_the_review_page_names_own_last_year_and_counts_passages(client, city):
+    last = LedgerRequirementFactory(region=city.units.a, lead_unit=city.units.cg, year=2024)
+    this = LedgerRequirementFactory(region=city.units.a, lead_unit=city.units.cg, year=2025)
+    old = signed(last, city.units.cg, ORIGINAL)
+    ledger_report_check(submission=old)
+    reused = signed(this, city.units.cg, copy_with_changes(ORIGINAL))
+    ledger_report_check(submission=reused)
+    client.force_login(city.users.office)
+    body = client.get(reused.get_absolute_url()).content.decode()
+    assert "照搬本单位往年材料" in body and "本单位 2024 年的报告" in body
+    assert old.get_absolute_url() in body and "相同段落" in body and "<mark>" in body

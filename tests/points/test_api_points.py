@@ -35,7 +35,7 @@ def test_office_of_other_district_gets_404_and_no_export_rows(api, city, points)
     export = client.get("/api/v1/points/export/")
     assert export.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
-    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["高新农贸市场"]
+    assert [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)] == ["高新农贸市场"]
 
 
 def test_anonymous_gets_401(api, points):

@@ -80,7 +80,7 @@ def test_export_page_is_filtered_and_scoped(client, city, points):
     response = client.get("/points/export/", {"category": points.supervised.category_id})
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["滨河路"]
+    assert [r[0] for r in sheet.iter_rows(min_row=3, values_only=True)] == ["滨河路"]
 
 
 def test_framework_import_builds_the_tree_and_reports_bad_rows(city):
