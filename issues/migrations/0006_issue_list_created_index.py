@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_delivery_choices_and_log'),
-        ('issues', '0004_category_model'),
+        ('issues', '0005_issue_relapse_of'),
         ('points', '0003_checkitem_severe_rule_verdict_na'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
