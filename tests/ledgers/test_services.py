@@ -122,6 +122,11 @@ def test_export_zip_layout_and_index(city, req_cg, run_jobs):
         assert folder + "1.2.3_文明交通宣传.jpg" in names
         assert folder + "1.2.3_区城管局_说明报告.txt" in names
         assert "取得成效" in zf.read(folder + "1.2.3_区城管局_说明报告.txt").decode()
+        # The photo is stored as it is (JPEG is compressed already), the report deflated.
+        assert zf.getinfo(folder + "1.2.3_文明交通宣传.jpg").compress_type == zipfile.ZIP_STORED
+        assert zf.getinfo(folder + "1.2.3_区城管局_说明报告.txt").compress_type == \
+            zipfile.ZIP_DEFLATED
+        assert zf.testzip() is None
         ws = load_workbook(io.BytesIO(zf.read("台账索引.xlsx"))).active
         rows = list(ws.values)
     assert rows[0][:3] == ("项目", "内容", "标准编号")
