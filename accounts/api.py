@@ -1,3 +1,5 @@
+import logging
+
 from django.contrib.auth import user_logged_in
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -16,6 +18,8 @@ from .lockout import lockout_response
 from .models import Notification, Unit, User
 from .scoping import ScopedViewSetMixin
 from .serializers import NotificationSerializer, UnitSerializer, UserSerializer
+
+logger = logging.getLogger(__name__)
 
 
 class UnitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
@@ -72,7 +76,18 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class TokenThrottle(AnonRateThrottle):
+    """30 tries a minute per client address. When the cache (Redis) is down the endpoint
+    still answers: the throttle lets the request through and logs a warning (django-axes,
+    which keeps its counts in the database, still locks an account)."""
+
     scope = "token"
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # noqa: BLE001 - whatever the cache backend raises when it is down
+            logger.warning("token throttle skipped: the cache is unreachable", exc_info=True)
+            return True
 
 
 class TokenView(ObtainAuthToken):

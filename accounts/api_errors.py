@@ -24,7 +24,7 @@ from django.views import defaults
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .workflow import TransitionError
@@ -162,3 +162,14 @@ def bad_request(request, exception):
                             json_dumps_params={"ensure_ascii": False})
     return HttpResponseBadRequest(loader.render_to_string("400.html", {"message": message},
                                                           request))
+
+
+class SchemaAccess(BasePermission):
+    """The API schema and its documentation page: anybody in a local DEBUG run or with
+    API_SCHEMA_PUBLIC, otherwise only a logged-in user (session or token): the schema names
+    every resource and field, which is no business of an anonymous caller."""
+
+    def has_permission(self, request, view):
+        if settings.DEBUG or getattr(settings, "API_SCHEMA_PUBLIC", False):
+            return True
+        return bool(request.user and request.user.is_authenticated)

@@ -373,6 +373,9 @@ REST_FRAMEWORK = {
     # our own proxies wrote it, never as the client sent it.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
+# The schema (/api/schema/) and its page (/api/docs/) need a login outside DEBUG unless this
+# says otherwise (an integrator's test system).
+API_SCHEMA_PUBLIC = env.bool("API_SCHEMA_PUBLIC", default=False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "创城管理平台 API",
     "DESCRIPTION": "点位、问题整改、网上申报台账、问卷调查与排名考核的接口。",

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import api as accounts_api
 from accounts import pwa
 from accounts import views as accounts_views
+from accounts.api_errors import SchemaAccess
 from dashboard import api as dashboard_api
 from evidence import api as evidence_api
 from issues import api as issues_api
@@ -49,8 +50,10 @@ urlpatterns = [
     path("civic/", include("civic.urls")),
     path("open311/v2/", include("civic.open311_urls")),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[SchemaAccess]),
+         name="schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(
+        url_name="schema", permission_classes=[SchemaAccess]), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
 

@@ -67,7 +67,7 @@ class PointSerializer(_ScopedRelatedMixin, serializers.ModelSerializer):
     category_name = serializers.CharField(source="category.name", read_only=True)
     territorial_unit_name = serializers.CharField(source="territorial_unit.name", read_only=True)
     supervising_unit_name = serializers.CharField(source="supervising_unit.name", read_only=True,
-                                                  default=None)
+                                                  default=None, allow_null=True)
     chief_name = serializers.CharField(source="chief.display_name", read_only=True, default=None,
                                        allow_null=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)

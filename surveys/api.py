@@ -1,7 +1,7 @@
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response as ApiResponse
@@ -81,9 +81,16 @@ class SurveyViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateMo
     def results(self, request, pk=None):
         return ApiResponse(selectors.survey_results(survey=self.get_object(), user=request.user))
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
-    @action(detail=True)
+    @extend_schema(responses=inline_serializer("ResponseBurst", many=True, fields={
+        "community": serializers.IntegerField(),
+        "community__name": serializers.CharField(),
+        "channel": serializers.CharField(),
+        "minute": serializers.DateTimeField(help_text="那一分钟的开始时间"),
+        "n": serializers.IntegerField(help_text="这一分钟内的有效答卷数"),
+    }))
+    @action(detail=True, pagination_class=None, filter_backends=[])
     def bursts(self, request, pk=None):
+        """Minutes in which one community and channel sent many valid answers (a list)."""
         rows = services.response_bursts(survey=self.get_object(), user=request.user)
         return ApiResponse([{**r, "minute": r["minute"].isoformat()} for r in rows])
 

@@ -1,5 +1,6 @@
 import hashlib
 import io
+import logging
 import secrets
 
 import segno
@@ -29,6 +30,8 @@ from . import editing, selectors, services
 from .filters import SurveyFilterSet
 from .forms import QuestionForm, SurveyForm, VoidForm
 from .models import INDICATORS, WORKFLOW, Indicator, Question, Response, Survey
+
+logger = logging.getLogger(__name__)
 
 DEVICE_COOKIE = "survey_device"
 STAFF_ENTRY_ROLES = {Role.OFFICE, Role.INSPECTOR}
@@ -380,14 +383,21 @@ def _client_key(request):
 
 
 def _rate_limited(request):
+    """Over SURVEY_PUBLIC_RATE_LIMIT answers an hour from one address. When the cache (Redis)
+    is down, residents can still answer: the limit is skipped with a logged warning (the one
+    answer per device rule still holds)."""
     limit = getattr(settings, "SURVEY_PUBLIC_RATE_LIMIT", 30)
     key = _client_key(request)
-    cache.add(key, 0, timeout=3600)
     try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=3600)
-        count = 1
+        cache.add(key, 0, timeout=3600)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=3600)
+            count = 1
+    except Exception:  # noqa: BLE001 - whatever the cache backend raises when it is down
+        logger.warning("survey rate limit skipped: the cache is unreachable", exc_info=True)
+        return False
     return count > limit
 
 

@@ -45,8 +45,6 @@ PUBLIC = {
     "healthz",
     "accounts/login/",
     "api/v1/auth/token/",
-    "api/schema/",
-    "api/docs/",
     "manifest.webmanifest",  # the installable app's name and icons, no data
     "sw.js",  # the service worker; anonymous, it keeps only the static app shell
 }

@@ -14,6 +14,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -46,16 +47,18 @@ CONFIG = schemathesis.Config.from_dict({
 })
 # Deleting is tested per resource (evidence and submissions are archived, never deleted);
 # a fuzzer deleting the seed data would test nothing.
-schema = schemathesis.openapi.from_wsgi(
-    "/api/schema/", get_wsgi_application(), config=CONFIG).exclude(method="DELETE")
-# Every other role: random cases only (the coverage phase is the office run's), fewer of them.
-ROLE_CONFIG = schemathesis.Config.from_dict({
-    "seed": 20261202,
-    "phases": {"examples": {"enabled": False}, "coverage": {"enabled": False},
-               "fuzzing": {"enabled": True}, "stateful": {"enabled": False}},
-})
-role_schema = schemathesis.openapi.from_wsgi(
-    "/api/schema/", get_wsgi_application(), config=ROLE_CONFIG).exclude(method="DELETE")
+# The schema needs a login outside DEBUG; the fuzzer reads it as a local run would.
+with override_settings(API_SCHEMA_PUBLIC=True):
+    schema = schemathesis.openapi.from_wsgi(
+        "/api/schema/", get_wsgi_application(), config=CONFIG).exclude(method="DELETE")
+    # Every other role: random cases only (the coverage phase is the office run's), fewer.
+    ROLE_CONFIG = schemathesis.Config.from_dict({
+        "seed": 20261202,
+        "phases": {"examples": {"enabled": False}, "coverage": {"enabled": False},
+                   "fuzzing": {"enabled": True}, "stateful": {"enabled": False}},
+    })
+    role_schema = schemathesis.openapi.from_wsgi(
+        "/api/schema/", get_wsgi_application(), config=ROLE_CONFIG).exclude(method="DELETE")
 OTHER_ROLES = ["inspector", "leader", "liaison", "unitleader", "pointchief"]
 
 
