@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DetailView, TemplateView, UpdateView
 
+from accounts.clients import client_address
 from accounts.models import Role, Unit
 from accounts.scoping import RoleRequiredMixin, ScopedListView, may_write
 from accounts.workflow import TransitionError
@@ -474,23 +475,6 @@ def staff_entry(request, pk):
         "selected_community": request.POST.get("community") or request.GET.get("community"),
         "selected_channel": request.POST.get("channel") or request.GET.get("channel") or "household",
     }, status=400 if errors else 200)
-
-
-def client_address(request):
-    """The resident's address. With TRUSTED_PROXY_COUNT = 0 (clients connect directly) it
-    is REMOTE_ADDR and X-Forwarded-For is ignored, since any client can forge it. Behind N
-    proxies of our own it is the N-th entry from the right of X-Forwarded-For: the address
-    our outermost proxy saw (entries further left come from the client and are not trusted).
-    A missing or short header falls back to REMOTE_ADDR."""
-    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    remote = request.META.get("REMOTE_ADDR", "")
-    if count <= 0:
-        return remote
-    forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-                 if p.strip()]
-    if len(forwarded) < count:
-        return remote
-    return forwarded[-count]
 
 
 def _client_key(request):
