@@ -10,22 +10,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-
-def client_address(request):
-    """The caller's address. With TRUSTED_PROXY_COUNT = 0 (clients connect directly) it is
-    REMOTE_ADDR and X-Forwarded-For is ignored, since any client can forge it. Behind N
-    proxies of our own it is the N-th entry from the right of X-Forwarded-For: the address
-    our outermost proxy saw (entries further left come from the client and are not trusted).
-    A missing or short header falls back to REMOTE_ADDR. (AXES_CLIENT_IP_CALLABLE.)"""
-    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    remote = request.META.get("REMOTE_ADDR", "")
-    if count <= 0:
-        return remote
-    forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-                 if p.strip()]
-    if len(forwarded) < count:
-        return remote
-    return forwarded[-count]
+from .clients import client_address
 
 
 def _attempt(request, username):

@@ -92,8 +92,11 @@ class CivicReportQuerySet(models.QuerySet):
             return self.none()
         if path == "":
             return self
-        regions = Unit.objects.filter(path__startswith=path, path=models.F("region_path"))
-        return self.filter(region_id__in=regions.values("pk"))
+        # The region ids read first and passed as literals: the planner then uses the
+        # (region, status, created) index for each region instead of joining a subquery.
+        regions = list(Unit.objects.filter(path__startswith=path, path=models.F("region_path"))
+                       .values_list("pk", flat=True))
+        return self.filter(region_id__in=regions)
 
     def near(self, lat, lng, radius_m):
         """Reports whose coordinates lie in the box around (lat, lng) of half-side
@@ -158,6 +161,9 @@ class CivicReport(models.Model):
                               on_delete=models.PROTECT, related_name="civic_reports")
     duplicate_of = models.ForeignKey("self", verbose_name="合并到", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="merged")
+    # Set when the report came in and another of the district looked like the same case
+    # (same place within the radius and time window, or a near photo): the queue's badge.
+    likely_duplicate = models.BooleanField("疑似重复", default=False)
     reject_reason = models.CharField("不予受理原因", max_length=20,
                                      choices=RejectReason.choices, blank=True)
     reject_note = models.CharField("补充说明", max_length=200, blank=True)

@@ -25,9 +25,9 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from accounts.clients import client_address
 from accounts.models import Unit
 from issues.models import Status as IssueStatus
-from surveys.views import client_address
 
 from . import services
 from .keys import api_key_lookup

@@ -204,7 +204,19 @@ def report_submit(*, category, description, photos, latitude=None, longitude=Non
     ReportEvent.objects.create(report=report, kind=ReportEvent.Kind.RECEIVE,
                                note=report.get_channel_display()
                                + (f"：{api_key.name}" if api_key else ""))
+    _mark_duplicates(report)
     return report
+
+
+def _mark_duplicates(report):
+    """Flag this report and the reports it looks like (report_duplicates) for the queue's
+    疑似重复 badge: one UPDATE, so the queue reads a column instead of a lookup per row."""
+    others, _issues = report_duplicates(report)
+    if others:
+        ids = [report.pk, *(other.pk for other, _reasons in others)]
+        CivicReport.objects.filter(pk__in=ids, likely_duplicate=False).update(
+            likely_duplicate=True)
+        report.likely_duplicate = True
 
 
 def _attach_photos(report, files, infos):

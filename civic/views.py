@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from surveys.views import client_address
+from accounts.clients import client_address
 
 from . import services
 from .models import CivicReport, ReportCategory, could_be_tracking_code

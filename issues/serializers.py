@@ -11,6 +11,7 @@ from evidence.fields import ClientUUIDField, ImageUploadField
 from points.models import Point
 
 from . import deadlines
+from .duplicates import possible_duplicates
 from .models import WORKFLOW, Issue, IssueCategory, IssueEvent, IssuePhoto, Source
 
 
@@ -90,15 +91,37 @@ class IssueSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PossibleDuplicateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    category_name = serializers.CharField()
+    point_name = serializers.CharField()
+    created = serializers.DateTimeField()
+    reasons = serializers.ListField(child=serializers.CharField(),
+                                    help_text="为什么像同一个问题，如“相距约 20 米”“照片相似（相差 3 位）”")
+
+
 class IssueDetailSerializer(IssueSerializer):
     photos = IssuePhotoSerializer(many=True, read_only=True)
     events = IssueEventSerializer(many=True, read_only=True)
     actions = ActionsField(WORKFLOW, help_text="调用者现在可以执行的操作（request_extension 对应 "
                            "POST /api/v1/issues/{id}/request-extension/，其余同名）")
+    possible_duplicates = serializers.SerializerMethodField(
+        help_text="调用者能看到的、疑似同一问题的其他问题：同一点位同一类别未销号、"
+                  "附近同一时段，或照片相似（最多 10 条）")
 
     class Meta(IssueSerializer.Meta):
-        fields = IssueSerializer.Meta.fields + ["photos", "events", "actions"]
+        fields = IssueSerializer.Meta.fields + ["photos", "events", "actions",
+                                                "possible_duplicates"]
         read_only_fields = fields
+
+    @extend_schema_field(PossibleDuplicateSerializer(many=True))
+    def get_possible_duplicates(self, issue):
+        request = self.context.get("request")
+        if request is None or not request.user.is_authenticated:
+            return []
+        rows = possible_duplicates(issue, request.user)
+        return PossibleDuplicateSerializer(rows, many=True).data
 
 
 class IssueFileSerializer(serializers.Serializer):

@@ -264,3 +264,34 @@ def test_the_workbench_shows_this_months_reports_to_office_and_leader_only(clien
     client.force_login(users.liaison)
     panels = dict(client.get(reverse("home")).context["home_panels"])
     assert "civic/partials/home.html" not in panels
+
+
+def test_the_queue_marks_reports_with_a_likely_duplicate(office, civic):
+    """Same photo → both flagged; same place within the radius → flagged; a report elsewhere
+    with another photo is not."""
+    a = civic.city.units.a
+    first = submit(civic, seed=5, description="东街口垃圾堆放第一条", region=a)
+    copy = submit(civic, seed=5, latitude="38.935000", longitude="100.455000", region=a,
+                  description="东街口垃圾堆放照片相同")
+    near = submit(civic, seed=9, latitude="38.930300", longitude="100.450000", region=a,
+                  description="东街口垃圾堆放旁边")
+    alone = submit(civic, seed=13, latitude="38.940000", longitude="100.440000", region=a,
+                   description="西街完全不同的问题")
+    flags = dict(CivicReport.objects.values_list("pk", "likely_duplicate"))
+    assert flags == {first.pk: True, copy.pk: True, near.pk: True, alone.pk: False}
+    page = office.get(reverse("civic:report-list")).content.decode()
+    rows = {pk: page.split(f'href="/civic/office/{pk}/"')[1].split("</tr>")[0]
+            for pk in flags}
+    assert all("疑似重复" in rows[pk] for pk in (first.pk, copy.pk, near.pk))
+    assert "疑似重复" not in rows[alone.pk]
+    detail = office.get(reverse("civic:report-detail", args=[copy.pk])).content.decode()
+    assert f"合并到 #{first.pk}" in detail and "照片相似" in detail
+
+
+def test_the_queue_counts_photos_per_row(office, civic):
+    from ..issues.factories import photo
+
+    two = submit(civic, photos=[photo(seed=21), photo(seed=22)], description="两张照片的随手拍")
+    page = office.get(reverse("civic:report-list")).content.decode()
+    row = page.split(f'href="/civic/office/{two.pk}/"')[1].split("</tr>")[0]
+    assert "<td>2</td>" in row
