@@ -276,7 +276,7 @@ def _survey_load(b, server, Survey, Response, Unit):
     connection.close()
     try:
         row, real, floor = measure(
-            b, "load.surveys.public.post", server, f"/s/{survey.public_token}/",
+            b, "load.surveys.public.post", server, survey.public_path(),
             "/__bench__/bare-public/", method="POST", body=body,
             content_type="application/x-www-form-urlencoded", cookie=f"csrftoken={csrf}",
             device=True, target=TARGETS["load.surveys.public.post"],
@@ -295,7 +295,7 @@ def _survey_load(b, server, Survey, Response, Unit):
                          f"{real['requests'] - real['errors']:,} answered 2xx in the measured "
                          f"{b.args.load_seconds} s; {distinct:,} distinct devices — "
                          + ("each stored exactly once." if exact else "DUPLICATES."))
-        if not exact:
+        if not exact or real["errors"] or not stored:
             row["meets_target"] = False
         _ = sent_ok
     finally:

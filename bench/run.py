@@ -966,6 +966,10 @@ def render(payload, out_dir):
         "- Load average (1/5/15 min) before the run: "
         + " / ".join(f"{x:.1f}" for x in info.get("load_before", ())) + "; after: "
         + " / ".join(f"{x:.1f}" for x in info.get("load_after", ())),
+        *([f"- Load section (rows `load.*`) run on its own: {info['load_run']['date']}, commit "
+           f"{info['load_run']['commit']}, load average before "
+           + " / ".join(f"{x:.1f}" for x in info["load_run"]["load_before"])]
+          if info.get("load_run") else []),
         "- Data: " + ", ".join(f"{v:,} {k.split('.')[1]}" for k, v in counts.items()),
         f"- Runs per figure: {payload.get('runs', '?')} after a warm-up (jobs fewer, see notes); times in ms",
         "",
@@ -976,6 +980,8 @@ def render(payload, out_dir):
         "| benchmark | median | spread | min–max | floor | ratio | queries | target | met |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
+    load_rows = [r for r in results if "target_rps" in r]
+    results = [r for r in results if "target_rps" not in r]
     for r in results:
         met = {True: "yes", False: "**no**", None: "—"}[r["meets_target"]]
         lines.append(
@@ -983,6 +989,24 @@ def render(payload, out_dir):
             f"{fmt(r['min_ms'])}–{fmt(r['max_ms'])} | {fmt(r['floor_ms'])} | "
             f"{fmt(r['ratio'], 2)} | {'—' if r['queries'] is None else r['queries']} | "
             f"{'—' if r['target_ms'] is None else r['target_ms']} | {met} |")
+    if load_rows:
+        lines += [
+            "", "### Under load (bench/load.py: gunicorn + wrk, 8 connections after a warm-up)", "",
+            "Ratio = the floor's req/s ÷ the workload's (a bare view with the same auth and body, "
+            "measured in the same minutes). The machine is shared: read the ratio and the load "
+            "average beside each row.", "",
+            "| workload | req/s | p50 ms | p99 ms | errors | floor req/s | ratio | target | met "
+            "| load avg |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+        ]
+        for r in load_rows:
+            met = {True: "yes", False: "**no**", None: "—"}[r["meets_target"]]
+            target = f"≥ {r['target_rps']} req/s" if r["target_rps"] else "p99 ≤ 1 s, no error"
+            lines.append(
+                f"| {r['name']} | {fmt(r['rps'])} | {fmt(r['p50_ms'])} | {fmt(r['p99_ms'])} | "
+                f"{r['errors']} | {fmt(r['floor_rps'])} | {fmt(r['ratio'], 1)} | {target} | "
+                f"{met} | {r['load_avg'][0]:.1f}–{r['load_avg'][1]:.1f} |")
+        results = results + load_rows
     lines += ["", "## Notes per benchmark", ""]
     for r in results:
         extra = f" (`{r['url']}`)" if r.get("url") else ""
@@ -1006,6 +1030,9 @@ def main():
     parser.add_argument("--only", nargs="*",
                         default=os.environ.get("BENCH_ONLY", "").split())
     parser.add_argument("--out", default=str(BENCH_DIR))
+    parser.add_argument("--merge", action="store_true",
+                        help="with --only: replace those rows in bench/results.json and "
+                             "rewrite bench/RESULTS.md (the rest stays as last run)")
     parser.add_argument("--render", metavar="RESULTS_JSON",
                         help="only rewrite RESULTS.md (in --out) from a results.json")
     args = parser.parse_args()
@@ -1048,6 +1075,18 @@ def main():
 
     bench_load(b)
     out = Path(args.out)
+    if args.merge:
+        # Replace these rows in the committed results and rewrite bench/RESULTS.md.
+        kept = json.loads((BENCH_DIR / "results.json").read_text())
+        names = {r["name"] for r in b.results}
+        kept["results"] = [r for r in kept["results"] if r["name"] not in names] + b.results
+        kept["machine"]["load_run"] = {"date": info["date"], "commit": info["commit"],
+                                       "load_before": info["load_before"]}
+        (BENCH_DIR / "results.json").write_text(
+            json.dumps(kept, ensure_ascii=False, indent=1) + "\n")
+        render(kept, BENCH_DIR)
+        print("Merged into bench/results.json and bench/RESULTS.md", flush=True)
+        return
     if args.only and out == BENCH_DIR:
         out = BASE_DIR / "var" / "bench-partial"
         print(f"--only given: writing to {out} rather than bench/", flush=True)
