@@ -9,6 +9,8 @@ def _nav_for(user):
     items.append(("申报台账", "ledgers:requirement-list", "journal-check"))
     if user.is_superuser or user.role in (Role.OFFICE, Role.LEADER):
         items.append(("综合排名", "dashboard:ranking", "bar-chart"))
+    if user.is_superuser or user.role in (Role.OFFICE, Role.LEADER, Role.INSPECTOR):
+        items.append(("模拟测评", "rounds:round-list", "clipboard-check"))
     if user.is_superuser or user.role == Role.OFFICE:
         items.append(("随手拍", "civic:report-list", "camera"))
     elif user.role == Role.LEADER:

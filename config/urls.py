@@ -48,6 +48,7 @@ urlpatterns = [
     path("dashboard/", include("dashboard.urls")),
     path("jobs/", include("jobs.urls")),
     path("civic/", include("civic.urls")),
+    path("rounds/", include("rounds.urls")),
     path("open311/v2/", include("civic.open311_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[SchemaAccess]),

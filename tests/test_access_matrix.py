@@ -227,6 +227,10 @@ RESOURCES = {
     "api_key": Resource(_by_world("api_keys"), DISTRICT_OFFICE),
     "basemap_layer": Resource(_by_world("basemap_layers"), DISTRICT_OFFICE),
     "report_category": Resource(_by_world("report_categories"), {"global": {"office"}}),
+    # A round over 城关区 (the inspector walks in its team) and one over 高新区.
+    "round": Resource(_by_world("rounds"), REGION_ONLY),
+    "round_sample": Resource(_by_world("round_samples"), REGION_ONLY, kwarg="sample"),
+    "round_team": Resource(_by_world("round_teams"), REGION_ONLY, kwarg="team"),
 }
 
 # Every URL with an object in its path → (resource, values for its other path parameters).
@@ -309,6 +313,14 @@ PAGES = {
     "civic:policy-save": ("civic_region", {}),
     "civic:key-revoke": ("api_key", {}),
     "civic:key-calls": ("api_key", {}),
+    "rounds:round-detail": ("round", {}),
+    "rounds:round-edit": ("round", {}),
+    "rounds:round-draw": ("round", {}),
+    "rounds:round-sample": ("round", {}),
+    "rounds:round-teams": ("round", {}),
+    "rounds:sample-swap": ("round_sample", {"pk": lambda s: [s.round_id]}),
+    "rounds:sample-inspect": ("round_sample", {"pk": lambda s: [s.round_id]}),
+    "rounds:route": ("round_team", {"pk": lambda t: [t.round_id]}),
 }
 API_BASENAMES = {
     "unit": "unit",
@@ -485,7 +497,27 @@ def build_world(city):
         office = city.users.office if pos == "own" else city.users.office_b
         w.api_keys[pos] = api_key_issue(name=f"MK{pos}hotline", region=region[pos],
                                         trusted=False, by=office)[0]
+    _add_rounds(w, city)
     return w
+
+
+def _add_rounds(w, city):
+    from points.models import Framework
+    from rounds.models import Round, RoundSample, RoundTeam
+
+    framework = Framework.objects.create(name="全国文明城市测评体系", edition="MK", year=2026)
+    w.rounds, w.round_samples, w.round_teams = {}, {}, {}
+    for pos, region, member in (("own", city.units.a, city.users.inspector),
+                                ("district", city.units.b, city.users.office_b)):
+        r = Round.objects.create(name=f"MK{pos}round", region=region, framework=framework,
+                                 starts="2026-03-01", ends="2026-03-05")
+        team = RoundTeam.objects.create(round=r, name="第一组")
+        team.members.set([member])
+        w.rounds[pos] = r
+        w.round_teams[pos] = team
+        w.round_samples[pos] = RoundSample.objects.create(
+            round=r, point=w.points[pos], category=w.points[pos].category, team=team,
+            route_order=1)
 
 
 def _requests_for(name, route, params, resource_key, extra, obj):
