@@ -20,7 +20,8 @@ MIN_ANSWERS = 3
 
 
 def _progress(surveys, path, user):
-    """Per survey: quota total, answers counted toward it (at most the quota per community),
+    """Per survey: quota total, in-frame answers counted toward it (at most the quota per
+    community, as submitting enforces),
     all valid answers, mine, communities still short. Two queries."""
     from .models import Quota
 
@@ -31,7 +32,7 @@ def _progress(surveys, path, user):
         quotas = quotas.filter(community__path__startswith=path)
         responses = responses.filter(community__path__startswith=path)
     done = {(r["survey_id"], r["community_id"]): r for r in responses.values(
-        "survey_id", "community_id").annotate(n=Count("pk"),
+        "survey_id", "community_id").annotate(n=Count("pk", filter=Q(in_frame=True)),
                                                mine=Count("pk", filter=Q(interviewer=user)))}
     result = {s.pk: {"target": 0, "counted": 0, "mine": 0, "short": 0, "percent": None}
               for s in surveys}

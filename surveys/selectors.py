@@ -208,11 +208,18 @@ def _survey_results(survey, user):
     district_rows = [_area_row(u, rolled.get(u.pk, {}), targets, None) for u in units
                      if u.kind in (Unit.Kind.DISTRICT, Unit.Kind.CITY)
                      and u.path.startswith(survey.region.path)]
+    for row in street_rows + district_rows:
+        weighted = weighted_rates([c for c in communities if f"/{row['id']}/" in c.path],
+                                  per_community, quotas)
+        if weighted is not None:
+            row["rates"], row["gap"] = weighted, _gap(weighted, targets)
+    overall = weighted_rates(communities, per_community, quotas)
     return {
         "survey": survey.pk,
         "response_count": totals.get("n", 0),
         "in_frame_count": totals.get("in_frame", 0),
-        "rates": _rates(totals),
+        "rates": overall if overall is not None else _rates(totals),
+        "weighted": overall is not None,
         "targets": targets,
         "counts": {i: [totals.get(f"{i}_num", 0), totals.get(f"{i}_den", 0)]
                    for i in INDICATORS},
@@ -224,6 +231,27 @@ def _survey_results(survey, user):
         "questions": question_results(survey=survey, path=path),  # 4 queries
         "trend": survey_trend(survey=survey, user=user, path=path),  # 2 queries
     }
+
+
+def weighted_rates(communities, per_community, quotas):
+    """An area's rates as the sampling plan weighs its communities: each community's own rate
+    weighted by its quota (目标份数), Σ quota × rate ÷ Σ quota over the communities with a
+    quota and answers to that indicator, so a community that answered 45 times does not
+    outweigh one that answered its 20. None when no community of the area has a quota (the
+    answers are then pooled)."""
+    planned = [c for c in communities if quotas.get(c.pk)]
+    if not planned:
+        return None
+    rates = {}
+    for ind in INDICATORS:
+        num = den = 0.0
+        for c in planned:
+            counts = per_community.get(c.pk, {})
+            if counts.get(f"{ind}_den"):
+                num += quotas[c.pk] * counts.get(f"{ind}_num", 0) / counts[f"{ind}_den"]
+                den += quotas[c.pk]
+        rates[ind] = round(100.0 * num / den, 1) if den else None
+    return rates
 
 
 def _ancestor_ids(path):
@@ -305,13 +333,14 @@ def quota_progress(*, survey, user):
         stats = counts.get(c.pk, {})
         target = quotas.get(c.pk)
         done = stats.get("done", 0)
+        counted = stats.get("in_frame", 0)  # only in-frame responses fill a quota
         rows.append({
             "community": c.pk, "community_name": c.name,
             "street": c.parent_id, "street_name": c.parent.name if c.parent else "",
             "target": target, "done": done, "in_frame": stats.get("in_frame", 0),
             "mine": stats.get("mine", 0),
-            "percent": min(100, round(100 * done / target)) if target else None,
-            "missing": max(0, target - done) if target else None,
+            "percent": min(100, round(100 * counted / target)) if target else None,
+            "missing": max(0, target - counted) if target else None,
         })
     return {"rows": rows, "totals": _quota_totals(rows)}
 
@@ -319,10 +348,10 @@ def quota_progress(*, survey, user):
 def _quota_totals(rows):
     with_quota = [r for r in rows if r["target"]]
     target = sum(r["target"] for r in with_quota)
-    counted = sum(min(r["done"], r["target"]) for r in with_quota)
+    counted = sum(min(r["in_frame"], r["target"]) for r in with_quota)
     return {
         "communities": len(rows), "with_quota": len(with_quota),
-        "met": sum(1 for r in with_quota if r["done"] >= r["target"]),
+        "met": sum(1 for r in with_quota if r["in_frame"] >= r["target"]),
         "target": target, "done": sum(r["done"] for r in rows), "counted": counted,
         "mine": sum(r["mine"] for r in rows),
         "missing": sum(r["missing"] for r in with_quota),

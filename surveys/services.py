@@ -169,6 +169,22 @@ def _clean_answers(survey, raw):
     return rows, in_frame
 
 
+QUOTA_FULL = "本社区样本已满，感谢参与"
+
+
+def quota_count(survey, community):
+    """What counts toward a community's quota: its valid (not voided) responses inside the
+    sampling frame; an out-of-frame respondent takes no place."""
+    return Response.objects.filter(survey=survey, community=community, voided=False,
+                                   in_frame=True).count()
+
+
+def community_full(survey, community):
+    """The community has a quota and it is met: its form takes no more answers."""
+    target = survey.quotas.filter(community=community).values_list("target", flat=True).first()
+    return target is not None and quota_count(survey, community) >= target
+
+
 def _share_lock(survey):
     """Hold the survey row against a questionnaire edit until this response is saved: FOR
     KEY SHARE (the lock the response's foreign key takes anyway, taken before the answers are
@@ -206,6 +222,11 @@ def response_submit(*, survey, community, answers, channel, interviewer=None, de
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
+    # The sampling plan's quota, enforced: the row is locked so that two respondents racing
+    # for the last place of a community cannot both be counted (PostgreSQL: FOR UPDATE).
+    quota = Quota.objects.select_for_update().filter(survey=survey, community=community).first()
+    if quota is not None and quota_count(survey, community) >= quota.target:
+        raise ValidationError({"community": QUOTA_FULL})
     response = Response(survey=survey, community=community, channel=channel,
                         interviewer=interviewer, in_frame=in_frame,
                         device_hash=device_hash(device) if device else "")

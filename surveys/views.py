@@ -419,6 +419,9 @@ def public_form(request, token, community_id=None):
     if not survey.accepts_answers(today):
         context["closed_message"] = survey.closed_message(today)
         return render(request, "surveys/public_closed.html", context)
+    if fixed is not None and services.community_full(survey, fixed):
+        context["closed_message"] = services.QUOTA_FULL
+        return render(request, "surveys/public_closed.html", context)
     status = 200
     if request.method == "POST":
         if _rate_limited(request):

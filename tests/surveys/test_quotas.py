@@ -5,6 +5,7 @@ import io
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -52,20 +53,22 @@ def test_bulk_set_then_progress_through_the_api(api, city, setup):
     client.put(f"/api/v1/surveys/{s.pk}/quotas/", {"all": 5, "only_empty": True}, format="json")
     assert dict(s.quotas.values_list("community__name", "target")) == {
         "幸福社区": 20, "和平社区": 2, "光明社区": 5}
-    for _ in range(3):
+    for _ in range(2):
+        answer(s, q, c2, interviewer=city.users.inspector)
+    with pytest.raises(ValidationError):  # 和平社区 is full at 2: a third is refused
         answer(s, q, c2, interviewer=city.users.inspector)
     answer(s, q, city.units.community)
     body = client.get(f"/api/v1/surveys/{s.pk}/quotas/").json()
     rows = {r["community_name"]: r for r in body["rows"]}
     assert (rows["和平社区"]["done"], rows["和平社区"]["percent"], rows["和平社区"]["missing"]) \
-        == (3, 100, 0)
+        == (2, 100, 0)
     assert (rows["幸福社区"]["done"], rows["幸福社区"]["percent"]) == (1, 5)
     # Totals count at most the quota per community: (2 + 1 + 0) of 27.
     assert body["totals"] == {"communities": 3, "with_quota": 3, "met": 1, "target": 27,
-                              "done": 4, "counted": 3, "mine": 0, "missing": 24,
+                              "done": 3, "counted": 3, "mine": 0, "missing": 24,
                               "percent": 11}
     mine = api.as_user(city.users.inspector).get(f"/api/v1/surveys/{s.pk}/quotas/").json()
-    assert mine["totals"]["mine"] == 3
+    assert mine["totals"]["mine"] == 2
 
 
 def test_bulk_set_for_one_street(api, city, setup):
