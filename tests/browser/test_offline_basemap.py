@@ -128,8 +128,7 @@ def test_another_district_draws_only_the_citys_layers(desktop, city, offline):
         json.dumps(STREETS, ensure_ascii=False).encode()), feature_count=2)
     log_in(desktop, "office_b")
     desktop.goto("/points/map/")
-    desktop.wait_for_function(
-        "document.getElementById('point-map').dataset.basemapLayers !== undefined")
+    desktop.locator("#point-map[data-basemap-layers]").wait_for(state="attached")
     count, labels = outlines(desktop, "#point-map")
     assert count == 1 and labels == ["城关区"]
     assert_clean(desktop)
