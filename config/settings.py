@@ -119,7 +119,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["OPTIONS"]["timeout"] = 20
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # The local server (`make run`, DEBUG) answers each request in a new thread, and a
+    # persistent connection of a finished thread is never closed: one leaked connection per
+    # request until PostgreSQL refuses more. So it closes them; gunicorn's workers keep theirs.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # PostgreSQL's JIT takes longer compiling our grouped counts than running them
     # (bench/REMARKS.md), so it stays off for the app.
