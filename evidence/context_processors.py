@@ -10,5 +10,5 @@ def photo_settings(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    current = SimpleLazyObject(PhotoSettings.for_pages)
+    current = SimpleLazyObject(PhotoSettings.current)
     return {"photo_settings": current}

@@ -206,37 +206,6 @@ class PhotoSettings(models.Model):
         keep = getattr(settings, "PHOTO_KEEP_ORIGINALS", False)
         return cls(pk=1, mode=cls.Mode.ORIGINAL if keep else cls.Mode.COMPRESS)
 
-    # Every page carries the setting for the phone scripts: kept in the cache, not read per page.
-    CACHE_KEY = "evidence:photo-settings"
-
-    @classmethod
-    def for_pages(cls):
-        """`current()` through the cache (dropped when the office saves). When the cache is
-        unreachable the row is read as `current()` does."""
-        from django.core.cache import cache
-
-        try:
-            cached = cache.get(cls.CACHE_KEY)
-        except Exception:  # the cache server is down: the page still needs the setting
-            cached = None
-        if cached is not None:
-            return cls(pk=1, mode=cached[0], max_side=cached[1])
-        found = cls.current()
-        try:
-            cache.set(cls.CACHE_KEY, (found.mode, found.max_side), 3600)
-        except Exception:
-            pass
-        return found
-
-    @classmethod
-    def forget(cls):
-        from django.core.cache import cache
-
-        try:
-            cache.delete(cls.CACHE_KEY)
-        except Exception:
-            pass
-
     @property
     def keep_originals(self):
         return self.mode == self.Mode.ORIGINAL

@@ -29,6 +29,4 @@ def photo_settings_save(*, by, mode, max_side):
     row, _ = PhotoSettings.objects.select_for_update().get_or_create(pk=1)
     row.mode, row.max_side, row.updated_by = mode, max_side, by
     row.save()
-    PhotoSettings.forget()
-    transaction.on_commit(PhotoSettings.forget)  # a page read in between cached the old row
     return row

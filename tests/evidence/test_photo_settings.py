@@ -110,19 +110,3 @@ def test_the_server_still_checks_photos_when_originals_are_kept(api, city, setti
     assert response.status_code in (400, 413)
     assert "photos" in response.json()
     assert Issue.objects.count() == 0
-
-
-def test_pages_read_the_setting_from_the_cache_and_see_a_saved_change(city_office):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from evidence.models import PhotoSettings
-    from evidence.services import photo_settings_save
-
-    PhotoSettings.forget()
-    PhotoSettings.for_pages()
-    with CaptureQueriesContext(connection) as ctx:
-        assert PhotoSettings.for_pages().mode == PhotoSettings.Mode.COMPRESS
-    assert len(ctx.captured_queries) == 0
-    photo_settings_save(by=city_office, mode=PhotoSettings.Mode.ORIGINAL, max_side=1600)
-    assert PhotoSettings.for_pages().keep_originals
