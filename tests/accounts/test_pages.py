@@ -52,12 +52,12 @@ def test_unit_list_page_query_count_is_constant(client, city, django_assert_num_
     client.force_login(city.users.office)
     url = reverse("accounts:unit-list")
     # session, user, user's unit, units for the filter's select, count, page (with parents),
-    # unread count
-    with django_assert_num_queries(7):
+    # unread count, the office's photo setting (the phone scripts read it on every page)
+    with django_assert_num_queries(8):
         client.get(url)
     for i in range(10):
         UnitFactory(name=f"新增{i}", parent=city.units.street)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(url)
 
 
