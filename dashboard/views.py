@@ -17,6 +17,7 @@ from accounts.models import Role, Unit
 from accounts.scoping import RoleRequiredMixin, may_write
 from evidence.views import serve_file
 from issues.models import Issue
+from issues.services import RELAPSE_WINDOW_DAYS
 
 from . import drill, figures, projection, scoring, services
 from .forms import EscalationForm, NegativeListEventForm, RankingWeightsForm, ReportRequestForm
@@ -93,7 +94,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
                 else None),
             overdue_points=figures.overdue_issue_points(user),
             map_tiles=settings.MAP_TILE_URL, can_configure=user.is_office,
-            floor=data["weights"].floor(),
+            floor=data["weights"].floor(), relapse_days=RELAPSE_WINDOW_DAYS,
         )
         return ctx
 

@@ -175,3 +175,12 @@ def test_the_workbench_warns_from_november_when_next_year_has_no_holidays(city):
     assert home_panel(leader, today=dt.date(2026, 11, 1))["missing_calendar"] == 2027
     Holiday.objects.create(date=dt.date(2027, 1, 1), name="元旦")
     assert home_panel(leader, today=dt.date(2026, 11, 1))["missing_calendar"] is None
+
+
+def test_the_ranking_footnote_says_how_relapse_and_the_drill_down_work(client, city):
+    from issues.services import RELAPSE_WINDOW_DAYS
+
+    client.force_login(city.users.office)
+    body = client.get("/dashboard/").content.decode()
+    assert f"销号后 {RELAPSE_WINDOW_DAYS} 天内同一点位、同一类别又发现的问题" in body
+    assert "点击表中任一数字可查看其背后的" in body
