@@ -505,7 +505,7 @@ def _add_rounds(w, city):
     from points.models import Framework
     from rounds.models import Round, RoundSample, RoundTeam
 
-    framework = Framework.objects.create(name="全国文明城市测评体系", edition="MKedition", year=2026)
+    framework = Framework.objects.create(name="模拟测评用测评体系", edition="MKedition", year=2026)
     w.rounds, w.round_samples, w.round_teams = {}, {}, {}
     for pos, region, member in (("own", city.units.a, city.users.inspector),
                                 ("district", city.units.b, city.users.office_b)):

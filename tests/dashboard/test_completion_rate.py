@@ -75,7 +75,7 @@ def test_the_same_completion_rate_in_every_place(city, tasks, client):
     assert "审核通过的台账 ÷ 应报台账" in page
     export = client.get("/ledgers/requirements/export/")
     by_title = {r["任务名称"]: r["完成率（%）"]
-                for r in _sheet_rows(export.content, "台账任务", 1)}
+                for r in _sheet_rows(export.content, "台账任务", 2)}
     assert by_title == {"任务一": 66.7, "任务二": 0.0, "任务三": 100.0}
 
     # The ranking (per unit, November) and its export.

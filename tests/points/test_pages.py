@@ -32,8 +32,9 @@ def test_list_page_query_count_is_constant(client, city, points, django_assert_n
         PointFactory(territorial_unit=city.units.community, category=points.community.category,
                      supervising_unit=city.units.cg, chief=city.users.pointchief)
     # session, user, unread notifications, count, the page of points with its joins, and the
-    # filter bar's choices (categories, units, streets): the same for 3 points or 23
-    with django_assert_num_queries(9):
+    # filter bar's choices (categories, units, streets), the office's photo setting: the same
+    # for 3 points or 23
+    with django_assert_num_queries(10):
         client.get("/points/")
 
 
