@@ -159,13 +159,7 @@ def _held(ids, column, as_of, now):
         issues = issues.select_related("category", "point", "responsible_unit") \
             .order_by("deadline", "pk")
         return [_issue_row(i, i.created, _deadline_note(i.deadline)) for i in issues]
-    states = IssueEvent.objects.exclude(to_status="").exclude(
-        kind=IssueEvent.Kind.EXTENSION_REQUEST)
-    superseded = states.filter(issue_id=OuterRef("issue_id"), created__lt=as_of).filter(
-        Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"),
-                                              pk__gt=OuterRef("pk")))
-    held = states.filter(created__lt=as_of, to_status__in=RECTIFYING,
-                         unit_id__in=ids).exclude(Exists(superseded))
+    held = figures.held_at(as_of, ids)
     if limit is not None:
         held = held.filter(deadline__lt=limit)
     held = held.select_related("issue__category", "issue__point", "unit") \

@@ -201,6 +201,19 @@ CALENDAR_REACH = 90
 NOTHING = Q(pk__isnull=True)  # a filter no row matches: a count that is always 0
 
 
+def held_at(as_of, unit_ids):
+    """The state events that were each issue's last before the past moment `as_of` and left
+    it being rectified (整改中) by one of `unit_ids`: what those units held then (module
+    docstring). The ranking counts these rows and the drill-down lists them."""
+    states = IssueEvent.objects.exclude(to_status="").exclude(
+        kind=IssueEvent.Kind.EXTENSION_REQUEST)
+    superseded = states.filter(issue_id=OuterRef("issue_id"), created__lt=as_of).filter(
+        Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"),
+                                              pk__gt=OuterRef("pk")))
+    return states.filter(created__lt=as_of, to_status__in=RECTIFYING,
+                         unit_id__in=unit_ids).exclude(Exists(superseded))
+
+
 def _late_cutoffs(as_of, calendar):
     """The deadlines before which an issue is late more than each of LATE_STEPS whole working
     days at `as_of` (the reminder ladder's measure)."""
@@ -240,14 +253,7 @@ def _issue_counts(unit_ids, period, as_of, now, calendar):
             overdue=holding & Q(deadline__lt=as_of),
             overdue_7=holding & Q(deadline__lt=week), overdue_30=holding & Q(deadline__lt=month))
         return sources
-    # A past moment: each issue's last recorded state before it (module docstring).
-    states = IssueEvent.objects.exclude(to_status="").exclude(
-        kind=IssueEvent.Kind.EXTENSION_REQUEST)
-    superseded = states.filter(issue_id=OuterRef("issue_id"), created__lt=as_of).filter(
-        Q(created__gt=OuterRef("created")) | Q(created=OuterRef("created"),
-                                              pk__gt=OuterRef("pk")))
-    holding = states.filter(created__lt=as_of, to_status__in=RECTIFYING,
-                            unit_id__in=unit_ids).exclude(Exists(superseded))
+    holding = held_at(as_of, unit_ids)
     # The same columns as "now", so the periods' queries can be joined.
     sources["issues"] = _grouped(
         Issue.objects.filter(received, **in_scope), "responsible_unit_id", received=Q(),
