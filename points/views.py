@@ -285,14 +285,15 @@ class InspectionCreateView(RoleRequiredMixin, TemplateView):
         ctx["pass_share"] = int(PASS_SHARE * 100)
         return ctx
 
+    def checklist_results(self, request):
+        """The posted verdict, note and photo of each check item of the point's category."""
+        return [{"check_item": item, "verdict": request.POST.get(f"verdict_{item.pk}"),
+                 "note": request.POST.get(f"note_{item.pk}", ""),
+                 "photo": request.FILES.get(f"photo_{item.pk}")}
+                for item in self.point.category.check_items.all()]
+
     def post(self, request, pk):
-        results = []
-        for item in self.point.category.check_items.all():
-            results.append({
-                "check_item": item, "verdict": request.POST.get(f"verdict_{item.pk}"),
-                "note": request.POST.get(f"note_{item.pk}", ""),
-                "photo": request.FILES.get(f"photo_{item.pk}"),
-            })
+        results = self.checklist_results(request)
         try:
             inspection = inspection_create(point=self.point, by=request.user, results=results,
                                            notes=request.POST.get("notes", ""))

@@ -381,13 +381,7 @@ class SampleInspectView(InspectionCreateView):
         return super().get(request, *args, **kwargs)
 
     def post(self, request, pk):
-        results = []
-        for item in self.point.category.check_items.all():
-            results.append({
-                "check_item": item, "verdict": request.POST.get(f"verdict_{item.pk}"),
-                "note": request.POST.get(f"note_{item.pk}", ""),
-                "photo": request.FILES.get(f"photo_{item.pk}"),
-            })
+        results = self.checklist_results(request)
         try:
             inspection = sample_inspect(sample=self.sample, by=request.user, results=results,
                                         notes=request.POST.get("notes", ""))
