@@ -117,6 +117,11 @@ def _midnight(day):
     return dt.datetime.combine(day, dt.time.min, tzinfo=local_tz())
 
 
+def day_end(day):
+    """The first moment after the local date `day` (an `until` that includes the day)."""
+    return _midnight(day + dt.timedelta(days=1))
+
+
 def week_period(day):
     monday = day - dt.timedelta(days=day.weekday())
     return Period("week", _midnight(monday), _midnight(monday + dt.timedelta(days=7)))

@@ -9,8 +9,11 @@ Each year has three parts, each 0–100 % of its method's share (网上申报 40
   year, unit required to hand it in: the lead and the contributing units); its approved
   share is the pairs whose current submission is 审核通过. A task not handed in counts as
   nothing: one approved out of 300 required is 0.3 %, not 100 %.
-* 实地考察 (`field_part`): Σ score ÷ Σ max score of the year's inspections at the region's
-  points. A region scoring 84 % everywhere projects 84 % of the 40, not the share of
+* 实地考察 (`field_part`): the field score of the year's latest assessment round (模拟测评,
+  暗访, 省级 or 国测 recorded, `rounds.selectors.latest_field_score`) over the region or a region
+  above it: the mean score of its sampled points the assessors' way. A year without a scored
+  round takes Σ score ÷ Σ max score of the year's daily inspections at the region's points.
+  Either way a region scoring 84 % everywhere projects 84 % of the 40, not the share of
   inspections that passed a threshold.
 * 问卷调查 (`survey_part`): the latest real survey round (正式测评) of the year over the
   region; each of its rates weighs what the framework's survey standards (问卷调查 standards
@@ -31,10 +34,11 @@ from django.utils import timezone
 from accounts.models import Unit
 from ledgers.models import LedgerRequirement, LedgerSubmission
 from points.models import FrameworkItem, Inspection
+from rounds.selectors import latest_field_score
 from surveys.models import INDICATORS, Indicator, Survey
 from surveys.selectors import rates_by_survey
 
-from .figures import weights_for, year_period
+from .figures import day_end, weights_for, year_period
 
 METHOD_LABELS = {"online": "网上申报", "field": "实地考察", "survey": "问卷调查"}
 
@@ -44,7 +48,8 @@ SURVEY_WORDS = {Indicator.AWARENESS: "知晓", Indicator.SUPPORT: "支持",
 
 FOOTNOTE = (
     "网上申报 = Σ（测评标准分值 × 该标准应报台账中审核通过的比例）÷ Σ 应报标准分值，未报送的按 0 计；"
-    "实地考察 = 当年点位检查 Σ 得分 ÷ Σ 满分；"
+    "实地考察 = 当年最近一轮测评（模拟测评、暗访等）抽中点位的平均得分率，"
+    "当年还没有测评轮次得分时按日常点位检查 Σ 得分 ÷ Σ 满分；"
     "问卷调查 = 当年最近一次正式测评的四率，按测评体系问卷调查标准的分值加权（模拟调查只列在旁边，不计入）。"
     "年度预估 = Σ 方式占比 × 得分率 − 负面清单扣分，三项都有数据才给出；"
     "周期预估 = Σ 年度占比 × 年度预估，每年都有预估才给出，一票否决则为 0。")
@@ -90,21 +95,30 @@ def online_part(path, year):
 
 
 def field_part(region, year, *, until=None):
-    """实地考察 of `region` (a Unit) in `year`: Σ score ÷ Σ max score of the inspections at
-    points whose territorial unit lies in the region, up to `until` (a datetime; default the
-    year's end). One query. This is the part the mock assessment rounds' field score
-    (模拟测评) feeds."""
+    """实地考察 of `region` (a Unit) in `year`, up to `until` (a datetime; default the year's
+    end): the year's latest scored round's field score (module docstring), else the daily
+    inspections' Σ score ÷ Σ max score at points whose territorial unit lies in the region.
+    Three queries (the daily inspections are shown beside a round's figure)."""
     period = year_period(year)
     end = min(period.end, until) if until else period.end
     agg = Inspection.objects.filter(
         point__territorial_unit__path__startswith=region.path, max_score__gt=0,
         created__gte=period.start, created__lt=end).aggregate(
         n=Count("pk"), score=Sum("score"), max_score=Sum("max_score"))
-    if not agg["max_score"]:
-        return _part("field", None, "无数据：本年度没有计分的点位检查")
-    return _part("field", _pct(agg["score"], agg["max_score"]), "有数据",
-                 f"{agg['n']} 次点位检查，得分 {agg['score']:g} / 满分 {agg['max_score']:g}",
-                 source="日常点位检查")
+    daily = _pct(agg["score"], agg["max_score"])
+    daily_detail = (f"{agg['n']} 次点位检查，得分 {agg['score']:g} / 满分 {agg['max_score']:g}"
+                    if daily is not None else "")
+    scored = latest_field_score(region, until=end, year=year) if region.pk else None
+    if scored is not None:
+        detail = f"{scored.points} 个抽样点位，换一批点位约 ±{scored.spread:.1f}"
+        if daily is not None:
+            detail += f"；日常点位检查 {daily}%（{daily_detail}，仅供对照）"
+        return _part("field", round(scored.score, 1), "有数据", detail, source=scored.source,
+                     source_url=scored.round.get_absolute_url(), daily=daily)
+    if daily is None:
+        return _part("field", None, "无数据：本年度没有测评轮次得分，也没有计分的点位检查")
+    return _part("field", daily, "有数据", daily_detail,
+                 source="日常点位检查（本年度还没有测评轮次得分）", daily=daily)
 
 
 def survey_weights():
@@ -167,9 +181,9 @@ def survey_part(region, year, *, today, weights):
 
 
 def year_parts(region, year, *, today, weights):
-    """The three parts of one year, in the order of the methods."""
+    """The three parts of one year as of the end of `today`, in the order of the methods."""
     return {"online": online_part(region.path, year),
-            "field": field_part(region, year),
+            "field": field_part(region, year, until=day_end(today)),
             "survey": survey_part(region, year, today=today, weights=weights)}
 
 

@@ -133,15 +133,17 @@ class FieldScore:
                 f"{self.points}个点位）")
 
 
-def latest_field_score(region, *, until=None):
-    """The field score of the latest round (by start date) run over `region` or a region
-    above it that has scored inspections (made by `until` if given) of points in `region`;
-    None when there is none. A round over the city scores a district from the district's
-    sampled points. Queries: the candidate rounds, then one per round tried until one has
-    scores (usually the first)."""
+def latest_field_score(region, *, until=None, year=None):
+    """The field score of the latest round (by start date; of `year` if given) run over
+    `region` or a region above it that has scored inspections (made by `until` if given) of
+    points in `region`; None when there is none. A round over the city scores a district
+    from the district's sampled points. Queries: the candidate rounds, then one per round
+    tried until one has scores (usually the first)."""
     ancestors = region.ancestor_ids() or [region.pk]  # the path holds the unit itself too
     rounds = Round.objects.filter(region_id__in=ancestors, drawn_at__isnull=False).select_related(
         "region").order_by("-starts", "-pk")
+    if year is not None:
+        rounds = rounds.filter(starts__year=year)
     if until is not None:
         day = until.date() if isinstance(until, datetime.datetime) else until
         rounds = rounds.filter(starts__lte=day)

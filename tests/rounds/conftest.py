@@ -14,7 +14,8 @@ from PIL import Image
 from accounts.models import Unit
 from issues.models import IssueCategory
 from points.models import CheckItem, Framework, Point, PointCategory
-from rounds.models import Round
+from rounds.models import Round, RoundTeam
+from rounds.services import round_draw, sample_inspect, team_save, teams_assign
 from tests.factories import UnitFactory
 
 
@@ -72,3 +73,35 @@ def round_(city, district):
         name="2026年第一轮模拟测评", kind=Round.Kind.MOCK, region=district.region,
         framework=district.framework, starts="2026-03-01", ends="2026-03-10",
         created_by=city.users.office)
+
+
+def verdicts(district, category, marks):
+    """The checklist results of one point: `marks` are the verdicts of the category's items
+    in order, with a photo for every failure."""
+    items = {"market": [district.items.signs, district.items.rows, district.items.scale],
+             "alley": [district.items.clean, district.items.lamps]}[category]
+    return [{"check_item": item, "verdict": v, "photo": photo() if v in ("fail", "severe")
+             else None} for item, v in zip(items, marks, strict=True)]
+
+
+@pytest.fixture
+def walked(city, district, round_):
+    """The round drawn (fixed points only: four markets, two alleys) and five of its six
+    points inspected, scores worked out by hand beside each."""
+    round_draw(round=round_, rules={district.market.pk: (True, 0), district.alley.pk: (True, 0)},
+               seed=1, by=city.users.office)
+    team_save(team=RoundTeam(round=round_, name="第一组"), members=[city.users.inspector],
+              by=city.users.office)
+    teams_assign(round=round_, by=city.users.office)
+    markets = list(round_.samples.filter(category=district.market).order_by("pk"))
+    alleys = list(round_.samples.filter(category=district.alley).order_by("pk"))
+    assert len(markets) == 4 and len(alleys) == 2  # the fixed points only
+    plan = [(markets[0], "market", ["pass", "fail", "na"]),      # 3 of 5 → 60
+            (markets[1], "market", ["severe", "pass", "pass"]),  # 6 − 2×3 → 0 of 6 → 0
+            (markets[2], "market", ["pass", "pass", "pass"]),    # 100
+            (alleys[0], "alley", ["severe", "pass"]),            # zeroed → 0
+            (alleys[1], "alley", ["pass", "fail"])]              # 4 of 5 → 80
+    for sample, category, marks in plan:
+        sample_inspect(sample=sample, by=city.users.inspector,
+                       results=verdicts(district, category, marks))
+    return round_

@@ -10,7 +10,7 @@ from rounds.scoring import PointScore, bootstrap_spread, field_score
 from rounds.selectors import findings_summary, latest_field_score, round_scores
 from rounds.services import round_draw, sample_inspect, team_save, teams_assign
 
-from .conftest import photo
+from .conftest import verdicts
 
 pytestmark = pytest.mark.django_db
 
@@ -32,35 +32,6 @@ def test_assessed_score_worked_examples():
     assert assessed_score([(4, "na", "zero", 2)]) == (Decimal(0), Decimal(0))
 
 
-def _verdicts(district, category, verdicts):
-    items = {"market": [district.items.signs, district.items.rows, district.items.scale],
-             "alley": [district.items.clean, district.items.lamps]}[category]
-    return [{"check_item": item, "verdict": v, "photo": photo() if v in ("fail", "severe")
-             else None} for item, v in zip(items, verdicts, strict=True)]
-
-
-@pytest.fixture
-def walked(city, district, round_):
-    """Six sampled points inspected as in the worked example of the module docstring."""
-    round_draw(round=round_, rules={district.market.pk: (True, 0), district.alley.pk: (True, 0)},
-               seed=1, by=city.users.office)
-    team_save(team=RoundTeam(round=round_, name="第一组"), members=[city.users.inspector],
-              by=city.users.office)
-    teams_assign(round=round_, by=city.users.office)
-    markets = list(round_.samples.filter(category=district.market).order_by("pk"))
-    alleys = list(round_.samples.filter(category=district.alley).order_by("pk"))
-    assert len(markets) == 4 and len(alleys) == 2  # the fixed points only
-    plan = [(markets[0], "market", ["pass", "fail", "na"]),      # 3 of 5 → 60
-            (markets[1], "market", ["severe", "pass", "pass"]),  # 6 − 2×3 → 0 of 6 → 0
-            (markets[2], "market", ["pass", "pass", "pass"]),    # 100
-            (alleys[0], "alley", ["severe", "pass"]),            # zeroed → 0
-            (alleys[1], "alley", ["pass", "fail"])]              # 4 of 5 → 80
-    for sample, category, verdicts in plan:
-        sample_inspect(sample=sample, by=city.users.inspector,
-                       results=_verdicts(district, category, verdicts))
-    return round_
-
-
 def test_round_scores_by_hand(city, district, walked):
     scores = round_scores(walked)
     # 农贸市场 (60 + 0 + 100) / 3 = 53.33; 背街小巷 (0 + 80) / 2 = 40; city: their mean.
@@ -76,7 +47,7 @@ def test_round_scores_by_hand(city, district, walked):
 def test_a_point_with_every_item_not_applicable_is_not_scored(city, district, walked):
     last = walked.samples.filter(category=district.market, inspection__isnull=True).get()
     sample_inspect(sample=last, by=city.users.inspector,
-                   results=_verdicts(district, "market", ["na", "na", "na"]))
+                   results=verdicts(district, "market", ["na", "na", "na"]))
     assert round_scores(walked).points == 5
 
 
@@ -133,7 +104,7 @@ def test_relapses_are_found_in_the_next_round(city, district, walked):
     first_alleys = RoundSample.objects.filter(round=walked, category=district.alley).order_by("pk")
     again = second.samples.get(point=first_alleys[1].point)
     sample_inspect(sample=again, by=city.users.inspector,
-                   results=_verdicts(district, "alley", ["pass", "fail"]))
+                   results=verdicts(district, "alley", ["pass", "fail"]))
     assert findings_summary(walked).relapsed == 1
     assert findings_summary(walked).next_round == second
     assert findings_summary(second).repeated_from_previous == 1
