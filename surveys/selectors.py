@@ -18,9 +18,14 @@ For an indicator I (awareness 知晓率, support 支持率, participation 参与
 `response_count` is every valid response, inside the frame or not. A rate with no answered
 question is None ("no data"), never 0.
 
+An area of several communities (a street, the district, the round as a whole) takes its
+rates as the sampling plan weighs its communities when the round has quotas (样本配额):
+Σ quota × community rate ÷ Σ quota (`weighted_rates`); without quotas its communities'
+answers are pooled. The results page, the API and the projection read the same figure.
+
 Every figure comes from grouped aggregate queries over Answer joined to Question and Option
 (no Python loop over responses): area figures are grouped by community in one query and
-summed up to streets and the district, which is exact because rates are sums of counts.
+summed or weighted up to streets and the district.
 """
 
 from contextlib import contextmanager
@@ -36,6 +41,7 @@ from .models import (
     Indicator,
     Option,
     Question,
+    Quota,
     Response,
     Survey,
     result_scope_path,
@@ -114,27 +120,50 @@ def _scoped_answers(survey_filter, path):
 
 
 def rates_for(survey, path=""):
-    """{indicator: percent or None} of `survey` over communities under `path`: one aggregate
-    query over the answers (after one small query for the counting options). The benchmark
-    operation (50,000 responses)."""
-    with _without_jit():
-        row = _scoped_answers({"response__survey": survey}, path).aggregate(
-            **_rate_aggregates(_feeding([survey.pk])))
-    return _rates(row)
+    """{indicator: percent or None} of `survey` over communities under `path`, weighted by
+    the sampling plan as `rates_by_survey` says. The benchmark operation (50,000
+    responses)."""
+    return rates_by_survey([survey], path)[survey.pk]
 
 
 def rates_by_survey(surveys, path=""):
     """{survey id: {indicator: percent or None}} of several rounds over communities under
-    `path`: one grouped aggregate query after one small query for the counting options
+    `path`. A round with quotas (样本配额) weighs its communities as the plan does
+    (`weighted_rates`), as its results page does; a round without pools the answers. Three
+    queries: the counting options, one aggregate grouped by round and community, the quotas
     (none when there are no rounds)."""
     ids = [s.pk for s in surveys]
     if not ids:
         return {}
     with _without_jit():
-        rows = {r["response__survey_id"]: r for r in _scoped_answers(
-            {"response__survey__in": ids}, path).values("response__survey_id")
-            .annotate(**_rate_aggregates(_feeding(ids)))}
-    return {pk: _rates(rows.get(pk, {})) for pk in ids}
+        rows = _scoped_answers({"response__survey__in": ids}, path).values(
+            "response__survey_id", "response__community_id").annotate(
+            **_rate_aggregates(_feeding(ids)))
+        per_community = {pk: {} for pk in ids}
+        for row in rows:
+            per_community[row["response__survey_id"]][row["response__community_id"]] = row
+    quotas = {pk: {} for pk in ids}
+    planned = Quota.objects.filter(survey_id__in=ids, target__gt=0)
+    if path:
+        planned = planned.filter(community__path__startswith=path)
+    for survey_id, community_id, target in planned.values_list("survey_id", "community_id",
+                                                               "target"):
+        quotas[survey_id][community_id] = target
+    out = {}
+    for pk in ids:
+        weighted = weighted_rates(quotas[pk], per_community[pk], quotas[pk])
+        out[pk] = weighted if weighted is not None else _rates(_pooled(per_community[pk]))
+    return out
+
+
+def _pooled(per_community):
+    """The numerators and denominators of the communities added up."""
+    totals = {}
+    for counts in per_community.values():
+        for key, value in counts.items():
+            if key.endswith(("_num", "_den")):
+                totals[key] = totals.get(key, 0) + value
+    return totals
 
 
 def _gap(rates, targets):
@@ -209,11 +238,11 @@ def _survey_results(survey, user):
                      if u.kind in (Unit.Kind.DISTRICT, Unit.Kind.CITY)
                      and u.path.startswith(survey.region.path)]
     for row in street_rows + district_rows:
-        weighted = weighted_rates([c for c in communities if f"/{row['id']}/" in c.path],
+        weighted = weighted_rates([c.pk for c in communities if f"/{row['id']}/" in c.path],
                                   per_community, quotas)
         if weighted is not None:
             row["rates"], row["gap"] = weighted, _gap(weighted, targets)
-    overall = weighted_rates(communities, per_community, quotas)
+    overall = weighted_rates([c.pk for c in communities], per_community, quotas)
     return {
         "survey": survey.pk,
         "response_count": totals.get("n", 0),
@@ -233,23 +262,23 @@ def _survey_results(survey, user):
     }
 
 
-def weighted_rates(communities, per_community, quotas):
+def weighted_rates(community_ids, per_community, quotas):
     """An area's rates as the sampling plan weighs its communities: each community's own rate
     weighted by its quota (目标份数), Σ quota × rate ÷ Σ quota over the communities with a
     quota and answers to that indicator, so a community that answered 45 times does not
     outweigh one that answered its 20. None when no community of the area has a quota (the
     answers are then pooled)."""
-    planned = [c for c in communities if quotas.get(c.pk)]
+    planned = [pk for pk in community_ids if quotas.get(pk)]
     if not planned:
         return None
     rates = {}
     for ind in INDICATORS:
         num = den = 0.0
-        for c in planned:
-            counts = per_community.get(c.pk, {})
+        for pk in planned:
+            counts = per_community.get(pk, {})
             if counts.get(f"{ind}_den"):
-                num += quotas[c.pk] * counts.get(f"{ind}_num", 0) / counts[f"{ind}_den"]
-                den += quotas[c.pk]
+                num += quotas[pk] * counts.get(f"{ind}_num", 0) / counts[f"{ind}_den"]
+                den += quotas[pk]
         rates[ind] = round(100.0 * num / den, 1) if den else None
     return rates
 

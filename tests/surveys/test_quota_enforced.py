@@ -84,7 +84,8 @@ def test_the_public_form_of_a_full_community_says_so(city, client):
 def test_district_rates_weigh_communities_by_their_quota(city):
     """幸福社区 quota 20: 10 answered, 9 satisfied → 90 %. 和平社区 quota 20: 4 answered, 1
     satisfied → 25 %. Pooled raw answers would say 10 of 14 = 71.4 %; weighted by the plan
-    (20 × 90 + 20 × 25) ÷ 40 = 57.5 %, for the district and for the survey."""
+    (20 × 90 + 20 × 25) ÷ 40 = 57.5 %, for the district and for the survey, on the results
+    page and in what the projection reads; over 西关街道 alone 25 %."""
     s, q = survey_with_questions(city.units.a)
     west = UnitFactory(name="西关街道", kind=Unit.Kind.STREET, parent=city.units.a)
     peace = UnitFactory(name="和平社区", kind=Unit.Kind.COMMUNITY, parent=west)
@@ -100,6 +101,9 @@ def test_district_rates_weigh_communities_by_their_quota(city):
     assert district["rates"]["satisfaction"] == 57.5
     street = next(r for r in results["areas"]["streets"] if r["name"] == "西关街道")
     assert street["rates"]["satisfaction"] == 25.0
+    assert selectors.rates_for(s)["satisfaction"] == 57.5
+    assert selectors.rates_by_survey([s], city.units.a.path)[s.pk]["satisfaction"] == 57.5
+    assert selectors.rates_for(s, west.path)["satisfaction"] == 25.0
 
 
 @pytest.mark.django_db(transaction=True)
