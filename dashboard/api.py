@@ -1,3 +1,5 @@
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -6,15 +8,15 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from accounts.models import Role
+from accounts.models import Role, Unit
 from evidence.views import serve_file
 
-from . import figures, services
+from . import drill, figures, services
 from .models import Report
 from .serializers import RankingItemSerializer, ReportRequestSerializer, ReportSerializer
 
@@ -38,6 +40,26 @@ class DashboardReader(BasePermission):
             self.message = "排名只读，不能修改。"
             return False
         return True
+
+
+@extend_schema_serializer(many=False)
+class RecordsSerializer(serializers.Serializer):
+    """The records behind one number of the ranking."""
+
+    unit = inline_serializer("RecordsUnit", {"id": serializers.IntegerField(),
+                                             "name": serializers.CharField()})
+    column = serializers.CharField()
+    label = serializers.CharField()
+    period = inline_serializer("RecordsPeriod", {
+        "kind": serializers.CharField(), "start": serializers.DateField(),
+        "end": serializers.DateField()})
+    figure = serializers.IntegerField(help_text="排名表上的数字")
+    count = serializers.IntegerField(help_text="清单条数；已结束的周期，数字为存档，可能与现有记录不同")
+    archived = serializers.BooleanField(help_text="周期已结束，figure 为周期结束时的存档")
+    results = inline_serializer("RecordRow", {
+        "number": serializers.CharField(), "url": serializers.URLField(),
+        "title": serializers.CharField(), "unit": serializers.CharField(),
+        "when": serializers.CharField(), "note": serializers.CharField()}, many=True)
 
 
 @extend_schema_serializer(many=False)
@@ -74,7 +96,34 @@ class RankingViewSet(viewsets.ViewSet):
             "period": {"kind": period.kind, "start": period.first_day,
                         "end": period.last_day},
             "count": len(data["rows"]),
-            "results": RankingItemSerializer(data["rows"], many=True).data,
+            "results": RankingItemSerializer(
+                data["rows"], many=True,
+                context={"period": period, "request": request}).data,
+        })
+
+    @extend_schema(
+        parameters=[OpenApiParameter("period", str), OpenApiParameter("start", str),
+                    OpenApiParameter("end", str)],
+        responses=RecordsSerializer)
+    @action(detail=True, url_path=r"records/(?P<column>[a-z0-9_]+)")
+    def records(self, request, pk=None, column=None):
+        """穿透: the records behind one number of a unit's ranking row (the keys of
+        `figures`), for the same period; `count` equals `figure` for the running period."""
+        if column not in drill.COLUMNS:
+            raise NotFound("没有这一列。")
+        unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=pk)
+        period = figures.period_from_params(request.query_params)
+        now = timezone.now()
+        figure, rows = drill.figure_and_records(unit, column, period, user=request.user,
+                                                now=now)
+        return Response({
+            "unit": {"id": unit.pk, "name": unit.name}, "column": column,
+            "label": drill.COLUMNS[column],
+            "period": {"kind": period.kind, "start": period.first_day,
+                       "end": period.last_day},
+            "figure": figure, "count": len(rows),
+            "archived": figures.is_snapshotted(period, now),
+            "results": [{**r, "url": request.build_absolute_uri(r["url"])} for r in rows],
         })
 
 

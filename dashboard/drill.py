@@ -76,6 +76,15 @@ def _deadline_note(deadline, prefix="期限"):
     return f"{prefix} {_fmt(deadline)}" if deadline else "无期限"
 
 
+def figure_and_records(unit, column, period, *, user, now):
+    """(the number on `unit`'s ranking row for `column`, the records behind it): what the
+    drill-down page and its API show."""
+    weights = figures.weights_for(user)
+    row = figures.score_rows(unit.__class__.objects.filter(pk=unit.pk), period,
+                             weights.weights(), floor=weights.floor(), now=now)[0]
+    return row[column], records(unit, column, period, now=now)
+
+
 def records(unit, column, period, *, now):
     """The rows behind `column` of `unit`'s figures over `period`: [{number, url, title, unit,
     when, note}]. A handful of queries whatever the number of rows."""

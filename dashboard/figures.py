@@ -53,6 +53,7 @@ per-unit subqueries cost seconds at the city scale (bench/RESULTS.md).
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -100,6 +101,14 @@ class Period:
     @property
     def label(self):
         return f"{self.first_day:%Y-%m-%d} 至 {self.last_day:%Y-%m-%d}"
+
+    @property
+    def query(self):
+        """The query string that asks for this period again (the drill-down keeps it)."""
+        if self.kind == "custom":
+            return urlencode({"period": "custom", "start": self.first_day.isoformat(),
+                              "end": self.last_day.isoformat()})
+        return urlencode({"period": self.kind})
 
     def previous(self):
         """The period of the same length just before this one."""

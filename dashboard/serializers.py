@@ -20,6 +20,8 @@ class RankingItemSerializer(serializers.Serializer):
     ranked = serializers.BooleanField(help_text="本期计分事项达到参与排名的下限")
     coverage = serializers.DictField(child=serializers.IntegerField(),
                                      help_text="计分事项数 items 与有数据的指标数 subscores")
+    records = serializers.SerializerMethodField(
+        help_text="穿透：每个数字背后的记录清单（同一统计周期）的接口地址，键为 figures 的键")
 
     def get_unit(self, row) -> dict:
         return {"id": row["id"], "name": row["name"], "kind": row["kind"]}
@@ -29,6 +31,19 @@ class RankingItemSerializer(serializers.Serializer):
             "received", "closed", "closed_on_time", "rectifying", "overdue", "relapsed",
             "ledgers_due", "ledgers_approved", "ledgers_returned", "inspections",
             "inspections_passed", "survey_answered", "survey_satisfied")}
+
+    def get_records(self, row) -> dict[str, str]:
+        from django.urls import reverse
+
+        from .drill import COLUMNS
+
+        query = self.context["period"].query
+        request = self.context.get("request")
+        out = {}
+        for column in COLUMNS:
+            url = f"{reverse('dashboard-ranking-records', args=[row['id'], column])}?{query}"
+            out[column] = request.build_absolute_uri(url) if request else url
+        return out
 
     def to_representation(self, row):
         data = super().to_representation(row)

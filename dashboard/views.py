@@ -44,18 +44,10 @@ def _kind(request):
     return kind if kind in figures.RANKED_KINDS else None
 
 
-def period_query(period):
-    """The query string that asks for `period` again (the drill-down keeps it)."""
-    if period.kind == "custom":
-        return urlencode({"period": "custom", "start": period.first_day.isoformat(),
-                          "end": period.last_day.isoformat()})
-    return urlencode({"period": period.kind})
-
-
 def _issue_links(row, period):
     """Drill-down: each number of the row opens the records behind it, same period and scope
     (`dashboard.drill`); a sub-score opens its denominator's list, which marks the numerator."""
-    query = period_query(period)
+    query = period.query
 
     def link(column):
         return f"{reverse('dashboard:unit-records', args=[row['id'], column])}?{query}"
@@ -377,10 +369,8 @@ class UnitRecordsView(RoleRequiredMixin, TemplateView):
                 {"errors": exc.message_dict, "unit": unit, "column": column,
                  "column_label": drill.COLUMNS[column]}, status=400)
         now = timezone.now()
-        weights = figures.weights_for(request.user)
-        row = figures.score_rows(Unit.objects.filter(pk=unit.pk), period, weights.weights(),
-                                 floor=weights.floor(), now=now)[0]
-        rows = drill.records(unit, column, period, now=now)
+        figure, rows = drill.figure_and_records(unit, column, period, user=request.user,
+                                                now=now)
         if request.GET.get("format") == "xlsx":
             return self._xlsx(unit, column, period, rows)
         page = Paginator(rows, self.paginate_by).get_page(request.GET.get("page"))
@@ -389,7 +379,7 @@ class UnitRecordsView(RoleRequiredMixin, TemplateView):
         query.pop("format", None)
         return self.render_to_response(self.get_context_data(
             unit=unit, column=column, column_label=drill.COLUMNS[column], period=period,
-            figure=row[column], count=len(rows), page_obj=page, rows=page.object_list,
+            figure=figure, count=len(rows), page_obj=page, rows=page.object_list,
             querystring=query.urlencode(), past=figures.is_snapshotted(period, now),
             columns=[(key, label) for key, label in drill.COLUMNS.items()]))
 

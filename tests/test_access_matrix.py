@@ -292,6 +292,7 @@ PAGES = {
     "dashboard:unit-history": ("unit", {}),
     "dashboard:unit-scorecard": ("unit", {}),
     "dashboard:unit-records": ("unit", {"column": ["received", "overdue", "ledgers_due"]}),
+    "dashboard-ranking-records": ("unit", {"column": ["received", "overdue", "ledgers_due"]}),
     "ledgers:requirement-edit": ("requirement", {}),
     "ledgers:requirement-sample": ("requirement", {}),
     "surveys:builder": ("survey", {}),

@@ -147,3 +147,46 @@ def test_a_bad_period_is_400_naming_the_field(city, client):
                           "?period=custom&start=2026-11-09&end=bad")
     assert response.status_code == 400
     assert "请填写日期" in response.content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(("unit", "column", "expected"), WEEK_COUNTS)
+def test_the_api_ranking_links_each_number_to_its_records(city, week, api, unit, column,
+                                                          expected):
+    """Each ranking item names, per figure, the API list of the records behind it; following
+    the link gives as many records as the figure says."""
+    client = api.as_user(city.users.leader)
+    items = client.get("/api/v1/dashboard/ranking/", {"period": "week"}).json()["results"]
+    pk = getattr(city.units, unit).pk
+    item = next(i for i in items if i["unit"]["id"] == pk)
+    link = item["records"][column]
+    assert link == (f"http://testserver/api/v1/dashboard/ranking/{pk}/records/{column}/"
+                    "?period=week")
+    body = client.get(link).json()
+    assert (body["figure"], body["count"], len(body["results"])) == (expected,) * 3
+    assert item["figures"][column] == expected if column in item["figures"] else True
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_api_records_name_the_late_issue_with_its_page(city, week, api):
+    body = api.as_user(city.users.office).get(
+        f"/api/v1/dashboard/ranking/{city.units.cg.pk}/records/overdue/",
+        {"period": "week"}).json()
+    assert body["label"] == "逾期问题" and body["unit"]["name"] == "区城管局"
+    assert [r["number"] for r in body["results"]] == [f"#{week.overdue.pk}"]
+    assert body["results"][0]["url"] == f"http://testserver/issues/{week.overdue.pk}/"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_api_records_refuse_other_units_columns_roles_and_bad_periods(city, week, api):
+    cg = city.units.cg.pk
+    leader = api.as_user(city.users.leader)
+    assert leader.get(f"/api/v1/dashboard/ranking/{cg}/records/nonsense/").status_code == 404
+    bad = leader.get(f"/api/v1/dashboard/ranking/{cg}/records/closed/", {"period": "decade"})
+    assert bad.status_code == 400 and "统计周期" in bad.json()["period"][0]
+    other = api.as_user(city.users.office_b).get(
+        f"/api/v1/dashboard/ranking/{cg}/records/closed/")
+    assert other.status_code == 404
+    assert api.as_user(city.users.liaison).get(
+        f"/api/v1/dashboard/ranking/{cg}/records/closed/").status_code == 403
+    assert api.get(f"/api/v1/dashboard/ranking/{cg}/records/closed/").status_code in (401, 403)
