@@ -89,7 +89,7 @@ def seed(city):
     for number, (ago, days, seed_value) in enumerate(ROUNDS, start=1):
         starts = today - dt.timedelta(days=ago)
         round = Round.objects.create(
-            name=f"{starts.year}年第{'一二'[number - 1]}轮模拟测评", kind=Round.Kind.MOCK,
+            name=f"{starts.year}年{starts.month}月模拟测评", kind=Round.Kind.MOCK,
             region=city.district, framework=current_framework(), starts=starts,
             ends=starts + dt.timedelta(days=days), created_by=office)
         round_draw(round=round, rules=rules, by=office, seed=seed_value)
