@@ -18,6 +18,7 @@ STREETS = {
 ACCOUNTS = {
     "office": ("城关区创城办", Role.OFFICE, "王主任"),
     "inspector": ("城关区创城办", Role.INSPECTOR, "李督查"),
+    "inspector2": ("城关区创城办", Role.INSPECTOR, "马督查"),
     "liaison": ("区城管局", Role.LIAISON, "张联络"),
     "liaison2": ("区住建局", Role.LIAISON, "赵联络"),
     "unitleader": ("区城管局", Role.UNIT_LEADER, "刘局长"),

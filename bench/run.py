@@ -936,6 +936,7 @@ def main():
     bench_ledger_zip(b)
     bench_reports(b, office)
     __import__("bench.textcheck_bench").textcheck_bench.run(b, office)
+    __import__("bench.rounds_bench").rounds_bench.run(b, office)
     bench_reminders(b)
     if connection.vendor == "postgresql" and b.wanted("issues.reminders.job"):
         with connection.cursor() as cursor:

@@ -153,7 +153,7 @@ def _process(issue):
         process_issue_photo(pk)
 
 
-def _backdate(issue, found, finished=None):
+def backdate(issue, found, finished=None):
     """Spread the issue's timeline between when it was found and `finished` (or now)."""
     events = list(issue.events.order_by("id").values_list("pk", flat=True))
     end = finished or timezone.now() - dt.timedelta(minutes=5)
@@ -252,7 +252,7 @@ def seed(city):
         if plan in ("closed", "rejected_closed"):
             finished = min(found + dt.timedelta(days=rng.randint(1, 6)), now)
         issue.refresh_from_db()
-        _backdate(issue, found, finished)
+        backdate(issue, found, finished)
         if plan == "relapse":
             # Some relapses are already overdue: reopened as of a day before their deadline.
             deadline = _day_end(now + dt.timedelta(days=rng.randint(-2, 4)))

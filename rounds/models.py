@@ -126,7 +126,7 @@ class RoundTeam(models.Model):
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="组员",
                                      related_name="round_teams")
     start_name = models.CharField("出发地点", max_length=100, blank=True,
-                                  help_text="如：区创城办；不填则从最西北的点位出发")
+                                  help_text="如：区创城办；不填则从最北边的点位出发")
     start_latitude = models.DecimalField("出发地纬度", max_digits=9, decimal_places=6,
                                          null=True, blank=True)
     start_longitude = models.DecimalField("出发地经度", max_digits=10, decimal_places=6,

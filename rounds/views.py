@@ -283,7 +283,7 @@ class TeamsView(RoundMixin, TemplateView):
         ctx["unassigned"] = self.round.samples.filter(team__isnull=True).count()
         if ctx["can_edit"]:
             ctx["form"] = form or TeamForm(members=team_members_choices(self.round).select_related(
-                "unit"), initial={"name": f"第{teams.count() + 1}组"})
+                "unit"), initial={"name": _team_name(teams.count() + 1)})
         return ctx
 
     def post(self, request, pk):
@@ -312,6 +312,11 @@ class TeamsView(RoundMixin, TemplateView):
                 messages.success(request, f"已添加督查组“{team.name}”。")
                 return redirect("rounds:round-teams", pk)
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+def _team_name(number):
+    """The default name of the next team, as the office writes it: 第一组 … 第十组, then 第11组."""
+    return f"第{'一二三四五六七八九十'[number - 1]}组" if number <= 10 else f"第{number}组"
 
 
 def _done_q():

@@ -25,3 +25,46 @@ def test_seed_demo_builds_the_demo_city_and_every_account_gets_a_token():
     response = client.post("/api/v1/auth/token/", {"username": "office", "password": "wrong"},
                            format="json")
     assert response.status_code == 400
+    _the_demo_has_two_finished_mock_rounds()
+
+
+def _the_demo_has_two_finished_mock_rounds():
+    """Two rounds over 城关区 (rounds.demo), drawn with their recorded seeds, split between
+    two teams, every sampled point inspected; the findings are issues tagged with the round."""
+    from django.test import Client
+
+    from accounts.models import User
+    from issues.models import Issue
+    from rounds.models import Round
+    from rounds.selectors import findings_summary, round_scores
+
+    first, second = Round.objects.filter(region__name="城关区").order_by("starts")
+    assert (first.seed, second.seed) == (20260301, 20260512)
+    for round in (first, second):
+        assert round.samples.count() > 0
+        assert not round.samples.filter(inspection=None).exists()
+        assert [t.name for t in round.teams.all()] == ["第一组", "第二组"]
+        for team in round.teams.all():
+            stops = list(team.samples.values_list("route_order", flat=True))
+            assert sorted(stops) == list(range(1, len(stops) + 1))
+        scores = round_scores(round)
+        assert scores.has_data and 0 < scores.score < 100
+        assert scores.points == round.samples.count()
+        findings = Issue.objects.filter(round_finding__round=round)
+        assert findings.exists()
+        assert findings.count() == round.findings.count()
+        assert not findings.exclude(description__startswith=f"【{round.name}】").exists()
+    # The earlier round's findings were rectified but every fifth; two fail again next round.
+    earlier = findings_summary(first)
+    assert earlier.closed == earlier.total - earlier.total // 5
+    assert earlier.next_round == second and earlier.relapsed == 2
+    later = findings_summary(second)
+    assert later.closed == 0 and later.repeated_from_previous == 2
+    assert round_scores(second).previous[0][0] == first
+    client = Client()
+    client.force_login(User.objects.get(username="office"))
+    page = client.get(f"/rounds/{second.pk}/").content.decode()
+    assert "全域实地得分" in page and first.name in page
+    assert "其中 2 个在上一轮已发现过（反弹）" in page
+    client.force_login(User.objects.get(username="inspector2"))
+    assert "第二组" in client.get("/rounds/mine/").content.decode()

@@ -13,6 +13,8 @@ SEEDERS = [
     "issues.demo.seed",
     # After the issue categories exist, so failed inspection items become issues.
     "issues.demo.seed_inspections",
+    # Two finished mock rounds, inspected through the round's service (findings are issues).
+    "rounds.demo.seed",
     "ledgers.demo.seed",
     "dashboard.demo.seed",
     "civic.demo.seed",
