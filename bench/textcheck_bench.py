@@ -7,7 +7,8 @@ line of bench/run.py, or alone:
   held-out fifth scored top-1 / top-3 next to the majority-class baseline), then one
   suggestion's latency as the function and through the API (target 20 ms);
 * ledgers.copycheck.*: indexing 20,000 signed reports in one pass (target 60 s), then the
-  worker's check of one newly signed report against them (target 50 ms).
+  worker's check of one newly signed report against them (target 50 ms), with the recall
+  on planted copies and the false flags on heavier rewrites and fresh reports.
 
 Every write is rolled back; the data set stays as generated.
 """
@@ -81,8 +82,11 @@ def bench_suggest(b, office):
 
 def bench_copycheck(b):
     """The copied-report check at 20,000 indexed reports: the one-off indexing of every
-    signed report (topped up to 20,000 with signed reports of units that had not started),
-    then the worker's check of one newly signed report, fresh and copied. Rolled back."""
+    signed report (topped up to 20,000 with signed reports on further tasks of the same
+    standards, districts and units), then the worker's check of newly signed reports: fresh
+    ones, planted copies (another unit's report of the same year with its name, a figure and
+    a few words changed: should be flagged, naming that report) and heavier rewrites (one
+    element taken over, four written anew: should not be flagged). Rolled back."""
     name = "ledgers.copycheck"
     if not b.wanted(name):
         return
@@ -90,28 +94,49 @@ def bench_copycheck(b):
 
     from django.utils import timezone
 
-    from ledgers.citygen import _copied, report_for
+    from ledgers import textcheck as tc
+    from ledgers.citygen import report_for, reworded, rewritten
     from ledgers.copycheck import index_all_reports, ledger_report_check
-    from ledgers.models import LedgerRequirement, LedgerSubmission, ReportMatch
+    from ledgers.models import LedgerRequirement, LedgerSubmission, ReportFingerprint, ReportMatch
 
     print("Copied-report check", flush=True)
     rng = random.Random(SEED)
-    target = 20_000
+    target, per_kind = 20_000, 30
     now = timezone.now()
     S = LedgerSubmission.Status
     with rolled_back():
         signed = LedgerSubmission.objects.filter(is_current=True, signed_at__isnull=False)
-        taken = set(LedgerSubmission.objects.values_list("requirement_id", "unit_id"))
-        spare = []
-        for req in LedgerRequirement.objects.prefetch_related("contributing_units").select_related(
-                "lead_unit"):
-            for unit in [req.lead_unit, *req.contributing_units.all()]:
-                if (req.pk, unit.pk) not in taken:
-                    spare.append((req, unit))
-        rng.shuffle(spare)
-        need = max(target - signed.count(), 0)
-        # The probes first: at the small scale there are few pairs left to top up with.
-        probes, extra = spare[:60], spare[60:60 + need]
+        # The city's tasks have (nearly) every unit's report already: the top-up and the
+        # probes are reports on further tasks, each a copy of a generated task (standard,
+        # district, lead and contributing units, year) under the next task number.
+        probes_needed = 3 * per_kind
+        need = max(target - signed.count(), 0) + probes_needed
+        models = list(LedgerRequirement.objects.prefetch_related("contributing_units")
+                      .order_by("pk"))
+        number = LedgerRequirement.objects.count()
+        pairs, clones, units_of = [], [], []
+        while len(pairs) < need:
+            src = models[rng.randrange(len(models))]
+            number += 1
+            clone = LedgerRequirement(
+                region_id=src.region_id, year=src.year, standard_id=src.standard_id,
+                title=f"{src.title.rsplit('台账', 1)[0]}台账{number}",
+                lead_unit_id=src.lead_unit_id, deadline=src.deadline,
+                photo_count=src.photo_count, report_required=True,
+                document_count=src.document_count, documents_note=src.documents_note,
+                material_start=src.material_start, material_end=src.material_end,
+                guidance=src.guidance, created_by_id=src.created_by_id)
+            units = [src.lead_unit, *src.contributing_units.all()]
+            clones.append(clone)
+            units_of.append(units[1:])
+            pairs += [(clone, u) for u in units]
+        LedgerRequirement.objects.bulk_create(clones, batch_size=5000)
+        through = LedgerRequirement.contributing_units.through
+        through.objects.bulk_create(
+            [through(ledgerrequirement_id=r.pk, unit_id=u.pk)
+             for r, units in zip(clones, units_of, strict=True) for u in units],
+            batch_size=5000)
+        probes, extra = pairs[:probes_needed], pairs[probes_needed:need]
         LedgerSubmission.objects.bulk_create(
             [LedgerSubmission(requirement=r, unit=u, status=S.SIGNED,
                               signed_at=now - dt.timedelta(days=1),
@@ -124,40 +149,67 @@ def bench_copycheck(b):
         b.add("ledgers.copycheck.index_all", [index_ms], floor_ms=None, target_ms=60_000,
               queries=None,
               notes=f"manage.py index_ledger_reports over {checked:,} signed reports "
-                    f"(each checked against those signed before it, then indexed); "
-                    f"{flagged} flagged (the generator copies about 1 % from another unit "
-                    f"and reuses about 2 % of last year's own)")
-        # New reports of units that had not started: half fresh, half copied from an indexed
-        # report of the same task's year with the names changed.
-        sources = list(signed.select_related("unit", "requirement").order_by("?")[:60])
-        fresh, copies, statements, copy_ids = [], [], [], []
+                    f"({checked - len(extra):,} of the generated city, {len(extra):,} more on "
+                    f"further tasks of its standards and units; each checked against those "
+                    f"signed before it, then indexed); {flagged} flagged (the generator "
+                    f"copies about 1 % from another unit and reuses about 2 % of last "
+                    f"year's own)")
+        # New reports of the probe tasks: fresh, copied, rewritten from an indexed report of
+        # another unit on a task of the same year.
+        by_year = {}
+        for sub in signed.select_related("unit", "requirement").order_by("?")[:2000]:
+            by_year.setdefault(sub.requirement.year, []).append(sub)
+        times = {"fresh": [], "copy": [], "rewrite": []}
+        outcome = {"fresh": 0, "copy": 0, "rewrite": 0}
+        scores = {"copy": [], "rewrite": []}
+        statements = sub = None
         for n, (req, unit) in enumerate(probes):
-            if n % 2:
-                src = sources[n]
-                report = _copied(src.report, unit.name, src.unit.name, rng)
-            else:
+            kind = ("fresh", "copy", "rewrite")[n % 3]
+            src = None
+            if kind == "fresh":
                 report = report_for(rng, unit.name, req.title, req.year)
+            else:
+                src = next(s for s in by_year[req.year][n:] if s.unit_id != unit.pk)
+                report = (reworded(src.report, unit.name, src.unit.name, rng)
+                          if kind == "copy" else
+                          rewritten(src.report, unit.name, src.unit.name, req.title,
+                                    req.year, rng))
             sub = LedgerSubmission.objects.create(requirement=req, unit=unit, status=S.SIGNED,
                                                   signed_at=now, report=report)
-            if n % 2:
-                copy_ids.append(sub.pk)
             t0 = time.perf_counter()
             _fp, statements = captured(lambda s=sub: ledger_report_check(submission=s))
-            (copies if n % 2 else fresh).append((time.perf_counter() - t0) * 1000)
-        if not fresh or not copies:
-            b.skipped.append("ledgers.copycheck.check_one: no task left without a report of "
-                             "some unit to sign a new one")
-            return
-        found = ReportMatch.objects.filter(submission_id__in=copy_ids).values(
-            "submission").distinct().count()
+            times[kind].append((time.perf_counter() - t0) * 1000)
+            matches = ReportMatch.objects.filter(submission=sub)
+            if src is None:
+                outcome[kind] += matches.exists()
+            else:
+                outcome[kind] += matches.filter(other=src).exists()
+                mine, theirs = ReportFingerprint.objects.filter(
+                    submission_id__in=[sub.pk, src.pk]).order_by(
+                    "-submission_id").values_list("signature", flat=True)
+                scores[kind].append(tc.similarity(tc.from_bytes(mine), tc.from_bytes(theirs)))
+        threshold = tc.DEFAULT_THRESHOLD
         sql_ms = statistics.median(_replay_times(statements, sub.pk, 5))
-        b.add("ledgers.copycheck.check_one", fresh + copies, floor_ms=sql_ms, target_ms=50,
-              queries=len(statements),
+
+        def spread(values):
+            return f"{min(values):.2f}–{max(values):.2f} (median {statistics.median(values):.2f})"
+
+        b.add("ledgers.copycheck.check_one", [t for v in times.values() for t in v],
+              floor_ms=sql_ms, target_ms=50, queries=len(statements),
               notes=f"ledger_report_check of one newly signed report against {indexed:,} "
-                    f"indexed: fresh reports median {statistics.median(fresh):.1f} ms, copies "
-                    f"(found, with passages) median {statistics.median(copies):.1f} ms; "
-                    f"{found} of {len(copies)} copies flagged; floor = the check's SQL "
-                    f"replayed raw")
+                    f"indexed: fresh reports median {statistics.median(times['fresh']):.1f} "
+                    f"ms, copies median {statistics.median(times['copy']):.1f} ms, rewrites "
+                    f"median {statistics.median(times['rewrite']):.1f} ms. At the office's "
+                    f"{threshold:.0%} threshold: {outcome['copy']} of {per_kind} planted "
+                    f"copies (another unit's report of the year, name, a figure and a few "
+                    f"words changed) flagged naming their source, similarity "
+                    f"{spread(scores['copy'])}; {outcome['rewrite']} of {per_kind} heavier "
+                    f"rewrites (one element reworded, four written anew; should not be "
+                    f"flagged) flagged, similarity {spread(scores['rewrite'])}; "
+                    f"{outcome['fresh']} of {per_kind} fresh reports flagged; floor = the "
+                    f"check's SQL replayed raw",
+              copies_flagged=outcome["copy"], rewrites_flagged=outcome["rewrite"],
+              fresh_flagged=outcome["fresh"], probes_per_kind=per_kind)
 
 
 def _replay_times(statements, submission_id, runs):

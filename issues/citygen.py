@@ -40,7 +40,7 @@ def _keep_given_times(*models):
             f.auto_now_add = True
 
 
-# What inspectors write about each category: things, places and defects. A generated
+# What inspectors write about each category: things and defects. A generated
 # description draws from its own category's words and, as real notes do, now and then from
 # another category's (a 乱堆乱放 note that mentions the 消防通道).
 VOCABULARY = {
@@ -71,31 +71,90 @@ VOCABULARY = {
     "其他问题": ("志愿服务站 宣传栏 文明劝导岗 便民服务点 健身器材 路灯",
                  "无人值守 内容过期 未开放 设施老化 不亮 缺少标识"),
 }
+# Categories an inspector can confuse share words: the same things turn up in both (a
+# 电动车 is parked badly or charged from a window; 杂物 are heaped on a street or in a
+# stairwell), so the words alone do not always tell them apart.
+RELATED = {
+    ("乱停乱放", "楼道堆物堵塞消防通道"): "电动车 自行车 楼道 占用",
+    ("乱停乱放", "飞线充电"): "电动车 楼道 电瓶",
+    ("乱堆乱放", "楼道堆物堵塞消防通道"): "杂物 堆放 废旧家具 占用",
+    ("乱堆乱放", "占道经营"): "占用人行道 门口 摆放",
+    ("卫生死角", "垃圾清运不及时"): "垃圾 有异味 堆积 脏污",
+    ("路面破损", "无障碍设施损坏"): "破损 缺失 盲道 地砖 提示砖",
+    ("小广告/牛皮癣", "公益广告破损"): "墙面 广告 宣传栏 脱落",
+    ("公益广告破损", "其他问题"): "宣传栏 内容过期 老化",
+    ("“四牌一图”缺失", "占道经营"): "市场 摊位 门店",
+}
 PLACES = ("小区门口", "主干道旁", "背街小巷", "农贸市场", "学校周边", "医院门口", "公交站",
           "广场", "居民楼下", "商业街", "公园入口", "老旧小区")
 FILLERS = ("现场发现", "巡查中发现", "群众反映", "暗访发现", "经核实", "请尽快处理", "影响市容",
            "多次出现", "需限期整改", "存在安全隐患", "")
+# Notes that say little: a place and a complaint that fits any category.
+VAGUE = ("有问题", "不文明现象", "脏乱差", "需整改", "设施有问题", "群众有意见", "情况较多",
+         "环境较差", "存在隐患", "管理不到位")
+# Characters a phone's pinyin input mistakes for others of the same sound.
+HOMOPHONES = dict(zip("停放电线堆圾破损道占营充告缺清运乱车",
+                      "亭访点现对极坡顺到站赢冲靠却青云峦扯", strict=True))
+
+
+def _words(category_name):
+    """(things, defects) of a category: its own and those it shares with related ones."""
+    things, defects = VOCABULARY.get(category_name, VOCABULARY["其他问题"])
+    things = things.split()
+    for pair, shared in RELATED.items():
+        if category_name in pair:
+            things += shared.split()
+    return things, defects.split()
+
+
+def _neighbour(rng, category_name):
+    """Another category, a related one more often than not."""
+    related = [b if a == category_name else a for a, b in RELATED if category_name in (a, b)]
+    if related and rng.random() < 0.6:
+        return rng.choice(related)
+    return rng.choice([n for n in VOCABULARY if n != category_name])
+
+
+def _typo(rng, text):
+    """One slip typed on a phone: a dropped character, two swapped, or a homophone."""
+    cut = rng.randrange(len(text) - 1)
+    kind = rng.random()
+    if kind < 0.35:
+        return text[:cut] + text[cut + 1:]
+    if kind < 0.6:
+        return text[:cut] + text[cut + 1] + text[cut] + text[cut + 2:]
+    spots = [i for i, ch in enumerate(text) if ch in HOMOPHONES]
+    if not spots:
+        return text[:cut] + text[cut + 1:]
+    i = rng.choice(spots)
+    return text[:i] + HOMOPHONES[text[i]] + text[i + 1:]
 
 
 def describe(rng, category_name):
-    """An inspector's note about a finding of `category_name`: a place, one or two of the
-    category's things and defects, filler words, sometimes a stray word of another category
-    and a dropped character (typed on a phone)."""
-    things, defects = VOCABULARY.get(category_name, VOCABULARY["其他问题"])
-    things, defects = things.split(), defects.split()
-    parts = [rng.choice(FILLERS), f"{rng.randint(1, 60)}号{rng.choice(PLACES)}",
-             rng.choice(things), rng.choice(defects)]
-    if rng.random() < 0.5:
-        parts += [rng.choice(things), rng.choice(defects)]
-    if rng.random() < 0.25:
-        other_things, other_defects = rng.choice(list(VOCABULARY.values()))
-        parts.insert(rng.randrange(len(parts)), rng.choice(
-            (other_things + " " + other_defects).split()))
-    parts.append(rng.choice(FILLERS))
+    """An inspector's note about a finding of `category_name`, with the noise real notes
+    have: a place, one or two of the category's things and defects (some shared with related
+    categories); about one in eight vague (a complaint that fits any category, half of them
+    with one word of the category); about a fifth also naming another category's thing and
+    defect (a 乱堆乱放 note that mentions the 消防通道); filler words; and a typo in about a
+    quarter (dropped, swapped or homophone characters)."""
+    things, defects = _words(category_name)
+    place = f"{rng.randint(1, 60)}号{rng.choice(PLACES)}"
+    if rng.random() < 0.12:
+        parts = [rng.choice(FILLERS), place, rng.choice(VAGUE)]
+        if rng.random() < 0.5:
+            parts.insert(2, rng.choice(things + defects))
+    else:
+        parts = [rng.choice(FILLERS), place, rng.choice(things), rng.choice(defects)]
+        if rng.random() < 0.4:
+            parts += [rng.choice(things), rng.choice(defects)]
+        if rng.random() < 0.2:
+            other_things, other_defects = _words(_neighbour(rng, category_name))
+            at = rng.randrange(1, len(parts) + 1)
+            parts[at:at] = [rng.choice(other_things), rng.choice(other_defects)]
+        parts.append(rng.choice(FILLERS))
     text = "，".join(p for p in parts if p)
-    if rng.random() < 0.2 and len(text) > 6:
-        cut = rng.randrange(len(text))
-        text = text[:cut] + text[cut + 1:]
+    if rng.random() < 0.25 and len(text) > 6:
+        text = _typo(rng, text)
     return text
 
 

@@ -128,6 +128,32 @@ def _copied(report, own_name, other_name, rng):
     return out
 
 
+# Word lists a copier swaps a word within (one topic for another, one means for another).
+_SWAPPABLE = (LEADS, ROLES, OFFICES, DUTIES, DOCS, MEETINGS, ACTIONS, TOPICS, PLACES, MEANS,
+              EFFECTS, PRAISE)
+
+
+def reworded(report, own_name, other_name, rng, changes=4):
+    """Another unit's report copied as a copier does it: the other unit's name replaced by
+    one's own, a figure changed and `changes` words swapped for others of the same kind."""
+    out = _copied(report, own_name, other_name, rng)
+    for _ in range(changes):
+        key = rng.choice(list(out))
+        present = [(w, words) for words in _SWAPPABLE for w in words if w in out[key]]
+        if present:
+            word, words = rng.choice(present)
+            out[key] = out[key].replace(word, rng.choice([w for w in words if w != word]), 1)
+    return out
+
+
+def rewritten(report, own_name, other_name, title, year, rng):
+    """A report written after reading another's (not a copy): the responsibility element
+    taken over reworded, the other four written anew."""
+    out = report_for(rng, own_name, title, year)
+    out["responsibility"] = reworded(report, own_name, other_name, rng)["responsibility"]
+    return out
+
+
 RETURN_COMMENTS = [{"data": "数据实例请注明来源。"}, {"photos": "照片缺少时间、地点标注。"},
                    {"deployment": "请补充部署文件的文号和日期。"}, {"general": "材料不完整，请补充。"}]
 # Model fields the generator sets itself instead of `auto_now(_add)`.
