@@ -102,7 +102,11 @@ class RankingViewSet(viewsets.ViewSet):
         })
 
     @extend_schema(
-        parameters=[OpenApiParameter("period", str), OpenApiParameter("start", str),
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH,
+                                     description="责任单位的编号"),
+                    OpenApiParameter("column", str, OpenApiParameter.PATH,
+                                     enum=[*drill.COLUMNS]),
+                    OpenApiParameter("period", str), OpenApiParameter("start", str),
                     OpenApiParameter("end", str)],
         responses=RecordsSerializer)
     @action(detail=True, url_path=r"records/(?P<column>[a-z0-9_]+)")
