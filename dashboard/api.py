@@ -81,6 +81,7 @@ class RankingViewSet(viewsets.ViewSet):
     period counted, the previous one read from its snapshots."""
 
     permission_classes = [DashboardReader]
+    lookup_value_regex = "[0-9]+"
 
     @extend_schema(
         parameters=[OpenApiParameter("period", str), OpenApiParameter("start", str),
