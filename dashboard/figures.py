@@ -499,8 +499,9 @@ def score_rows_many(units, periods, weights, *, floor=scoring.DEFAULT_FLOOR, now
     """`score_rows` for each of `periods`, in the queries of one period."""
     results = unit_figures_many(units, periods, now=now)
     for rows in results:
+        region = scoring.region_rates(rows)
         for row in rows:
-            scoring.score(row, weights, floor)
+            scoring.score(row, weights, floor, region)
         scoring.assign_ranks(rows)
     return results
 

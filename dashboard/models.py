@@ -31,8 +31,8 @@ class RankingWeights(models.Model):
 
     Defaults: rectification counts most (按期整改 25, 逾期 20, 反弹 10), then the field
     result (点位达标 20) the assessors see, the ledgers (完成 10, 通过 5) and the citizens'
-    satisfaction (10). A sub-score a unit has no work for is left out and the remaining
-    weights are re-normalised, so the weights need not sum to 100.
+    satisfaction (10). The index divides by the weights of the sub-scores with a rate
+    (dashboard.scoring), so the weights need not sum to 100.
     """
 
     region = models.OneToOneField(Unit, verbose_name="区域", on_delete=models.CASCADE,

@@ -16,13 +16,16 @@ def _rows(city, week, **kwargs):
 
 def test_it_ranks_units_by_the_hand_computed_composite(city, week):
     by_name, rows = _rows(city, week)
-    assert [r["name"] for r in rows] == ["区城管局", "东街街道", "区住建局"]
+    assert [r["name"] for r in rows] == ["东街街道", "区城管局", "区住建局"]
     assert [r["rank"] for r in rows] == [1, 2, None]
     cg = by_name["区城管局"]
-    assert cg["scores"] == {"ontime": 50.0, "overdue": 80.0, "relapse": 100.0,
+    assert cg["scores"] == {"ontime": 50.0, "overdue": 50.0, "relapse": 100.0,
                             "ledger_completion": None, "ledger_approval": None,
                             "point_pass": 50.0, "satisfaction": None}
-    assert cg["score"] == 64.7
+    assert cg["adjusted"] == {"ontime": 50.0, "overdue": 59.3, "relapse": 76.2,
+                              "ledger_completion": None, "ledger_approval": None,
+                              "point_pass": 50.0, "satisfaction": None}
+    assert cg["score"] == 56.0
     assert (cg["received"], cg["closed"], cg["closed_on_time"], cg["overdue"]) == (2, 2, 1, 1)
     # One fresh issue scores 逾期 100 but is one scored item: 数据不足, not first.
     zj = by_name["区住建局"]
@@ -31,7 +34,26 @@ def test_it_ranks_units_by_the_hand_computed_composite(city, week):
     assert zj["scores"]["overdue"] == 100.0
     street = by_name["东街街道"]
     assert street["relapsed"] == 1 and street["scores"]["relapse"] == 0.0
-    assert street["score"] == 60.0
+    assert street["scores"]["ontime"] is None and street["adjusted"]["ontime"] == 50.0
+    assert street["score"] == 56.7
+
+
+def test_one_issue_closed_on_time_weighs_little_against_twenty(city, week):
+    """The week above plus 区住建局 closing 1 issue on time and 区城管局's team 20 more, all
+    on time. Own 按期 rates: 住建局 1/1 = 100, 城管局 21/22 = 95.5, 4.5 apart. Region 按期
+    22/23; the index takes 住建局 (1 + 5·22/23)/6 = 96.4 and 城管局 (21 + 5·22/23)/27 =
+    95.5: one issue is worth 0.9 points of lead, not 4.5."""
+    for _day in range(20):
+        issue = make_issue(unit=city.units.cg_team, region=city.units.a, created=at(11, 16, 8),
+                           deadline=at(11, 20), status="closed", closed_at=at(11, 17, 9))
+        make_event(issue, "approve", at(11, 17, 9), unit=city.units.cg_team)
+    issue = make_issue(unit=city.units.zj, region=city.units.a, created=at(11, 16, 8),
+                       deadline=at(11, 20), status="closed", closed_at=at(11, 17, 9))
+    make_event(issue, "approve", at(11, 17, 9), unit=city.units.zj)
+    by_name, _rows_ = _rows(city, week)
+    zj, cg = by_name["区住建局"], by_name["区城管局"]
+    assert (zj["scores"]["ontime"], cg["scores"]["ontime"]) == (100.0, 95.5)
+    assert (zj["adjusted"]["ontime"], cg["adjusted"]["ontime"]) == (96.4, 95.5)
 
 
 def test_other_districts_units_are_absent(city, week):
@@ -42,14 +64,16 @@ def test_other_districts_units_are_absent(city, week):
 
 def test_change_is_against_the_previous_week(city, week):
     # Previous week: the team's issue due Monday the 9th was 4 whole working days late at its
-    # end (weight 1 → 逾期 90), and a point it supervises passed 2 of 2 inspections (达标
-    # 100): 3 scored items, (20·90 + 20·100) / 40 = 95. This week 64.7 → −30.3.
+    # end (weight 1: 逾期 0 of 1 not late), and a point it supervises passed 2 of 2
+    # inspections (达标 100): 3 scored items. The region that week: 逾期 0/1, 达标 4/4 (the
+    # point lies in 东街街道's community too) → adjusted 逾期 0, 达标 (2 + 5)/7 = 100 →
+    # (20·0 + 20·100) / 40 = 50. This week 56.0 → +6.0.
     point = make_point(territorial=city.units.community, supervising=city.units.cg)
     make_inspection(point, passed=True, when=at(11, 10))
     make_inspection(point, passed=True, when=at(11, 11))
     by_name, _rows_ = _rows(city, week)
-    assert by_name["区城管局"]["previous_score"] == 95.0
-    assert by_name["区城管局"]["change"] == -30.3
+    assert by_name["区城管局"]["previous_score"] == 50.0
+    assert by_name["区城管局"]["change"] == 6.0
 
 
 def test_a_unit_below_the_floor_has_no_previous_score_to_compare(city, week):
@@ -85,8 +109,8 @@ def test_streets_alone(city, week):
 def test_red_and_black_lists_do_not_overlap(city, week):
     _by_name, rows = _rows(city, week)
     red, black = scoring.red_black(rows, 3)
-    assert [r["name"] for r in red] == ["区城管局"]
-    assert [r["name"] for r in black] == ["东街街道"]  # 住建局 (数据不足) is on neither
+    assert [r["name"] for r in red] == ["东街街道"]
+    assert [r["name"] for r in black] == ["区城管局"]  # 住建局 (数据不足) is on neither
 
 
 def _add_units(city, n):
@@ -160,4 +184,4 @@ def test_the_trend_scores_are_each_weeks_own_ranking(city, week):
     for i, one in enumerate(weeks):
         for row in figures.score_rows(units, one, weights, now=week.now):
             assert series[row["name"]][i] == row["score"], (row["name"], i)
-    assert series["区城管局"][-2:] == [None, 64.7]  # last week: one item, 数据不足
+    assert series["区城管局"][-2:] == [None, 56.0]  # last week: one item, 数据不足

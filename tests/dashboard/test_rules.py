@@ -35,18 +35,21 @@ def test_a_late_close_stays_late_after_a_reopen_with_a_new_deadline(city):
 def test_spring_festival_days_do_not_count_as_lateness(city):
     """Due Friday 5 February 2027; 8–12 February are Spring Festival holidays. On Monday the
     15th at noon no working day has passed since the deadline's day (9.5 calendar days):
-    weight 1 → 逾期 90, as the reminder ladder sees it (not yet 1 working day late). On
-    Wednesday the 24th: 15–19, 22, 23 → 7 working days, more than 5 → weight 2 → 80."""
+    weight 1, as the reminder ladder sees it (not yet 1 working day late); with another issue
+    held and not due, 逾期 1 of 2 not late → 50. On Wednesday the 24th: 15–19, 22, 23 → 7
+    working days, more than 5 → weight 2: it counts as 2 of 3 issues → 逾期 33.3."""
     for day in range(8, 13):
         Holiday.objects.create(date=dt.date(2027, 2, day), name="春节")
     u = city.units
     make_issue(unit=u.cg, region=u.a, created=dt.datetime(2027, 2, 1, 9, tzinfo=TZ),
                deadline=dt.datetime(2027, 2, 5, 23, 59, 59, tzinfo=TZ))
+    make_issue(unit=u.cg, region=u.a, created=dt.datetime(2027, 2, 1, 9, tzinfo=TZ),
+               deadline=dt.datetime(2027, 3, 31, 23, 59, 59, tzinfo=TZ))
     monday = dt.datetime(2027, 2, 15, 12, tzinfo=TZ)
     cg = _by_name(city, figures.week_period(monday.date()), monday)["区城管局"]
     assert (cg["overdue"], cg["overdue_7"], cg["overdue_30"]) == (1, 0, 0)
-    assert figures.scoring.subscores(cg)["overdue"] == 90.0
+    assert figures.scoring.subscores(cg)["overdue"] == 50.0
     later = dt.datetime(2027, 2, 24, 12, tzinfo=TZ)
     cg = _by_name(city, figures.week_period(later.date()), later)["区城管局"]
     assert (cg["overdue"], cg["overdue_7"]) == (1, 1)
-    assert figures.scoring.subscores(cg)["overdue"] == 80.0
+    assert figures.scoring.subscores(cg)["overdue"] == 33.3

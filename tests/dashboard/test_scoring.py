@@ -51,10 +51,38 @@ def test_a_sub_score_without_weight_does_not_count_as_coverage():
 
 
 def test_overdue_weights_by_working_days_late():
-    """3 overdue: one ≤ 5 working days late (1), one 6–20 (2), one > 20 (4): the counts are
-    cumulative (overdue 3, beyond 5: 2, beyond 20: 1) → 3 + 2 + 2·1 = 7 → 100 − 70 = 30."""
-    row = _row(rectifying=3, overdue=3, overdue_7=2, overdue_30=1)
-    assert scoring.subscores(row)["overdue"] == 30.0
+    """5 held, 3 of them overdue: one ≤ 5 working days late (1), one 6–20 (2), one > 20 (4);
+    the counts are cumulative (overdue 3, beyond 5: 2, beyond 20: 1) → weighted 3 + 2 + 2·1
+    = 7 late of 2 + 7 = 9 handled → 逾期 2 / 9 = 22.2. Unweighted it would be 2 / 5 = 40."""
+    row = _row(rectifying=5, overdue=3, overdue_7=2, overdue_30=1)
+    assert scoring.subscores(row)["overdue"] == 22.2
+
+
+def test_an_overdue_rate_on_more_issues_counts_for_more():
+    """逾期 is a share of the issues handled: 1 overdue (≤ 5 days) of 20 handled is 95, 1 of
+    2 is 50, where a fixed 10 points per overdue issue would score both 90."""
+    assert scoring.subscores(_row(closed=15, rectifying=5, overdue=1))["overdue"] == 95.0
+    assert scoring.subscores(_row(closed=1, rectifying=1, overdue=1))["overdue"] == 50.0
+
+
+def test_few_items_are_drawn_toward_the_region_in_the_index():
+    """Region: 区市场监管局 closed 2, both on time; 区城管局 closed 23, 21 on time → pooled
+    23 / 25 = 0.92. Adjusted with 5 items at 0.92: 市场监管局 (2 + 4.6) / 7 = 94.3, 城管局
+    (21 + 4.6) / 28 = 91.4 — their own rates are 100 and 91.3. 区文旅局 closed none: it
+    takes the region's 92.0, neither punished nor rewarded. The pages keep the own rates."""
+    sj = _row(name="区市场监管局", closed=2, closed_on_time=2, inspections=1,
+              inspections_passed=1)
+    cg = _row(name="区城管局", closed=23, closed_on_time=21)
+    wl = _row(name="区文旅局", inspections=3, inspections_passed=3)
+    region = scoring.region_rates([sj, cg, wl])
+    assert region["ontime"] == 23 / 25
+    assert region["ledger_completion"] is None  # nobody had a ledger task due
+    for row in (sj, cg, wl):
+        scoring.score(row, WEIGHTS, FLOOR, region)
+    assert (sj["scores"]["ontime"], sj["adjusted"]["ontime"]) == (100.0, 94.3)
+    assert (cg["scores"]["ontime"], cg["adjusted"]["ontime"]) == (91.3, 91.4)
+    assert (wl["scores"]["ontime"], wl["adjusted"]["ontime"]) == (None, 92.0)
+    assert wl["adjusted"]["ledger_completion"] is None
 
 
 def test_ledger_completion_is_approved_over_required():

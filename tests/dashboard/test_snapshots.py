@@ -19,8 +19,9 @@ from .test_ranking import _add_units
 def _live_scores(units, periods, weights, now):
     results = figures.live_figures_many(units, periods, now=now)
     for rows in results:
+        region = scoring.region_rates(rows)
         for row in rows:
-            scoring.score(row, weights, scoring.DEFAULT_FLOOR)
+            scoring.score(row, weights, scoring.DEFAULT_FLOOR, region)
     return [{r["name"]: r["score"] for r in rows} for rows in results]
 
 
@@ -53,9 +54,11 @@ def test_the_trend_from_snapshots_equals_the_live_count(city, week):
         for name, score in scores.items():
             assert series[name][i] == score, (name, i)
     # Last week 住建局 held the issue due Tuesday the 10th, 3 whole working days late at its
-    # end (weight 1 → 逾期 90) and passed 2 of 2 inspections (达标 100): 3 scored items,
-    # (20·90 + 20·100) / 40 = 95, read from its snapshot.
-    assert series["区住建局"][-2] == 95.0
+    # end (weight 1 → 逾期 0 of 1 not late) and passed 2 of 2 inspections (达标 100): 3 scored
+    # items. The region: 逾期 0/2 (区城管局 held one late too), 达标 4/4 (the point lies in
+    # 东街街道's community) → adjusted 逾期 0, 达标 (2 + 5)/7 = 100 → (20·0 + 20·100) / 40
+    # = 50, read from its snapshot.
+    assert series["区住建局"][-2] == 50.0
 
 
 def test_the_previous_period_from_its_snapshot_equals_the_live_count(city, week):
