@@ -4,15 +4,21 @@ the scores; an inspector walks their team's route with the usual inspection form
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import content_disposition_header
+from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.models import Role
 from accounts.scoping import RoleRequiredMixin, ScopedListView, may_write
 from issues.models import Issue
+from jobs.pdf import PDF, PdfUnavailable
+from jobs.views import XLSX
 from points.models import Point
 from points.views import InspectionCreateView
 
+from . import exports
 from .forms import RoundForm, SwapForm, TeamForm
 from .models import Round, RoundSample, RoundTeam
 from .selectors import findings_summary, round_list_scores, round_scores
@@ -420,3 +426,65 @@ class RoundDetailView(RoundMixin, TemplateView):
         ctx["sample_count"] = self.round.samples.count()
         return ctx
 
+
+
+class RoundFileView(RoundMixin, View):
+    """A round's file for everyone who sees the round (another region's → 404, a role that
+    may not open the round's pages → 403). `build(round, user)` makes the bytes."""
+
+    filename = ""
+    content_type = XLSX
+
+    def build(self, round, user):
+        raise NotImplementedError
+
+    def get(self, request, pk):
+        response = HttpResponse(self.build(self.round, request.user),
+                                content_type=self.content_type)
+        response["Content-Disposition"] = content_disposition_header(
+            True, f"{self.round.name}{self.filename}")
+        return response
+
+
+class SampleExportView(RoundFileView):
+    """抽中点位与路线 as Excel: each team's stops in route order, swaps and state."""
+
+    filename = "抽中点位与路线.xlsx"
+
+    def build(self, round, user):
+        return exports.sample_export_file(round, user)
+
+
+class ScoresExportView(RoundFileView):
+    """The scores per category, area and unit, the spread and the comparison as Excel."""
+
+    filename = "实地考察得分.xlsx"
+
+    def build(self, round, user):
+        return exports.scores_export_file(round)
+
+
+class ScoresPdfView(RoundFileView):
+    """The same scores as a printable PDF (503 with the reason when the server lacks the
+    Chinese fonts)."""
+
+    filename = "实地考察得分.pdf"
+    content_type = PDF
+
+    def get(self, request, pk):
+        try:
+            return super().get(request, pk)
+        except PdfUnavailable as exc:
+            return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+
+    def build(self, round, user):
+        return exports.scores_pdf(round)
+
+
+class FindingsExportView(RoundFileView):
+    """发现的问题 as Excel: each failed item, its deduction and the issue it became."""
+
+    filename = "发现的问题.xlsx"
+
+    def build(self, round, user):
+        return exports.findings_export_file(round, user)
