@@ -326,6 +326,7 @@ PAGES = {
     "rounds:sample-swap": ("round_sample", {"pk": lambda s: [s.round_id]}),
     "rounds:sample-inspect": ("round_sample", {"pk": lambda s: [s.round_id]}),
     "rounds:route": ("round_team", {"pk": lambda t: [t.round_id]}),
+    "round-sample-inspect": ("round_sample", {"pk": lambda s: [s.round_id]}),
 }
 API_BASENAMES = {
     "unit": "unit",
@@ -347,6 +348,7 @@ API_BASENAMES = {
     "survey-option": "survey_option",
     "report": "report",
     "job": "job",
+    "round": "round",
 }
 # Reached without logging in on purpose (the public survey form): no scoping to prove.
 # The resident's status page is found by its random code alone; Open311 authenticates
