@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -26,6 +27,7 @@ from .services import (
     MAX_SEED,
     current_framework,
     default_rules,
+    inspection_saved_message,
     round_draw,
     round_save,
     sample_inspect,
@@ -382,7 +384,13 @@ class SampleInspectView(InspectionCreateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["round_sample"] = self.sample
+        # On a phone with IndexedDB the field queue keeps the checklist as a draft and sends
+        # it to the round's inspection API; without it the form posts here.
+        ctx.update(round_sample=self.sample, back_url=self.done_url(), result_url=self.done_url(),
+                   api_url=reverse("round-sample-inspect", kwargs={
+                       "pk": self.sample.round_id, "sample": self.sample.pk}),
+                   flash="{message}",
+                   draft_label=f"测评：{self.sample.point.name}（{self.sample.round.name}）")
         return ctx
 
     def get(self, request, *args, **kwargs):
@@ -400,12 +408,14 @@ class SampleInspectView(InspectionCreateView):
             ctx = self.get_context_data(errors=exc.message_dict.get("results") or exc.messages,
                                         notes=request.POST.get("notes", ""))
             return self.render_to_response(ctx, status=400)
-        filed = len(inspection.filed_issues)
-        messages.success(request, f"本轮测评已保存：得分 {inspection.score}/{inspection.max_score}"
-                                  f"{f'，{filed} 个问题已转为整改问题' if filed else ''}。")
+        messages.success(request, inspection_saved_message(inspection,
+                                                           len(inspection.filed_issues)))
+        return redirect(self.done_url())
+
+    def done_url(self):
         if self.sample.team_id:
-            return redirect("rounds:route", self.sample.round_id, self.sample.team_id)
-        return redirect("rounds:round-detail", self.sample.round_id)
+            return reverse("rounds:route", args=[self.sample.round_id, self.sample.team_id])
+        return reverse("rounds:round-detail", args=[self.sample.round_id])
 
 
 class RoundDetailView(RoundMixin, TemplateView):

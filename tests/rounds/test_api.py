@@ -277,3 +277,31 @@ def test_who_may_record_a_round_inspection(api, city, district, drawn):
     assert sample.inspection_id is None
     assert post_inspection(api.as_user(city.users.office), sample, rows).status_code == 201
 
+
+def test_the_phone_form_queues_to_the_round_api_and_still_posts_without_it(
+        client, api, city, district, drawn):
+    """The round's inspection page names the round's API for the offline queue (with the
+    route as where to go next); the plain form post keeps working where there is no queue."""
+    first, second = drawn.samples.filter(category=district.alley).order_by("route_order")[:2]
+    team = drawn.teams.get()
+    route = f"/rounds/{drawn.pk}/teams/{team.pk}/route/"
+    client.force_login(city.users.inspector)
+    page = client.get(f"/rounds/{drawn.pk}/sample/{first.pk}/inspect/").content.decode()
+    assert 'data-offline="inspection"' in page
+    assert f'data-api="{inspect_url(first)}"' in page
+    assert f'data-result="{route}"' in page and 'data-flash="{message}"' in page
+    # the queue's request: the form's fields as the field queue sends them
+    rows = results_for(district, ["pass", "fail"], category="alley")
+    sent = client.post(inspect_url(first), {
+        "point": first.point_id, "notes": "", "results": json.dumps(rows),
+        f"photo_{district.items.lamps.pk}": photo()},
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()), HTTP_ACCEPT="application/json")
+    assert sent.status_code == 201, sent.content
+    assert sent.json()["message"] == "本轮测评已保存：得分 4.00/5.00，1 个问题已转为整改问题。"
+    assert sent.json()["findings"] == 1
+    # the plain form post of the same page
+    posted = client.post(f"/rounds/{drawn.pk}/sample/{second.pk}/inspect/", {
+        f"verdict_{district.items.clean.pk}": "pass", f"verdict_{district.items.lamps.pk}": "pass"})
+    assert posted.status_code == 302 and posted.url == route
+    second.refresh_from_db()
+    assert second.inspection.score == 5
