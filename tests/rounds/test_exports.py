@@ -217,3 +217,12 @@ def test_exports_write_names_as_text(client, city, district, walked):
     client.force_login(city.users.office)
     assert_text_only(fetch(client, "sample-export", walked).content)
     assert_text_only(fetch(client, "findings-export", walked).content)
+
+
+def test_scores_pdf_without_chinese_fonts_says_why(client, city, walked, monkeypatch):
+    """Without a CJK font WeasyPrint would drop every Chinese glyph: refused with the reason."""
+    monkeypatch.setattr("jobs.pdf.has_cjk_font", lambda: False)
+    client.force_login(city.users.office)
+    response = client.get(reverse("rounds:scores-pdf", args=[walked.pk]))
+    assert response.status_code == 503
+    assert "中文字体" in response.content.decode() and "Excel 版不受影响" in response.content.decode()
