@@ -127,7 +127,7 @@ class RoundViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(parameters=[ROUND_ID, SAMPLE_ID],
                    request={"multipart/form-data": RoundInspectionInputSerializer},
                    responses={201: RoundInspectionDoneSerializer})
-    @action(detail=True, methods=["post"], url_path=r"sample/(?P<sample>[0-9]+)/inspect",
+    @action(detail=True, methods=["post"], url_path=r"sample/(?P<sample>[^/.]+)/inspect",
             parser_classes=[MultiPartParser, FormParser], filter_backends=[])
     def sample_inspect(self, request, pk=None, sample=None):
         """Record the round inspection of one sampled point (a member of the point's team or
@@ -136,7 +136,8 @@ class RoundViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         `Idempotency-Key` (or `client_uuid`): a repeat answers the sample the first request
         recorded (header `Idempotent-Replayed: true`)."""
         round = self.get_object()
-        target = RoundSample.objects.filter(round=round, pk=sample).first()
+        target = RoundSample.objects.filter(round=round, pk=sample).first() if (
+            sample.isdigit() and len(sample) < 19) else None
         if target is None:
             raise NotFound(NOT_IN_ROUND)
 

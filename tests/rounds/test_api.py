@@ -305,3 +305,11 @@ def test_the_phone_form_queues_to_the_round_api_and_still_posts_without_it(
     assert posted.status_code == 302 and posted.url == route
     second.refresh_from_db()
     assert second.inspection.score == 5
+
+
+def test_a_malformed_sample_id_is_404(api, city, drawn):
+    client = api.as_user(city.users.office)
+    for bad in ("x", "1e3", "9" * 30):
+        response = client.post(f"{URL}{drawn.pk}/sample/{bad}/inspect/", {"results": "[]"},
+                               format="multipart")
+        assert response.status_code == 404, bad
