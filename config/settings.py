@@ -408,6 +408,8 @@ SPECTACULAR_SETTINGS = {
         "ReportKindEnum": "dashboard.models.Report.Kind",
         "EscalationKindEnum": "dashboard.models.Escalation.Kind",
         "UnitKindEnum": "accounts.models.Unit.Kind",
+        "RoundKindEnum": "rounds.models.Round.Kind",
+        "RoundScoreStateEnum": "rounds.serializers.SCORE_STATES",
     },
 }
 

@@ -13,6 +13,7 @@ from issues import api as issues_api
 from jobs import api as jobs_api
 from ledgers import api as ledgers_api
 from points import api as points_api
+from rounds import api as rounds_api
 from surveys import api as surveys_api
 
 api_v1 = [
@@ -25,6 +26,7 @@ api_v1 = [
     path("", include(surveys_api.router.urls)),
     path("", include(dashboard_api.router.urls)),
     path("", include(jobs_api.router.urls)),
+    path("", include(rounds_api.router.urls)),
 ]
 
 urlpatterns = [

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Role, Unit, User
+from accounts.models import NotInScope, Role, Unit, User
 from accounts.scoping import may_write
 from issues.models import Source
 from points.models import Framework, Point, PointCategory
@@ -266,10 +266,16 @@ def sample_inspect(*, sample, by, results, notes=""):
     """Inspect a sampled point for its round: the points inspection (`inspection_create`,
     scored the assessors' way) by a member of the point's team or office staff, linked to
     the sample; every failed item is filed as an issue (source from the round's kind, the
-    round's name in front) and recorded as a RoundFinding. Locks the sample; refused
-    (ValidationError) when the point was already inspected in this round."""
-    sample = RoundSample.objects.visible_to(by).select_for_update(of=("self",)).select_related(
-        "round", "point").get(pk=sample.pk)
+    round's name in front) and recorded as a RoundFinding. Locks the sample; raises
+    NotInScope (404) outside the rounds `by` sees, PermissionDenied (403) for an inspector
+    of another team, ValidationError when the point was already inspected in this round."""
+    try:
+        # Among the samples of the rounds `by` sees, so another team's stop is refused (403)
+        # rather than missing.
+        sample = RoundSample.objects.filter(round__in=Round.objects.visible_to(by)).select_for_update(
+            of=("self",)).select_related("round", "point").get(pk=sample.pk)
+    except RoundSample.DoesNotExist:
+        raise NotInScope("该测评点位不存在或不在您的范围内。") from None
     if not may_write(by, {Role.OFFICE, Role.INSPECTOR}):
         raise PermissionDenied("只有督查员和创城办工作人员可以录入测评。")
     if by.role == Role.INSPECTOR and not by.is_superuser and not (
@@ -286,6 +292,12 @@ def sample_inspect(*, sample, by, results, notes=""):
         RoundFinding(round=round, sample=sample, result=result, issue=issue)
         for result, issue in inspection.filed_issues])
     return inspection
+
+
+def inspection_saved_message(inspection, filed):
+    """What the inspector reads once a round inspection is saved (page and API alike)."""
+    return (f"本轮测评已保存：得分 {inspection.score}/{inspection.max_score}"
+            f"{f'，{filed} 个问题已转为整改问题' if filed else ''}。")
 
 
 def current_framework():

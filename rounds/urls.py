@@ -16,6 +16,10 @@ urlpatterns = [
          name="sample-swap"),
     path("<int:pk>/sample/<int:sample>/inspect/", views.SampleInspectView.as_view(),
          name="sample-inspect"),
+    path("<int:pk>/sample.xlsx", views.SampleExportView.as_view(), name="sample-export"),
+    path("<int:pk>/scores.xlsx", views.ScoresExportView.as_view(), name="scores-export"),
+    path("<int:pk>/scores.pdf", views.ScoresPdfView.as_view(), name="scores-pdf"),
+    path("<int:pk>/findings.xlsx", views.FindingsExportView.as_view(), name="findings-export"),
     path("<int:pk>/teams/", views.TeamsView.as_view(), name="round-teams"),
     path("<int:pk>/teams/<int:team>/route/", views.RouteView.as_view(), name="route"),
 ]

@@ -4,15 +4,22 @@ the scores; an inspector walks their team's route with the usual inspection form
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts.models import Role
 from accounts.scoping import RoleRequiredMixin, ScopedListView, may_write
 from issues.models import Issue
+from jobs.pdf import PDF, PdfUnavailable
+from jobs.views import XLSX
 from points.models import Point
 from points.views import InspectionCreateView
 
+from . import exports
 from .forms import RoundForm, SwapForm, TeamForm
 from .models import Round, RoundSample, RoundTeam
 from .selectors import findings_summary, round_list_scores, round_scores
@@ -20,6 +27,7 @@ from .services import (
     MAX_SEED,
     current_framework,
     default_rules,
+    inspection_saved_message,
     round_draw,
     round_save,
     sample_inspect,
@@ -376,7 +384,13 @@ class SampleInspectView(InspectionCreateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["round_sample"] = self.sample
+        # On a phone with IndexedDB the field queue keeps the checklist as a draft and sends
+        # it to the round's inspection API; without it the form posts here.
+        ctx.update(round_sample=self.sample, back_url=self.done_url(), result_url=self.done_url(),
+                   api_url=reverse("round-sample-inspect", kwargs={
+                       "pk": self.sample.round_id, "sample": self.sample.pk}),
+                   flash="{message}",
+                   draft_label=f"测评：{self.sample.point.name}（{self.sample.round.name}）")
         return ctx
 
     def get(self, request, *args, **kwargs):
@@ -394,12 +408,14 @@ class SampleInspectView(InspectionCreateView):
             ctx = self.get_context_data(errors=exc.message_dict.get("results") or exc.messages,
                                         notes=request.POST.get("notes", ""))
             return self.render_to_response(ctx, status=400)
-        filed = len(inspection.filed_issues)
-        messages.success(request, f"本轮测评已保存：得分 {inspection.score}/{inspection.max_score}"
-                                  f"{f'，{filed} 个问题已转为整改问题' if filed else ''}。")
+        messages.success(request, inspection_saved_message(inspection,
+                                                           len(inspection.filed_issues)))
+        return redirect(self.done_url())
+
+    def done_url(self):
         if self.sample.team_id:
-            return redirect("rounds:route", self.sample.round_id, self.sample.team_id)
-        return redirect("rounds:round-detail", self.sample.round_id)
+            return reverse("rounds:route", args=[self.sample.round_id, self.sample.team_id])
+        return reverse("rounds:round-detail", args=[self.sample.round_id])
 
 
 class RoundDetailView(RoundMixin, TemplateView):
@@ -420,3 +436,65 @@ class RoundDetailView(RoundMixin, TemplateView):
         ctx["sample_count"] = self.round.samples.count()
         return ctx
 
+
+
+class RoundFileView(RoundMixin, View):
+    """A round's file for everyone who sees the round (another region's → 404, a role that
+    may not open the round's pages → 403). `build(round, user)` makes the bytes."""
+
+    filename = ""
+    content_type = XLSX
+
+    def build(self, round, user):
+        raise NotImplementedError
+
+    def get(self, request, pk):
+        response = HttpResponse(self.build(self.round, request.user),
+                                content_type=self.content_type)
+        response["Content-Disposition"] = content_disposition_header(
+            True, f"{self.round.name}{self.filename}")
+        return response
+
+
+class SampleExportView(RoundFileView):
+    """抽中点位与路线 as Excel: each team's stops in route order, swaps and state."""
+
+    filename = "抽中点位与路线.xlsx"
+
+    def build(self, round, user):
+        return exports.sample_export_file(round, user)
+
+
+class ScoresExportView(RoundFileView):
+    """The scores per category, area and unit, the spread and the comparison as Excel."""
+
+    filename = "实地考察得分.xlsx"
+
+    def build(self, round, user):
+        return exports.scores_export_file(round)
+
+
+class ScoresPdfView(RoundFileView):
+    """The same scores as a printable PDF (503 with the reason when the server lacks the
+    Chinese fonts)."""
+
+    filename = "实地考察得分.pdf"
+    content_type = PDF
+
+    def get(self, request, pk):
+        try:
+            return super().get(request, pk)
+        except PdfUnavailable as exc:
+            return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+
+    def build(self, round, user):
+        return exports.scores_pdf(round)
+
+
+class FindingsExportView(RoundFileView):
+    """发现的问题 as Excel: each failed item, its deduction and the issue it became."""
+
+    filename = "发现的问题.xlsx"
+
+    def build(self, round, user):
+        return exports.findings_export_file(round, user)

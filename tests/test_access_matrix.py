@@ -319,9 +319,14 @@ PAGES = {
     "rounds:round-draw": ("round", {}),
     "rounds:round-sample": ("round", {}),
     "rounds:round-teams": ("round", {}),
+    "rounds:sample-export": ("round", {}),
+    "rounds:scores-export": ("round", {}),
+    "rounds:scores-pdf": ("round", {}),
+    "rounds:findings-export": ("round", {}),
     "rounds:sample-swap": ("round_sample", {"pk": lambda s: [s.round_id]}),
     "rounds:sample-inspect": ("round_sample", {"pk": lambda s: [s.round_id]}),
     "rounds:route": ("round_team", {"pk": lambda t: [t.round_id]}),
+    "round-sample-inspect": ("round_sample", {"pk": lambda s: [s.round_id]}),
 }
 API_BASENAMES = {
     "unit": "unit",
@@ -343,6 +348,7 @@ API_BASENAMES = {
     "survey-option": "survey_option",
     "report": "report",
     "job": "job",
+    "round": "round",
 }
 # Reached without logging in on purpose (the public survey form): no scoping to prove.
 # The resident's status page is found by its random code alone; Open311 authenticates

@@ -39,7 +39,7 @@ def markets(city):
 
 
 def test_office_draws_two_teams_walk_and_the_round_page_scores(
-        desktop, phone, city, markets, tmp_path):
+        desktop, phone, city, markets, tmp_path, live_server):
     UserFactory(username="inspector2", full_name="马督查", unit=city.units.office,
                 role=Role.INSPECTOR)
     city.users.inspector.full_name = "李督查"
@@ -89,7 +89,7 @@ def test_office_draws_two_teams_walk_and_the_round_page_scores(
     expect(stops).to_have_count(teams["第一组"])
     phone.screenshot(path=SHOTS.format("5-route-phone"), full_page=True)
 
-    # The round's form posts to the round (the field queue's inspection API knows no rounds).
+    # The field queue sends the round's checklist to the round's inspection API.
     # Stop 1: everything in order. Stop 2: goods sold outside the stalls (2 of 6 points).
     for stop, failing in [(0, None), (1, markets[1])]:
         stops.nth(stop).get_by_role("link", name="开始测评").tap()
@@ -102,7 +102,11 @@ def test_office_draws_two_teams_walk_and_the_round_page_scores(
                 tmp_path / "店外经营.jpg", color=(90, 120, 60), seed=2)))
             phone.fill(f"input[name=note_{failing.pk}]", "水果摊摆到店外人行道")
             phone.screenshot(path=SHOTS.format("6-inspect-phone"), full_page=True)
-        phone.get_by_role("button", name="提交督查").tap()
+        with phone.expect_response(lambda r: r.request.method == "POST" and
+                                   "/inspect/" in r.url) as sent:
+            phone.get_by_role("button", name="提交督查").tap()
+        assert sent.value.url.startswith(f"{live_server.url}/api/v1/rounds/{round.pk}/sample/")
+        assert sent.value.status == 201
         expect(phone.locator(".alert-success")).to_contain_text(
             "本轮测评已保存：得分 4.00/6.00，1 个问题已转为整改问题" if failing else
             "本轮测评已保存：得分 6.00/6.00")
@@ -126,3 +130,47 @@ def test_office_draws_two_teams_walk_and_the_round_page_scores(
     link.click()
     expect(office.locator("body")).to_contain_text("水果摊摆到店外人行道")
     assert_clean(office)
+
+
+def test_a_round_stop_inspected_without_signal_is_recorded_once(phone, city, markets,
+                                                                 tmp_path):
+    """No signal at the stop: the checklist waits in the queue; with the network back it is
+    sent to the round's inspection API once, and the finding is filed with the round."""
+    from rounds.models import RoundTeam
+    from rounds.services import round_draw, team_save, teams_assign
+
+    from .test_offline_field import offline_noise_only, wait_for_worker
+
+    round = Round.objects.create(name="2026年第二轮模拟测评", region=city.units.a,
+                                 framework=Framework.objects.get(), starts="2026-05-01",
+                                 ends="2026-05-02")
+    round_draw(round=round, rules={markets[0].category_id: (True, 0)}, seed=1,
+               by=city.users.office)
+    team_save(team=RoundTeam(round=round, name="第一组"), members=[city.users.inspector],
+              by=city.users.office)
+    teams_assign(round=round, by=city.users.office)
+    sample = round.samples.order_by("route_order").first()
+    log_in(phone, "inspector")
+    phone.goto(f"/rounds/{round.pk}/sample/{sample.pk}/inspect/")
+    wait_for_worker(phone)
+    context = phone.context
+
+    context.set_offline(True)
+    for item in markets:
+        verdict = "fail" if item == markets[2] else "pass"
+        phone.locator(f"label[for=v{item.pk}{verdict}]").tap()
+    phone.set_input_files(f"#photo_{markets[2].pk}", str(jpeg_file(
+        tmp_path / "秤.jpg", color=(200, 200, 40), seed=9)))
+    phone.get_by_role("button", name="提交督查").tap()
+    expect(phone.locator("#field-queue-badge")).to_contain_text("待上传 1 条")
+    offline_noise_only(phone)
+
+    context.set_offline(False)
+    phone.reload()
+    phone.locator("#field-queue-badge").tap()
+    expect(phone.locator(".queue-item [data-state-label]")).to_have_text("已上传", timeout=20_000)
+    sample.refresh_from_db()
+    assert sample.inspection is not None and sample.inspection.score == 5
+    assert sample.findings.count() == 1
+    assert Issue.objects.get().round_finding.round == round
+    offline_noise_only(phone)
