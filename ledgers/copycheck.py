@@ -138,7 +138,8 @@ def ledger_report_check(*, submission, now=None):
     fingerprint, matches and its chain's index rows, so running it twice gives the same
     rows. A document that cannot be read (damaged, encrypted) is skipped with a note; the
     check itself never fails for it. Returns the `ReportFingerprint`, or None for a report
-    never signed. About ten queries plus one per document and one per flagged pair."""
+    never signed. About a dozen queries whatever the number of candidates, one more for
+    the texts when some pair reaches the threshold."""
     sub = (LedgerSubmission.objects.select_for_update(of=("self",))
            .select_related("requirement").filter(pk=submission.pk).first())
     if sub is None or sub.signed_at is None:
@@ -299,8 +300,8 @@ def _replace_index(subs, texts, notes_of, counts, sigs, keys_of, matches):
 
     On PostgreSQL the fingerprints (ids drawn from their sequence first) and the 42 band
     rows of each are sent by COPY as plain values: through `bulk_create` the 840,000 band
-    rows of 20,000 reports were 840,000 model instances and compiled SQL, ≈85 % of the
-    whole indexing. The band table is then analysed, since all of it was just replaced and
+    rows of 20,000 reports were 840,000 model instances and compiled SQL, two thirds of
+    the whole indexing. The band table is then analysed, since all of it was just replaced and
     the workers' band query is planned from its statistics."""
     ids = [pk for pk, _u, _y in subs]
     now = timezone.now()

@@ -113,7 +113,7 @@ def signature(hashes):
     affine32 permutations (a·fmix(h) + b mod 2³², least per permutation) applied to hashes
     already computed, in one numpy expression over all shingles. The same values as
     `MinHash(..., hashfunc=int).update_batch(hashes)` (a test compares them) without its
-    Python call per shingle and sketch objects: about a fifth of the time per report."""
+    Python call per shingle and sketch objects: about a third of the time per report."""
     if not len(hashes):
         return np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
     h = _fmix32(np.asarray(hashes).astype(np.uint32))
