@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from . import textcheck as tc
@@ -117,19 +117,19 @@ def min_band_hits(threshold):
 
 
 def candidates(keys, *, exclude_chain, min_hits=1):
-    """Fingerprint ids sharing at least `min_hits` band keys, without the checked report's
-    own version chain (requirement id, unit id). One query: the hits are counted by the
-    database (`GROUP BY … HAVING`), and the chain is left out by a subquery of its few
-    fingerprints. Joining every band row to its fingerprint and submission instead made
-    PostgreSQL hash both whole tables (≈60 of the check's 97 ms at 20,000 reports), and the
-    boilerplate bands (some held by one report in ten) sent ≈2,000 rows to be counted in
-    Python for the ≈70 that share two keys."""
+    """The ids of the fingerprints sharing at least `min_hits` band keys, without the checked
+    report's own version chain (requirement id, unit id), as a subquery. The hits are
+    counted by the database (`GROUP BY … HAVING`), and the chain is left out by a subquery
+    of its few fingerprints. Joining every band row to its fingerprint and submission
+    instead made PostgreSQL hash both whole tables (≈60 of the check's 97 ms at 20,000
+    reports), and the boilerplate bands (some held by one report in ten) sent ≈2,000 rows
+    to be counted in Python for the ≈70 that share two keys."""
     req_id, unit_id = exclude_chain
     chain = ReportFingerprint.objects.filter(submission__requirement_id=req_id,
                                              submission__unit_id=unit_id).values("pk")
-    return list(ReportBand.objects.filter(key__in=keys).exclude(fingerprint_id__in=chain)
-                .values("fingerprint_id").annotate(hits=Count("pk"))
-                .filter(hits__gte=min_hits).values_list("fingerprint_id", flat=True))
+    return (ReportBand.objects.filter(key__in=keys).exclude(fingerprint_id__in=chain)
+            .values("fingerprint_id").annotate(hits=Count("pk"))
+            .filter(hits__gte=min_hits).values("fingerprint_id"))
 
 
 @transaction.atomic
@@ -157,19 +157,20 @@ def ledger_report_check(*, submission, now=None):
     if keys:
         ids = candidates(keys, exclude_chain=(req.pk, sub.unit_id),
                          min_hits=min_band_hits(settings.threshold))
-        # Signatures and the pair's units and years only; the texts of the few above the
-        # threshold are read afterwards for their passages.
-        others = list(ReportFingerprint.objects.filter(pk__in=ids).values_list(
-            "signature", "submission_id", "submission__unit_id",
-            "submission__requirement__year"))
-        already = set(ReportMatch.objects.filter(other=sub).values_list("submission_id",
-                                                                        flat=True))
+        # One query: the candidates' signatures, units and years, and whether the pair is
+        # already flagged from the other side; the texts of the few above the threshold are
+        # read afterwards for their passages.
+        others = list(ReportFingerprint.objects.filter(pk__in=ids).annotate(
+            flagged=Exists(ReportMatch.objects.filter(submission_id=OuterRef("submission_id"),
+                                                      other=sub)))
+            .values_list("signature", "submission_id", "submission__unit_id",
+                         "submission__requirement__year", "flagged"))
         scores = tc.similarities(sig, tc.from_bytes(b"".join(bytes(o[0]) for o in others)))
         above = []
-        for (_sig, other_id, other_unit, other_year), score in zip(others, scores.tolist(),
-                                                                   strict=True):
+        for (_sig, other_id, other_unit, other_year, flagged), score in zip(
+                others, scores.tolist(), strict=True):
             kind = kind_of(sub.unit_id, req.year, other_unit, other_year)
-            if kind is not None and other_id not in already and score >= settings.threshold:
+            if kind is not None and not flagged and score >= settings.threshold:
                 above.append((other_id, kind, score))
         if above:
             texts = dict(ReportFingerprint.objects.filter(
