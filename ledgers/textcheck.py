@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
+from datasketch import MinHash
 
 logger = logging.getLogger(__name__)
 
@@ -95,31 +95,60 @@ def template_hashes(*texts):
     return np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.uint64)
 
 
+_A, _B = (np.asarray(p, dtype=np.uint32) for p in _PERMUTATIONS)
+
+
+def _fmix32(h):
+    """MurmurHash3's 32-bit finaliser, the pre-mix datasketch's affine32 scheme applies to
+    each input hash (uint32 arithmetic wraps, as intended)."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
 def signature(hashes):
     """The MinHash values (uint32 array of NUM_PERM) of a set of shingle hashes: datasketch's
-    permutations applied to hashes already computed (its hash function is the identity)."""
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_PERMUTATIONS, scheme=SCHEME,
-                hashfunc=int)
-    if len(hashes):
-        m.update_batch(hashes.tolist())
-    return LeanMinHash(m).hashvalues.astype(np.uint32)
+    affine32 permutations (a·fmix(h) + b mod 2³², least per permutation) applied to hashes
+    already computed, in one numpy expression over all shingles. The same values as
+    `MinHash(..., hashfunc=int).update_batch(hashes)` (a test compares them) without its
+    Python call per shingle and sketch objects: about a third of the time per report."""
+    if not len(hashes):
+        return np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
+    h = _fmix32(np.asarray(hashes).astype(np.uint32))
+    with np.errstate(over="ignore"):
+        return (np.multiply.outer(h, _A) + _B).min(axis=0)
+
+
+# One blake2b state per band with its personalisation, copied for each key (building the
+# state is most of the cost of hashing 12 bytes).
+_BAND_HASHERS = [hashlib.blake2b(digest_size=8, person=b"band%04d" % b) for b in range(BANDS)]
 
 
 def band_keys(hashvalues):
     """One signed 64-bit key per band; the band's number is part of the hash, so keys of
     different bands never collide by position."""
+    raw = np.ascontiguousarray(hashvalues, dtype=np.uint32).tobytes()
+    width = ROWS * 4
     keys = []
-    raw = np.ascontiguousarray(hashvalues, dtype=np.uint32)
-    for b in range(BANDS):
-        digest = hashlib.blake2b(raw[b * ROWS:(b + 1) * ROWS].tobytes(), digest_size=8,
-                                 person=b"band%04d" % b).digest()
-        keys.append(int.from_bytes(digest, "big", signed=True))
+    for b, hasher in enumerate(_BAND_HASHERS):
+        h = hasher.copy()
+        h.update(raw[b * width:(b + 1) * width])
+        keys.append(int.from_bytes(h.digest(), "big", signed=True))
     return keys
 
 
 def similarity(sig_a, sig_b):
     """MinHash estimate of the Jaccard similarity of two signatures."""
     return float(np.count_nonzero(sig_a == sig_b)) / NUM_PERM
+
+
+def similarities(sig, others):
+    """`similarity` of `sig` with each of `others` (signatures as rows, or end to end in one
+    flat array), as a float array: one numpy comparison for all candidates."""
+    others = np.asarray(others).reshape(-1, NUM_PERM)
+    return np.count_nonzero(others == sig, axis=1) / NUM_PERM
 
 
 def to_bytes(sig):

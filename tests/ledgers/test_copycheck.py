@@ -120,6 +120,36 @@ def test_without_the_template_excluded_the_same_pair_would_share_passages():
                               template) == []  # …unless it is the office's template
 
 
+def test_signatures_and_band_keys_are_datasketchs_minhash_of_the_shingles():
+    """The index keeps signatures and band keys: the numpy signature must give exactly the
+    values of datasketch's MinHash over the same shingle hashes (an empty set included),
+    and the band keys those of one blake2b per band."""
+    import hashlib
+
+    import numpy as np
+    from datasketch import LeanMinHash, MinHash
+
+    texts = ["", "文明", *ORIGINAL.values(), "".join(OTHER.values()) * 3]
+    for text in texts:
+        hashes = textcheck.shingle_hashes(textcheck.normalise(text))
+        reference = MinHash(num_perm=textcheck.NUM_PERM, seed=textcheck.SEED,
+                            scheme=textcheck.SCHEME, hashfunc=int)
+        reference.update_batch(hashes.tolist())
+        expected = LeanMinHash(reference).hashvalues.astype(np.uint32)
+        sig = textcheck.signature(hashes)
+        assert sig.dtype == np.uint32 and sig.tolist() == expected.tolist()
+        rows = textcheck.ROWS
+        assert textcheck.band_keys(sig) == [
+            int.from_bytes(hashlib.blake2b(expected[b * rows:(b + 1) * rows].tobytes(),
+                                           digest_size=8, person=b"band%04d" % b).digest(),
+                           "big", signed=True)
+            for b in range(textcheck.BANDS)]
+    sigs = np.array([textcheck.signature(textcheck.shingle_hashes(textcheck.normalise(t)))
+                     for t in texts[2:]])
+    assert textcheck.similarities(sigs[0], sigs).tolist() == [
+        textcheck.similarity(sigs[0], s) for s in sigs]
+
+
 def test_reusing_last_years_own_report_is_flagged_as_such(city):
     last = LedgerRequirementFactory(region=city.units.a, lead_unit=city.units.cg, year=2024)
     this = LedgerRequirementFactory(region=city.units.a, lead_unit=city.units.cg, year=2025)
