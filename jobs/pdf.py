@@ -26,26 +26,32 @@ class PdfUnavailable(Exception):
     """The PDF cannot be produced on this machine; the message is for the office."""
 
 
-def has_cjk_font():
-    """Whether fontconfig knows a font covering Chinese (False when fontconfig is missing)."""
+def cjk_fonts():
+    """Family names of the installed fonts that cover Chinese, per fontconfig; [] when none
+    (or when fontconfig itself is missing)."""
     fc_list = shutil.which("fc-list")
     if fc_list is None:
-        return False
+        return []
     try:
         out = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True,
                              timeout=20, check=False).stdout
     except (OSError, subprocess.SubprocessError):
-        return False
-    return bool(out.strip())
+        return []
+    return sorted({line.split(",")[0].strip() for line in out.splitlines() if line.strip()})
 
 
-def render_pdf(template, context):
-    """PDF bytes of `template` rendered with `context`. Raises PdfUnavailable when no CJK
-    font or no pango is installed."""
+def has_cjk_font():
+    """Whether fontconfig knows a font covering Chinese."""
+    return bool(cjk_fonts())
+
+
+def render_pdf(template, context, *, no_font=NO_CJK_FONT, no_pango=NO_PANGO):
+    """PDF bytes of `template` rendered with `context`. Raises PdfUnavailable (with
+    `no_font` or `no_pango` as its message) when no CJK font or no pango is installed."""
     if not has_cjk_font():
-        raise PdfUnavailable(NO_CJK_FONT)
+        raise PdfUnavailable(no_font)
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: the pango libraries are missing
-        raise PdfUnavailable(NO_PANGO) from exc
+        raise PdfUnavailable(no_pango) from exc
     return weasyprint.HTML(string=render_to_string(template, context)).write_pdf()
