@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from evidence.processing import hash_bands, process_image, to_signed64
+from jobs.bulk import copy_into, reserve_ids
 from points.demo import seed_framework
 from points.models import FrameworkItem
 
@@ -187,23 +188,11 @@ def _insert(model, objs):
         return
     fields = [f for f in model._meta.concrete_fields
               if not (f.primary_key and objs[0].pk is None)]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     names = [f.attname for f in fields]
-    with connection.cursor() as cursor, cursor.copy(
-            f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
+    with copy_into(model, [f.column for f in fields]) as copy:
         for obj in objs:
             row = [getattr(obj, n) for n in names]
             copy.write_row([v.name or "" if isinstance(v, FieldFile) else v for v in row])
-
-
-def _reserve_ids(model, count):
-    """`count` fresh ids from the table's sequence (PostgreSQL), for rows inserted by COPY
-    that others must point at."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                       "FROM generate_series(1, %s)", [table, count])
-        return [row[0] for row in cursor.fetchall()]
 
 
 def _weighted(plans):
@@ -497,7 +486,7 @@ def _files(city, reqs, chains, now):
         photo.processed_at = None
         real.append(photo)
     if connection.vendor == "postgresql":
-        for photo, pk in zip(photos, _reserve_ids(LedgerPhoto, len(photos)), strict=True):
+        for photo, pk in zip(photos, reserve_ids(LedgerPhoto, len(photos)), strict=True):
             photo.pk = photo.id = pk
         _flag_pairs(photos)
         _insert(LedgerPhoto, photos)

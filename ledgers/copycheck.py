@@ -13,7 +13,6 @@ Which pairs count, for a report of unit U in year Y:
 """
 
 import json
-from contextlib import contextmanager
 from functools import cached_property
 from types import SimpleNamespace
 
@@ -21,6 +20,8 @@ import numpy as np
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+
+from jobs.bulk import copy_into, reserve_ids
 
 from . import textcheck as tc
 from .models import (
@@ -313,14 +314,14 @@ def _replace_index(subs, texts, notes_of, counts, sigs, keys_of, matches):
         ReportFingerprint.objects.filter(submission_id__in=chunk).delete()
     rows = zip(subs, texts, sigs, counts, notes_of, strict=True)
     if connection.vendor == "postgresql":
-        fingerprint_ids = _next_ids(ReportFingerprint, len(subs))
-        with _copy_into(ReportFingerprint, ["id", "submission_id", "text", "signature",
+        fingerprint_ids = reserve_ids(ReportFingerprint, len(subs))
+        with copy_into(ReportFingerprint, ["id", "submission_id", "text", "signature",
                                             "shingle_count", "notes", "checked_at"]) as copy:
             for fid, ((pk, _u, _y), text, sig, count, notes) in zip(fingerprint_ids, rows,
                                                                      strict=True):
                 copy.write_row((fid, pk, text, tc.to_bytes(sig), count, json.dumps(notes),
                                 now))
-        with _copy_into(ReportBand, ["fingerprint_id", "key"]) as copy:
+        with copy_into(ReportBand, ["fingerprint_id", "key"]) as copy:
             # Two integers a row: written as COPY's text lines, a fingerprint at a time.
             for fid, keys in zip(fingerprint_ids, keys_of, strict=True):
                 if keys:
@@ -338,27 +339,6 @@ def _replace_index(subs, texts, notes_of, counts, sigs, keys_of, matches):
              for fp, keys in zip(fingerprints, keys_of, strict=True) for k in keys],
             batch_size=10_000)
     ReportMatch.objects.bulk_create(matches, batch_size=2000)
-
-
-def _next_ids(model, count):
-    """`count` ids drawn from the model's id sequence (PostgreSQL), for rows sent by COPY
-    that other rows point at."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                       "FROM generate_series(1, %s)", [model._meta.db_table, count])
-        return [row[0] for row in cursor.fetchall()]
-
-
-@contextmanager
-def _copy_into(model, columns):
-    """PostgreSQL's COPY into the model's table: rows written by `write_row` (plain values
-    in the order of `columns`) or as text lines, no SQL compiled and no model instance per
-    row."""
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(c) for c in columns)
-    with connection.cursor() as cursor, cursor.copy(
-            f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN") as copy:
-        yield copy
 
 
 class Flag:

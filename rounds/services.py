@@ -5,12 +5,13 @@ its findings as issues tagged with the round)."""
 import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import NotInScope, Role, Unit, User
 from accounts.scoping import may_write
 from issues.models import Source
+from jobs.bulk import insert_rows
 from points.models import Framework, Point, PointCategory
 from points.services import inspection_create
 
@@ -120,8 +121,7 @@ def round_draw(*, round, rules, by, seed=None):
         errors["rules"] = "请至少为一个点位类别设置抽样规则。"
     if errors:
         raise ValidationError(errors)
-    round.samples.all().delete()
-    round.rules.all().delete()
+    _clear_draw(round)
     SamplingRule.objects.bulk_create([
         SamplingRule(round=round, category_id=cid, include_fixed=fixed, random_share=share)
         for cid, (fixed, share) in rules.items()])
@@ -135,16 +135,27 @@ def round_draw(*, round, rules, by, seed=None):
                   for pk, cat, kind, unit in rows]
     info = {pk: (cat, unit) for pk, cat, _, unit in rows}
     picked = draw(candidates, rules, seed)
-    RoundSample.objects.bulk_create([
-        RoundSample(round=round, point_id=pk, category_id=info[pk][0], is_fixed=fixed,
-                    district_id=areas.get(info[pk][1], (None, None))[0],
-                    street_id=areas.get(info[pk][1], (None, None))[1])
-        for pk, fixed in picked], batch_size=1000)
+    # Thousands of rows: plain values, not model instances (jobs.bulk).
+    insert_rows(RoundSample, ["round_id", "point_id", "category_id", "is_fixed", "district_id",
+                              "street_id"],
+                ((round.pk, pk, info[pk][0], fixed, *areas.get(info[pk][1], (None, None)))
+                 for pk, fixed in picked))
     round.seed = seed
     round.drawn_at = timezone.now()
     round.drawn_by = by
     round.save(update_fields=["seed", "drawn_at", "drawn_by"])
     return round
+
+
+def _clear_draw(round):
+    """The earlier draw out: its swaps, rules and samples, a statement each. Nothing else
+    hangs off a sample before it is inspected (refused above), so the samples go by one
+    DELETE rather than through the ORM's collector, which would load all of them first."""
+    round.swaps.all().delete()
+    round.rules.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {connection.ops.quote_name(RoundSample._meta.db_table)} "
+                       "WHERE round_id = %s", [round.pk])
 
 
 def swap_candidates(sample):
