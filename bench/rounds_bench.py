@@ -93,7 +93,8 @@ def bench_draw(b, office, region, had):
         f"generated, the rest added for the benchmark, a tenth of those fixed) in "
         f"{len(rules)} categories: every fixed point plus 30 % of the others stratified by "
         f"street, {sampled:,} sampled points inserted and the previous draw deleted; a new "
-        f"seed each run; floor = its SQL replayed raw"))
+        f"seed each run; floor = its SQL replayed raw, without the sample's rows (written by "
+        f"COPY on PostgreSQL, which is not replayed)"))
 
 
 def _replay_draw(round, statements, runs):

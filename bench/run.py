@@ -77,7 +77,9 @@ def summary(times):
             "min_ms": round(times[0], 2), "max_ms": round(times[-1], 2), "runs": len(times)}
 
 
-SKIP_REPLAY = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|CLOSE )", re.I)
+# COPY … FROM STDIN is logged without its rows: it cannot be replayed (the floor of a
+# benchmark that writes by COPY leaves those rows out, and says so).
+SKIP_REPLAY = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|CLOSE |COPY )", re.I)
 # A server-side cursor (QuerySet.iterator() on PostgreSQL) as logged: replayed as its SELECT.
 DECLARE = re.compile(r'^\s*DECLARE\s+"[^"]+"\s+NO SCROLL CURSOR WITH(OUT)? HOLD FOR\s+', re.I)
 
