@@ -158,6 +158,10 @@ else:
         }
     }
 
+# The ranking API's answer is kept this many seconds per scope, period and weights (the
+# Monday-morning burst of every office opening it reads one computation); 0 turns it off.
+RANKING_CACHE_SECONDS = env.int("RANKING_CACHE_SECONDS", default=60)
+
 # Celery: Redis when REDIS_URL is set, else kombu's filesystem transport in var/broker, which
 # needs no server and no extra package and survives restarts (messages are files).
 BROKER_DIR = Path(env.str("BROKER_DIR", default=str(VAR_DIR / "broker")))

@@ -1,3 +1,7 @@
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import (
@@ -69,6 +73,7 @@ class RankingSerializer(serializers.Serializer):
     period = inline_serializer("RankingPeriod", {
         "kind": serializers.CharField(), "start": serializers.DateField(),
         "end": serializers.DateField()})
+    as_of = serializers.DateTimeField(help_text="计算时间：同一范围的排名最多保留 RANKING_CACHE_SECONDS 秒（默认 60）")
     count = serializers.IntegerField()
     results = RankingItemSerializer(many=True)
 
@@ -92,15 +97,19 @@ class RankingViewSet(viewsets.ViewSet):
         kind = request.query_params.get("kind") or None
         if kind and kind not in figures.RANKED_KINDS:
             raise ValidationError({"kind": "单位类型须为 department、street 或 enterprise。"})
+        return Response(_kept(request, period, kind, lambda: self._answer(request, period, kind)))
+
+    def _answer(self, request, period, kind):
         data = figures.ranking(request.user, period, kind=kind)
-        return Response({
+        return {
             "period": {"kind": period.kind, "start": period.first_day,
                         "end": period.last_day},
+            "as_of": timezone.now(),
             "count": len(data["rows"]),
             "results": RankingItemSerializer(
                 data["rows"], many=True,
                 context={"period": period, "request": request}).data,
-        })
+        }
 
     @extend_schema(
         parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH,
@@ -130,6 +139,34 @@ class RankingViewSet(viewsets.ViewSet):
             "archived": figures.is_snapshotted(period, now),
             "results": [{**r, "url": request.build_absolute_uri(r["url"])} for r in rows],
         })
+
+
+def _kept(request, period, kind, answer):
+    """The ranking's answer from the cache, or `answer()` kept for RANKING_CACHE_SECONDS.
+
+    Everyone of one scope reads the same ranking, so the key is the scope, the period, the
+    kind, the weights as last saved (a change of weights is seen at once) and the host the
+    links are written for. Other writes are seen within the seconds kept (`as_of` says when
+    it was counted). Without a cache the ranking is counted every time."""
+    seconds = settings.RANKING_CACHE_SECONDS
+    if not seconds:
+        return answer()
+    weights = figures.weights_for(request.user)
+    key = "dashboard:ranking-api:" + hashlib.blake2b(repr((
+        request.user.scope_path, kind, period.kind, period.first_day, period.last_day,
+        weights.pk, weights.updated, request.build_absolute_uri("/"),
+    )).encode(), digest_size=16).hexdigest()
+    try:
+        kept = cache.get(key)
+    except Exception:  # noqa: BLE001 — the cache being down must not stop the ranking
+        return answer()
+    if kept is None:
+        kept = answer()
+        try:
+            cache.set(key, kept, timeout=seconds)
+        except Exception:  # noqa: BLE001, S110
+            pass
+    return kept
 
 
 class ReportReader(BasePermission):

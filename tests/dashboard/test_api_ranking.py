@@ -66,3 +66,30 @@ def test_the_api_costs_the_same_queries_for_3_and_30_units(city, week, api):
     _add_units(city, 27)
     # the weights, then about ten grouped queries for each of this and the previous period
     assert count() == few <= 23
+
+
+def test_one_scope_reads_one_kept_ranking_until_the_weights_change(city, week, api, settings):
+    """With the answer kept 60 s: the second read of the same scope and period counts
+    nothing (auth and the weights only), a new issue is not seen yet, a change of the
+    weights is seen at once, and another district gets its own ranking."""
+    from dashboard.models import RankingWeights
+
+    from .factories import at, make_issue
+
+    settings.RANKING_CACHE_SECONDS = 60
+    client = api.as_user(city.users.leader)
+    first = client.get(URL, WEEK).json()
+    with CaptureQueriesContext(connection) as ctx:
+        again = client.get(URL, WEEK).json()
+    assert again == first
+    assert len(ctx.captured_queries) <= 4  # token, user and unit, the weights
+    make_issue(unit=city.units.zj, region=city.units.a, created=at(11, 17), deadline=at(11, 25))
+    assert client.get(URL, WEEK).json() == first  # kept: seen within the 60 s
+    RankingWeights.objects.create(region=city.units.a, w_point_pass=0)
+    changed = client.get(URL, WEEK).json()
+    assert changed["as_of"] != first["as_of"]
+    assert {i["unit"]["name"]: i["figures"]["received"]
+            for i in changed["results"]}["区住建局"] == 2
+    other = api.as_user(city.users.office_b).get(URL, WEEK).json()
+    assert {i["unit"]["name"] for i in other["results"]}.isdisjoint(
+        {i["unit"]["name"] for i in first["results"]})
