@@ -219,6 +219,18 @@ def _mark_duplicates(report):
         report.likely_duplicate = True
 
 
+def _recheck_lookalikes(report):
+    """After `report` was refused or merged: the reports flagged 疑似重复 because of it that
+    no longer look like another live case lose the badge (a refused report is no case; a
+    merged one is represented by the report it joined)."""
+    others, _issues = report_duplicates(report)
+    cleared = [other.pk for other, _reasons in others
+               if other.likely_duplicate and other.status == CivicReport.Status.NEW
+               and not report_duplicates(other)[0]]
+    if cleared:
+        CivicReport.objects.filter(pk__in=cleared).update(likely_duplicate=False)
+
+
 def _attach_photos(report, files, infos):
     for f, info in zip(files, infos, strict=True):
         photo = ReportPhoto(report=report)
@@ -392,6 +404,7 @@ def report_reject(*, report, by, reason, note="", now=None):
     ReportEvent.objects.create(report=report, kind=ReportEvent.Kind.REJECT, actor=by,
                                note=report.get_reject_reason_display()
                                + (f"：{note}" if note else ""))
+    _recheck_lookalikes(report)
     return report
 
 
@@ -416,6 +429,7 @@ def report_merge(*, report, into, by, now=None):
     CivicReport.objects.filter(duplicate_of=report).update(duplicate_of=target)
     ReportEvent.objects.create(report=report, kind=ReportEvent.Kind.MERGE, actor=by,
                                note=f"与随手拍 #{target.pk} 为同一问题，已合并")
+    _recheck_lookalikes(report)
     return report
 
 

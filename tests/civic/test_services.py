@@ -176,3 +176,25 @@ def test_phone_numbers_are_erased_after_the_retention_period(civic):
     assert CivicReport.objects.get(pk=ended.pk).phone_erased_at is not None
     assert CivicReport.objects.get(pk=kept.pk).phone == "13800138000"
     assert services.phones_erase_expired() == 0
+
+
+def test_the_duplicate_badge_goes_when_the_lookalike_is_merged_or_refused(civic):
+    """first and copy share a photo, near lies beside first: all three 疑似重复. copy merged
+    into first: first still looks like near (both waiting). near refused: first looks like
+    nothing live (copy is part of its own case, a refused report is no case) → badge off."""
+    a = civic.city.units.a
+    office = civic.city.users.office
+    first = submit(civic, seed=5, description="东街口垃圾堆放第一条", region=a)
+    copy = submit(civic, seed=5, latitude="38.935000", longitude="100.455000", region=a,
+                  description="东街口垃圾堆放照片相同")
+    near = submit(civic, seed=9, latitude="38.930300", longitude="100.450000", region=a,
+                  description="东街口垃圾堆放旁边")
+
+    def flags():
+        return dict(CivicReport.objects.values_list("pk", "likely_duplicate"))
+
+    assert flags() == {first.pk: True, copy.pk: True, near.pk: True}
+    services.report_merge(report=copy, into=first, by=office)
+    assert flags()[first.pk] is True
+    services.report_reject(report=near, by=office, reason=CivicReport.RejectReason.values[0])
+    assert flags()[first.pk] is False
