@@ -267,6 +267,9 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:", "blob:"] + ([MAP_TILE_URL.split("/{")[0]] if MAP_TILE_URL else []),
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
+    # The phone shrinks photos in a worker the compression library starts from a blob of
+    # our own script (static/vendor/browser-image-compression); the service worker is ours.
+    "worker-src": [CSP.SELF, "blob:"],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
 }
