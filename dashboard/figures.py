@@ -51,7 +51,7 @@ previous period's first part) and about ten queries however
 many units, issues or inspections there are, and `trend()` as many for its eight weeks: each
 source is read with GROUP BY unit, the periods' queries of a source joined by UNION ALL into
 one, and the counts summed up the unit tree in Python (`unit_figures_many`). Correlated
-per-unit subqueries cost seconds at the city scale (bench/RESULTS.md).
+per-unit subqueries were far slower at the city scale (bench/REMARKS.md, "Ranking").
 """
 
 import datetime as dt
@@ -489,10 +489,10 @@ def _live_figures(base, periods, now):
     sources = {}  # source → (key, [(period number, queryset)])
     for number, period in enumerate(periods):
         # The subtree's unit ids rather than a join on their paths: the planner then reads
-        # only the scope's rows by index instead of hashing every issue (48 ms → 13 ms).
-        # Not for the survey answers: there the path join keeps the nested loop from the
-        # week's responses to their answers (20 ms), where a list of ids makes the planner
-        # scan every answer (110 ms).
+        # only the scope's rows by index instead of hashing every issue. Not for the survey
+        # answers: there the path join keeps the nested loop from the week's responses to
+        # their answers, where a list of ids makes the planner scan every answer (timings:
+        # bench/REMARKS.md, "Ranking figures").
         ids = list(paths)
         built = {**_issue_counts(ids, period, min(period.end, now), now, calendar),
                  **_ledger_counts(ids, period), **_satisfaction_counts(scope, period),
@@ -609,8 +609,8 @@ def trend(user, *, weeks=8, kind=None, now=None, names=None, this_week=None):
 
 def overdue_issue_points(user, *, now=None, limit=500, region=None):
     """Overdue issues in the user's scope (of one district, `region`) with a location, for
-    the map. One query, plain rows (500 issues with their point, unit and category as model
-    instances cost ≈35 ms)."""
+    the map. One query, plain rows: model instances with their point, unit and category
+    cost more than the query (bench/REMARKS.md, "Ranking figures")."""
     now = now or timezone.now()
     issues = Issue.objects.visible_to(user).overdue(now)
     if region is not None:
