@@ -7,6 +7,7 @@ import datetime as dt
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from config.celery import app
@@ -115,3 +116,15 @@ def test_the_beat_keeps_the_ended_periods_daily_just_after_midnight():
     assert schedule.hour == {0} and schedule.minute == {10}
     assert schedule.day_of_week == set(range(7)) and schedule.day_of_month == set(range(1, 32))
     assert app.conf.timezone == "Asia/Shanghai"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_scorecard_says_the_same_span(city, week, client):
+    # As in test_ranking: last week up to Wednesday noon 区城管局 scored 50.0, this week 56.0.
+    point = make_point(territorial=city.units.community, supervising=city.units.cg)
+    make_inspection(point, passed=True, when=at(11, 10))
+    make_inspection(point, passed=True, when=at(11, 11, 9))
+    client.force_login(city.users.leader)
+    html = client.get(reverse("dashboard:unit-scorecard", args=[city.units.cg.pk]) + "?period=week").content.decode()
+    assert "较上期同一时段（2026-11-09 0:00 至 2026-11-11 12:00）" in html
+    assert "↑6.0" in html
