@@ -74,6 +74,13 @@ class RankingSerializer(serializers.Serializer):
         "kind": serializers.CharField(), "start": serializers.DateField(),
         "end": serializers.DateField()})
     as_of = serializers.DateTimeField(help_text="计算时间：同一范围的排名最多保留 RANKING_CACHE_SECONDS 秒（默认 60）")
+    # What `change` compares with: while the period runs, the previous period up to the same
+    # point (whole false, `until` the moment it is counted to); once over, the whole previous
+    # period.
+    compared = inline_serializer("RankingCompared", {
+        "start": serializers.DateField(), "end": serializers.DateField(),
+        "until": serializers.DateTimeField(), "whole": serializers.BooleanField(),
+        "note": serializers.CharField()})
     count = serializers.IntegerField()
     results = RankingItemSerializer(many=True)
 
@@ -82,8 +89,10 @@ class RankingViewSet(viewsets.ViewSet):
     """The composite-index ranking of the responsible units in the user's region.
 
     `?period=week|month|quarter|year|custom` (`start`, `end` as YYYY-MM-DD for custom),
-    `?kind=street` for the streets alone. About a dozen queries however many units: this
-    period counted, the previous one read from its snapshots."""
+    `?kind=street` for the streets alone. `change` (较上期) is against `compared`: while
+    the period runs, the previous period up to the same point; once it is over, the previous
+    period whole. About a dozen queries however many units: this period counted with the
+    first part of the previous one, or the previous one read from its snapshots."""
 
     permission_classes = [DashboardReader]
     lookup_value_regex = "[0-9]+"
@@ -101,9 +110,13 @@ class RankingViewSet(viewsets.ViewSet):
 
     def _answer(self, request, period, kind):
         data = figures.ranking(request.user, period, kind=kind)
+        compared = data["compared"]
         return {
             "period": {"kind": period.kind, "start": period.first_day,
                         "end": period.last_day},
+            "compared": {"start": compared.first_day, "end": compared.last_day,
+                         "until": timezone.localtime(compared.end), "whole": compared.whole,
+                         "note": figures.compared_note(compared)},
             "as_of": timezone.now(),
             "count": len(data["rows"]),
             "results": RankingItemSerializer(

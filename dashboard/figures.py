@@ -37,17 +37,21 @@ Periods that are over
 ---------------------
 A week, month, quarter or year whose end has passed is counted once and its per-unit figures
 kept (UnitFigures): by the beat after midnight (`services.snapshot_past_periods`) or by the
-first ranking that reads the period. The trend's past weeks and the previous period are read
-from there; only the current period (and custom periods) are counted from the records. The
+first ranking that reads the period. The trend's past weeks and the previous period of a
+period that is over are read from there; the current period, custom periods and the first
+part of the previous period that a running period is compared with (较上期 like for like,
+`Period.compared_with`: never kept, it is not the period's figures) are counted from the
+records. The
 figures are kept as they stood when counted: a record changed afterwards inside a period that
 is over (a ledger approved late, a survey response voided) does not rewrite the published
 figures of that period; a custom period over the same days counts it.
 
-Query budget: `ranking()` costs the weights, the snapshots and about ten queries however
+Query budget: `ranking()` costs the weights, the snapshots (or the past states of the
+previous period's first part) and about ten queries however
 many units, issues or inspections there are, and `trend()` as many for its eight weeks: each
 source is read with GROUP BY unit, the periods' queries of a source joined by UNION ALL into
 one, and the counts summed up the unit tree in Python (`unit_figures_many`). Correlated
-per-unit subqueries cost seconds at the city scale (bench/RESULTS.md).
+per-unit subqueries were far slower at the city scale (bench/REMARKS.md, "Ranking").
 """
 
 import datetime as dt
@@ -80,11 +84,15 @@ def local_tz():
 
 @dataclass(frozen=True)
 class Period:
-    """[start, end) in local time; `kind` is week, month, quarter, year or custom."""
+    """[start, end) in local time; `kind` is week, month, quarter, year or custom.
+
+    `whole` is False for the first part of a period only (`compared_with`): such a span is
+    counted from the records, never kept as the period's figures."""
 
     kind: str
     start: dt.datetime
     end: dt.datetime
+    whole: bool = True
 
     KINDS = {"week": "本周", "month": "本月", "quarter": "本季度", "year": "本年",
              "custom": "自定义"}
@@ -120,6 +128,29 @@ class Period:
             return year_period(self.first_day.year - 1)
         length = self.end - self.start
         return Period(self.kind, self.start - length, self.start)
+
+    def compared_with(self, now):
+        """What 较上期 compares this period with at `now`: the previous period whole once this
+        one is over (or not begun); while it runs, the previous period up to the same point,
+        the same time after its start (Wednesday noon of this week: last week up to Wednesday
+        noon; the 3rd of a month at noon: the previous month up to its 3rd at noon). A month,
+        quarter or year longer than the previous one compares its last days with the previous
+        one whole: on 30 March, February up to its end."""
+        previous = self.previous()
+        if not self.start < now < self.end:
+            return previous
+        until = previous.start + (now - self.start)
+        if until >= previous.end:
+            return previous
+        return Period(previous.kind, previous.start, until, whole=False)
+
+    @property
+    def span_label(self):
+        """The label, with the hour where the span ends inside a day (a first part)."""
+        end = self.end.astimezone(local_tz())
+        if end.time() == dt.time.min:
+            return self.label
+        return f"{self.first_day:%Y-%m-%d} 0:00 至 {end:%Y-%m-%d %H:%M}"
 
 
 def _midnight(day):
@@ -359,8 +390,9 @@ SNAPSHOT_KINDS = ("week", "month", "quarter", "year")
 
 
 def is_snapshotted(period, now):
-    """A calendar period that is over: its figures are read from (and kept in) UnitFigures."""
-    return period.kind in SNAPSHOT_KINDS and period.end <= now
+    """A whole calendar period that is over: its figures are read from (and kept in)
+    UnitFigures. The first part of a period (`Period.compared_with`) is always counted."""
+    return period.kind in SNAPSHOT_KINDS and period.whole and period.end <= now
 
 
 def unit_figures_many(units, periods, *, now=None):
@@ -457,10 +489,10 @@ def _live_figures(base, periods, now):
     sources = {}  # source → (key, [(period number, queryset)])
     for number, period in enumerate(periods):
         # The subtree's unit ids rather than a join on their paths: the planner then reads
-        # only the scope's rows by index instead of hashing every issue (48 ms → 13 ms).
-        # Not for the survey answers: there the path join keeps the nested loop from the
-        # week's responses to their answers (20 ms), where a list of ids makes the planner
-        # scan every answer (110 ms).
+        # only the scope's rows by index instead of hashing every issue. Not for the survey
+        # answers: there the path join keeps the nested loop from the week's responses to
+        # their answers, where a list of ids makes the planner scan every answer (timings:
+        # bench/REMARKS.md, "Ranking figures").
         ids = list(paths)
         built = {**_issue_counts(ids, period, min(period.end, now), now, calendar),
                  **_ledger_counts(ids, period), **_satisfaction_counts(scope, period),
@@ -507,15 +539,20 @@ def score_rows_many(units, periods, weights, *, floor=scoring.DEFAULT_FLOOR, now
 
 
 def ranking(user, period, *, kind=None, now=None):
-    """The ranking the dashboard, the API and the reports show: the weights, the queries of
-    one period and the previous period's snapshots (counted and kept on first read).
+    """The ranking the dashboard, the API and the reports show: the weights and the queries of
+    one period. The previous period (`compared`, `Period.compared_with`): while this one runs,
+    its first part up to the same point, counted in the same queries as this period (joined
+    by UNION ALL, plus the past states at its end); once this one is over, the whole previous
+    period read from its snapshots (counted and kept on first read).
 
     Each row: rank, id, name, kind, score, scores {key: value}, change (score minus the
-    previous period's, None when either is missing), previous_rank and the raw counts."""
+    compared span's, None when either is missing), previous_rank and the raw counts."""
+    now = now or timezone.now()
     weights_obj = weights_for(user)
     weights = weights_obj.weights()
     units = ranked_units(user, kind)
-    rows, previous = score_rows_many(units, [period, period.previous()], weights,
+    compared = period.compared_with(now)
+    rows, previous = score_rows_many(units, [period, compared], weights,
                                      floor=weights_obj.floor(), now=now)
     before = {r["id"]: r for r in previous}
     for row in rows:
@@ -524,8 +561,17 @@ def ranking(user, period, *, kind=None, now=None):
         row["previous_rank"] = old["rank"] if old else None
         row["change"] = round(row["score"] - old["score"], 1) \
             if old and row["score"] is not None and old["score"] is not None else None
-    return {"period": period, "weights": weights_obj, "rows": rows,
+    return {"period": period, "compared": compared, "weights": weights_obj, "rows": rows,
             "top_n": weights_obj.top_n}
+
+
+def compared_note(compared):
+    """What 较上期 compares with, in the words the ranking page, its workbook, the report's
+    PDF and the API all give."""
+    if compared.whole:
+        return f"较上期为与上一周期（{compared.label}）综合指数之差"
+    return (f"较上期为与上一周期同一时段（{compared.span_label}，与本期已过的时间相同）"
+            "综合指数之差，本期结束后改为与上一周期整期相比")
 
 
 def trend(user, *, weeks=8, kind=None, now=None, names=None, this_week=None):
@@ -563,8 +609,8 @@ def trend(user, *, weeks=8, kind=None, now=None, names=None, this_week=None):
 
 def overdue_issue_points(user, *, now=None, limit=500, region=None):
     """Overdue issues in the user's scope (of one district, `region`) with a location, for
-    the map. One query, plain rows (500 issues with their point, unit and category as model
-    instances cost ≈35 ms)."""
+    the map. One query, plain rows: model instances with their point, unit and category
+    cost more than the query (bench/REMARKS.md, "Ranking figures")."""
     now = now or timezone.now()
     issues = Issue.objects.visible_to(user).overdue(now)
     if region is not None:

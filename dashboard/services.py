@@ -220,6 +220,7 @@ def report_pdf_context(report, data):
         "report": report, "region": report.region, "now": timezone.localtime(now),
         "rows": rows, "subscore_labels": [label for _key, label in SUBSCORES],
         "red": red, "black": black, "interview": data["interview"], "top_n": data["top_n"],
+        "compared_note": figures.compared_note(data["compared"]),
         "summary": {
             "units": len(rows), "ranked": len(scored),
             "average": round(sum(scored) / len(scored), 1) if scored else None,

@@ -77,8 +77,8 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         watched = {r["id"] for r in red + black}
         query = self.request.GET.copy()
         ctx.update(
-            period=period, rows=rows, red=red, black=black, kind=kind,
-            subscore_labels=[label for _key, label in SUBSCORES],
+            period=period, compared_note=figures.compared_note(data["compared"]), rows=rows,
+            red=red, black=black, kind=kind, subscore_labels=[label for _key, label in SUBSCORES],
             period_kinds=figures.Period.KINDS, querystring=query.urlencode(),
             trend=figures.trend(
                 user, kind=kind, names=watched,
@@ -334,7 +334,8 @@ class UnitScorecardView(RoleRequiredMixin, TemplateView):
         issues = (Issue.objects.visible_to(user).filter(responsible_unit__path__startswith=unit.path)
                   .open().for_list(now).order_by("deadline", "pk"))
         ctx.update(
-            unit=unit, period=period, row=row, ranked=len(data["rows"]),
+            unit=unit, period=period, compared=data["compared"], row=row,
+            ranked=len(data["rows"]),
             subscores=[(label, row["scores"][key] if row else None,
                         data["weights"].weights().get(key)) for key, label in SUBSCORES],
             trend=figures.trend(user, names={unit.pk}, this_week=data["rows"]

@@ -8,6 +8,7 @@ from openpyxl.utils import get_column_letter
 
 from jobs.excel import text_row
 
+from .figures import compared_note
 from .models import SUBSCORES
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -52,7 +53,8 @@ def write_ranking(fh, data, *, region_name=""):
     wb = Workbook()
     ws = wb.active
     ws.title = "综合排名"
-    _sheet(ws, f"{region_name}创城工作综合排名（{data['period'].label}）", RANKING_COLUMNS,
+    _sheet(ws, f"{region_name}创城工作综合排名（{data['period'].label}；"
+               f"{compared_note(data['compared'])}）", RANKING_COLUMNS,
            (ranking_values(r) for r in data["rows"]))
     wb.save(fh)
 
@@ -65,7 +67,8 @@ def write_report(fh, report, data):
     wb = Workbook()
     ws = wb.active
     ws.title = "各单位情况"
-    _sheet(ws, f"{report}（生成于 {_local(data['now'])}）", RANKING_COLUMNS,
+    _sheet(ws, f"{report}（生成于 {_local(data['now'])}；{compared_note(data['compared'])}）",
+           RANKING_COLUMNS,
            (ranking_values(r) for r in data["rows"]))
 
     ws = wb.create_sheet("逾期问题通报")

@@ -8,10 +8,9 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.scoping import require_city_office
-from jobs.excel import ImportResult, data_rows, template_workbook
+from jobs.excel import ImportResult, by_name, data_rows, template_workbook
 from jobs.excel import text as _text
 from points.models import Point
-from points.services import _by_name
 
 from . import deadlines
 from .models import Issue, IssueCategory, IssueEvent, Source, Status
@@ -61,8 +60,7 @@ def issues_import(*, file, by, now=None, progress=None):
     A constant handful of queries plus bulk inserts."""
     _require_role(by, FILE_ROLES, "只有创城办工作人员和督查员可以导入问题。")
     now = now or timezone.now()
-    points = _by_name(Point.objects.visible_to(by).select_related("territorial_unit"),
-                      lambda p: p.name)
+    points = by_name(Point.objects.visible_to(by).select_related("territorial_unit"))
     categories = {c.name: c for c in IssueCategory.objects.filter(is_active=True)}
     sources = {label: value for value, label in Source.choices}
     result = ImportResult()
@@ -74,13 +72,7 @@ def issues_import(*, file, by, now=None, progress=None):
         point_name, category_name, description, source_label = (
             _text(v) for v in values[:4])
         before = len(result.errors)
-        point = points.get(point_name)
-        if not point_name:
-            error(number, "点位", "点位不能为空。")
-        elif point_name not in points:
-            error(number, "点位", f"找不到点位“{point_name}”（须为您管辖范围内的点位全称）。")
-        elif point is None:
-            error(number, "点位", f"点位名称“{point_name}”不唯一，请在系统中核对。")
+        point = result.named(points, number, "点位", point_name, what="点位")
         category = categories.get(category_name)
         if category is None:
             error(number, "问题类别",

@@ -25,6 +25,20 @@ class ImportResult:
     def error(self, row, column, message):
         self.errors.append({"row": row, "column": column, "message": message})
 
+    def named(self, found, row, column, name, *, what, required=True):
+        """The object a row names in `column` (`found` from `by_name`), or None with the
+        row's error: blank when `required`, no `what` of that name in the caller's scope, or
+        a name two of them share."""
+        if not name:
+            if required:
+                self.error(row, column, f"{column}不能为空。")
+            return None
+        if name not in found:
+            self.error(row, column, f"找不到{what}“{name}”（须为您管辖范围内的{what}全称）。")
+        elif found[name] is None:
+            self.error(row, column, f"{what}名称“{name}”不唯一，请在系统中核对。")
+        return found.get(name)
+
     def stop(self, parsed):
         """After the rows are read: True when rows had errors (nothing is written, the result
         says which); ImportFileError when the sheet had no data rows at all."""
@@ -33,6 +47,16 @@ class ImportResult:
         if not parsed:
             raise ImportFileError("表格中没有数据行。")
         return False
+
+
+def by_name(objects, key=lambda obj: obj.name):
+    """name → object for the columns an import fills by name (units, points); a name that two
+    of the objects share maps to None (`ImportResult.named` then asks the row to say which)."""
+    found = {}
+    for obj in objects:
+        name = key(obj)
+        found[name] = None if name in found else obj
+    return found
 
 
 class SheetRows:

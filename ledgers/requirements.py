@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Role, Unit
 from issues.deadlines import require_not_past
+from jobs.excel import text as _text
 from points.models import Framework, FrameworkItem
 
 from .models import LedgerRequirement
@@ -215,14 +216,6 @@ YES, NO = {"是", "需要", "要", "y", "yes", "1", "true"}, {"否", "不需要"
                                                         "false", ""}
 
 
-def _text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _parse(value, formats):
     if isinstance(value, dt.datetime):
         return value
@@ -235,13 +228,6 @@ def _parse(value, formats):
         except ValueError:
             continue
     return None
-
-
-def _by_name(objects):
-    found = {}
-    for obj in objects:
-        found[obj.name] = None if obj.name in found else obj
-    return found
 
 
 def requirements_template_workbook():
@@ -265,11 +251,11 @@ def requirements_import(*, file, by, progress=None):
     any row is bad every bad row is reported (Excel row number, column, Chinese message) and
     nothing is written. Standards are matched by code in the current framework edition,
     units by full name in the caller's scope. A constant handful of queries plus inserts."""
-    from jobs.excel import ImportResult, data_rows
+    from jobs.excel import ImportResult, by_name, data_rows
 
     _check_office(by)
     by_code = {s.code: s for s in standards()}
-    units = _by_name(submitting_units(by))
+    units = by_name(submitting_units(by))
     today = timezone.localdate()
     this_year = today.year
     result = ImportResult()
@@ -294,22 +280,11 @@ def requirements_import(*, file, by, progress=None):
         if len(title) > 200:
             error(number, "任务名称", "任务名称过长（最多200字）。")
         lead_name = _text(cells["牵头单位"])
-        lead = units.get(lead_name)
-        if not lead_name:
-            error(number, "牵头单位", "牵头单位不能为空。")
-        elif lead_name not in units:
-            error(number, "牵头单位", f"找不到单位“{lead_name}”（须为您管辖范围内单位的全称）。")
-        elif lead is None:
-            error(number, "牵头单位", f"单位名称“{lead_name}”不唯一，请在系统中核对。")
+        lead = result.named(units, number, "牵头单位", lead_name, what="单位")
         contributors = []
         for name in SPLIT.split(_text(cells["配合单位"])):
-            if not name:
-                continue
-            unit = units.get(name)
-            if unit is None:
-                error(number, "配合单位", f"找不到单位“{name}”（须为您管辖范围内单位的全称）。"
-                      if name not in units else f"单位名称“{name}”不唯一，请在系统中核对。")
-            elif lead is None or unit.pk != lead.pk:
+            unit = result.named(units, number, "配合单位", name, what="单位", required=False)
+            if unit is not None and (lead is None or unit.pk != lead.pk):
                 contributors.append(unit)
         deadline = _parse(cells["截止时间"], TIME_FORMATS)
         if deadline is None:

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -62,18 +64,40 @@ def test_other_districts_units_are_absent(city, week):
     assert "城关区创城办" not in by_name  # the office is not ranked
 
 
-def test_change_is_against_the_previous_week(city, week):
-    # Previous week: the team's issue due Monday the 9th was 4 whole working days late at its
-    # end (weight 1: 逾期 0 of 1 not late), and a point it supervises passed 2 of 2
-    # inspections (达标 100): 3 scored items. The region that week: 逾期 0/1, 达标 4/4 (the
-    # point lies in 东街街道's community too) → adjusted 逾期 0, 达标 (2 + 5)/7 = 100 →
-    # (20·0 + 20·100) / 40 = 50. This week 56.0 → +6.0.
+def test_while_the_week_runs_change_is_against_last_week_up_to_the_same_point(city, week):
+    # Wednesday noon: last week is counted up to its Wednesday noon (9 November 0:00 – 11
+    # November 12:00). Then the team's issue due Monday the 9th at 10:00 was 1 whole working
+    # day late (the 10th; weight 1: 逾期 0 of 1 not late), and a point it supervises passed 2
+    # of 2 inspections (Tuesday, Wednesday 9:00; Friday's failed one comes later: not
+    # counted) → 达标 100: 3 scored items. The region then: 逾期 0/1, 达标 4/4 (the point lies
+    # in 东街街道's community too) → adjusted 逾期 0, 达标 (2 + 5)/7 = 100 → (20·0 + 20·100)
+    # / 40 = 50. This week 56.0 → +6.0.
     point = make_point(territorial=city.units.community, supervising=city.units.cg)
     make_inspection(point, passed=True, when=at(11, 10))
-    make_inspection(point, passed=True, when=at(11, 11))
-    by_name, _rows_ = _rows(city, week)
+    make_inspection(point, passed=True, when=at(11, 11, 9))
+    make_inspection(point, passed=False, when=at(11, 13))
+    data = figures.ranking(city.users.leader, week.period, now=week.now)
+    assert data["compared"] == figures.Period(
+        "week", at(11, 9, 0), at(11, 11, 12), whole=False)
+    by_name = {r["name"]: r for r in data["rows"]}
     assert by_name["区城管局"]["previous_score"] == 50.0
     assert by_name["区城管局"]["change"] == 6.0
+
+
+def test_once_the_week_is_over_change_is_against_last_week_whole(city, week):
+    # Ranked on Monday the 23rd, the week of the 16th is over: last week counts whole. At its
+    # end (16 November 0:00) the team's issue was 4 whole working days late (10–13; weight 1:
+    # 逾期 0 of 1), and the point passed 2 of 3 inspections (Friday's failed) → 4 scored
+    # items. The region: 逾期 0/1, 达标 4/6 (东街街道's community holds the point) → adjusted
+    # 逾期 0, 达标 (2 + 5·2/3)/8 = 66.7 → (20·0 + 20·66.7) / 40 = 1334 / 40 = 33.35 → 33.4.
+    point = make_point(territorial=city.units.community, supervising=city.units.cg)
+    make_inspection(point, passed=True, when=at(11, 10))
+    make_inspection(point, passed=True, when=at(11, 11, 9))
+    make_inspection(point, passed=False, when=at(11, 13))
+    data = figures.ranking(city.users.leader, week.period, now=at(11, 23))
+    assert data["compared"] == week.period.previous()
+    by_name = {r["name"]: r for r in data["rows"]}
+    assert by_name["区城管局"]["previous_score"] == 33.4
 
 
 def test_a_unit_below_the_floor_has_no_previous_score_to_compare(city, week):
@@ -132,17 +156,22 @@ def _count(fn):
 def test_the_ranking_costs_the_same_queries_for_3_and_30_units(city, week):
     leader = city.users.leader
 
-    def run():
-        return figures.ranking(leader, week.period, now=week.now)
+    def run(now=week.now):
+        return figures.ranking(leader, week.period, now=now)
 
-    counting = _count(run)  # the previous week counted too, and its snapshots written
-    reading = _count(run)  # the previous week read from its snapshots
+    # While the week runs: this week and the first part of last week, counted together.
+    running = _count(run)
+    assert _count(run) == running <= 22
+    # Once it is over: last week whole, counted and kept once, then read from its snapshots.
+    counting = _count(lambda: run(at(11, 23)))
+    reading = _count(lambda: run(at(11, 23)))
     _add_units(city, 27)
-    # the new units have no snapshot yet: the previous week is counted again, once
-    assert _count(run) == counting <= 22
+    assert _count(run) == running
     assert len(run()["rows"]) == 30
-    # the weights, the snapshots, then about ten grouped queries for this week
-    assert _count(run) == reading < counting
+    # the new units have no snapshot yet: the previous week is counted again, once
+    assert _count(lambda: run(at(11, 23))) == counting <= 22
+    # the weights, the snapshots, then about ten grouped queries for the week
+    assert _count(lambda: run(at(11, 23))) == reading < counting
 
 
 @pytest.mark.parametrize("params, field", [
@@ -154,6 +183,27 @@ def test_bad_periods_name_the_field(params, field):
     with pytest.raises(figures.ValidationError) as exc:
         figures.period_from_params(params)
     assert field in exc.value.message_dict
+
+
+def test_a_running_period_is_compared_with_the_same_span_of_the_previous_one():
+    # Thursday 3 December 2026, 12:00: this month's first 2 days 12 hours against 1 November
+    # 0:00 – 3 November 12:00; this quarter (from 1 October) against 1 July – 2 September
+    # 12:00, the same 63½ days.
+    now = dt.datetime(2026, 12, 3, 12, tzinfo=figures.local_tz())
+    month = figures.month_period(now.date()).compared_with(now)
+    assert (month.start, month.end, month.whole) == (
+        at(11, 1, 0), at(11, 3, 12), False)
+    assert month.span_label == "2026-11-01 0:00 至 2026-11-03 12:00"
+    quarter = figures.quarter_period(now.date()).compared_with(now)
+    assert (quarter.start, quarter.end) == (at(7, 1, 0), at(9, 2, 12))
+    # 30 March, noon: 29½ days of March pass February's 28 → February whole.
+    late_march = dt.datetime(2026, 3, 30, 12, tzinfo=figures.local_tz())
+    assert figures.month_period(late_march.date()).compared_with(late_march) == \
+        figures.month_period(dt.date(2026, 2, 1))
+    # A period that is over: the previous one whole.
+    week = figures.week_period(dt.date(2026, 11, 16))
+    assert week.compared_with(at(11, 23)) == week.previous()
+    assert week.previous().whole and week.previous().span_label == week.previous().label
 
 
 def test_periods_are_local_calendar_periods():

@@ -62,15 +62,37 @@ def test_the_trend_from_snapshots_equals_the_live_count(city, week):
 
 
 def test_the_previous_period_from_its_snapshot_equals_the_live_count(city, week):
-    leader = city.users.leader
-    counted = figures.ranking(leader, week.period, now=week.now)["rows"]
+    # Ranked on Monday the 23rd: the week of the 16th is over, compared with the week of the
+    # 9th whole, read from its snapshot once counted.
+    leader, monday = city.users.leader, at(11, 23)
+    counted = figures.ranking(leader, week.period, now=monday)["rows"]
     assert UnitFigures.objects.filter(start=week.period.previous().first_day).count() == 3
-    read = figures.ranking(leader, week.period, now=week.now)["rows"]
+    read = figures.ranking(leader, week.period, now=monday)["rows"]
     assert read == counted
     weights = figures.weights_for(leader).weights()
     (live,) = _live_scores(figures.ranked_units(leader), [week.period.previous()], weights,
-                           week.now)
+                           monday)
     assert {r["name"]: r["previous_score"] for r in read} == live
+
+
+def test_the_first_part_of_last_week_equals_the_live_count_and_is_never_kept(city, week):
+    # Wednesday noon: 较上期 compares with last week up to Wednesday noon, counted each time,
+    # and nothing is kept: last week's snapshot holds the whole week only.
+    leader = city.users.leader
+    first = figures.ranking(leader, week.period, now=week.now)
+    assert not first["compared"].whole
+    assert not UnitFigures.objects.exists()
+    weights = figures.weights_for(leader).weights()
+    (live,) = _live_scores(figures.ranked_units(leader), [first["compared"]], weights,
+                           week.now)
+    assert {r["name"]: r["previous_score"] for r in first["rows"]} == live
+    # Once the week is over, last week's kept figures are the whole week's.
+    figures.ranking(leader, week.period, now=at(11, 23))
+    cg = UnitFigures.objects.get(unit=city.units.cg, start=week.period.previous().first_day)
+    (whole,) = figures.live_figures_many(figures.ranked_units(leader),
+                                         [week.period.previous()], now=at(11, 23))
+    assert cg.figures == {k: next(r for r in whole if r["id"] == city.units.cg.pk)[k]
+                          for k in figures.SNAPSHOT_FIGURES}
 
 
 def test_this_period_and_custom_periods_are_never_kept(city, week):
@@ -78,8 +100,7 @@ def test_this_period_and_custom_periods_are_never_kept(city, week):
     figures.ranking(leader, week.period, now=week.now)
     custom = figures.custom_period(dt.date(2026, 11, 1), dt.date(2026, 11, 10))
     figures.ranking(leader, custom, now=week.now)
-    kept = set(UnitFigures.objects.values_list("kind", "start"))
-    assert kept == {("week", week.period.previous().first_day)}
+    assert not UnitFigures.objects.exists()  # nor the first part of last week
 
 
 def test_the_beat_keeps_each_ended_period_once(city, week):

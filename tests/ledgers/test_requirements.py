@@ -261,6 +261,19 @@ def test_import_with_a_bad_row_reports_rows_and_writes_nothing(client, city, run
     assert "第 3 行" in page
 
 
+def test_import_names_the_unknown_or_missing_units_of_each_row(client, city, run_jobs):
+    framework_standard()
+    client.force_login(city.users.office)
+    rows = [HEADERS, good_row(牵头单位=""), good_row(配合单位="区住建局、西街街道")]
+    with run_jobs():
+        client.post("/ledgers/requirements/import/", {"file": workbook(rows)})
+    job = Job.objects.get()
+    assert [(e["row"], e["column"], e["message"]) for e in job.errors] == [
+        (2, "牵头单位", "牵头单位不能为空。"),
+        (3, "配合单位", "找不到单位“西街街道”（须为您管辖范围内的单位全称）。")]
+    assert not LedgerRequirement.objects.exists()
+
+
 def test_import_refuses_a_deadline_in_the_past_like_the_page(client, city, run_jobs):
     framework_standard()
     client.force_login(city.users.office)
