@@ -161,6 +161,9 @@ else:
 # The ranking API's answer is kept this many seconds per scope, period and weights (the
 # Monday-morning burst of every office opening it reads one computation); 0 turns it off.
 RANKING_CACHE_SECONDS = env.int("RANKING_CACHE_SECONDS", default=60)
+# The first part of the previous period a running one is compared with (较上期) lies in the
+# past: its figures are kept this long (dashboard.figures); 0 counts them every time.
+RANKING_PART_CACHE_SECONDS = env.int("RANKING_PART_CACHE_SECONDS", default=3600)
 
 # Celery: Redis when REDIS_URL is set, else kombu's filesystem transport in var/broker, which
 # needs no server and no extra package and survives restarts (messages are files).

@@ -15,6 +15,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Tests change the data between two reads of the ranking; the cache has its own tests.
 RANKING_CACHE_SECONDS = 0
+RANKING_PART_CACHE_SECONDS = 0
 SECURE_SSL_REDIRECT = False
 MEDIA_ROOT = VAR_DIR / "media"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

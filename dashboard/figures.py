@@ -55,11 +55,13 @@ per-unit subqueries were far slower at the city scale (bench/REMARKS.md, "Rankin
 """
 
 import datetime as dt
+import hashlib
 import zoneinfo
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Value
 from django.urls import reverse
@@ -142,7 +144,9 @@ class Period:
         until = previous.start + (now - self.start)
         if until >= previous.end:
             return previous
-        return Period(previous.kind, previous.start, until, whole=False)
+        # To the hour: one first part serves an hour of rankings (kept, `unit_figures_many`).
+        hour = until.astimezone(local_tz()).replace(minute=0, second=0, microsecond=0)
+        return Period(previous.kind, previous.start, max(hour, previous.start), whole=False)
 
     @property
     def span_label(self):
@@ -423,6 +427,10 @@ def unit_figures_many(units, periods, *, now=None):
         if all(f is not None for f in found):
             results[number] = [dict(r, **{k: f.get(k, 0) for k in SNAPSHOT_FIGURES})
                                for r, f in zip(base, found, strict=True)]
+    parts = {number: _part_key(base, period) for number, period in enumerate(periods)
+             if results[number] is None and not period.whole and period.end <= now}
+    for number, key in parts.items():
+        results[number] = _kept_part(key, base)
     missing = [number for number, rows in enumerate(results) if rows is None]
     if missing:
         counted = _live_figures(base, [periods[n] for n in missing], now)
@@ -439,9 +447,45 @@ def unit_figures_many(units, periods, *, now=None):
                             unit_id=row["id"], kind=period.kind, start=period.first_day,
                             figures={k: row[k] for k in SNAPSHOT_FIGURES}))
             results[number] = rows
+            if number in parts:
+                _keep_part(parts[number], rows)
         if snapshots:  # a concurrent writer's rows are kept: the counts are the same
             UnitFigures.objects.bulk_create(snapshots, ignore_conflicts=True)
     return results
+
+
+def _part_key(base, period):
+    ids = ",".join(str(r["id"]) for r in base)
+    digest = hashlib.blake2b(ids.encode(), digest_size=12).hexdigest()
+    return f"dashboard:part:{period.kind}:{period.start.isoformat()}:{period.end.isoformat()}:{digest}"
+
+
+def _kept_part(key, base):
+    """The kept figures of a past first part (`Period.compared_with`) for `base`, or None.
+
+    A first part lies wholly in the past, so like a snapshot its figures stand as counted;
+    unlike a snapshot they are not the period's and live only in the cache, for
+    RANKING_PART_CACHE_SECONDS (an hour: `compared_with` moves by whole hours)."""
+    if not settings.RANKING_PART_CACHE_SECONDS:
+        return None
+    try:
+        kept = cache.get(key)
+    except Exception:  # noqa: BLE001 — no cache: counted every time
+        return None
+    if kept is None:
+        return None
+    return [dict(r, **kept[str(r["id"])]) for r in base] \
+        if all(str(r["id"]) in kept for r in base) else None
+
+
+def _keep_part(key, rows):
+    if not settings.RANKING_PART_CACHE_SECONDS:
+        return
+    try:
+        cache.set(key, {str(r["id"]): {k: r[k] for k in SNAPSHOT_FIGURES} for r in rows},
+                  timeout=settings.RANKING_PART_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001, S110
+        pass
 
 
 def live_figures_many(units, periods, *, now=None):

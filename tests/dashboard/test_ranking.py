@@ -200,6 +200,10 @@ def test_a_running_period_is_compared_with_the_same_span_of_the_previous_one():
     late_march = dt.datetime(2026, 3, 30, 12, tzinfo=figures.local_tz())
     assert figures.month_period(late_march.date()).compared_with(late_march) == \
         figures.month_period(dt.date(2026, 2, 1))
+    # To the whole hour: at 12:40 the first part still ends at 12:00 (an hour of rankings
+    # reads one kept count of it).
+    later = now + dt.timedelta(minutes=40)
+    assert figures.month_period(later.date()).compared_with(later).end == at(11, 3, 12)
     # A period that is over: the previous one whole.
     week = figures.week_period(dt.date(2026, 11, 16))
     assert week.compared_with(at(11, 23)) == week.previous()
@@ -235,3 +239,22 @@ def test_the_trend_scores_are_each_weeks_own_ranking(city, week):
         for row in figures.score_rows(units, one, weights, now=week.now):
             assert series[row["name"]][i] == row["score"], (row["name"], i)
     assert series["区城管局"][-2:] == [None, 56.0]  # last week: one item, 数据不足
+
+
+def test_the_first_part_of_last_week_is_counted_once_an_hour(city, week, settings):
+    """Kept for RANKING_PART_CACHE_SECONDS: the second ranking of the running week counts
+    only this week (the first part of last week lies in the past and is read back), with the
+    same figures; without the setting it is counted every time."""
+    settings.RANKING_PART_CACHE_SECONDS = 3600
+    leader = city.users.leader
+
+    def run():
+        return figures.ranking(leader, week.period, now=week.now)
+
+    first_count, first = _count(run), run()
+    again = _count(run)
+    assert again < first_count
+    assert [(r["name"], r["previous_score"]) for r in run()["rows"]] == \
+        [(r["name"], r["previous_score"]) for r in first["rows"]]
+    settings.RANKING_PART_CACHE_SECONDS = 0
+    assert _count(run) == first_count
