@@ -196,6 +196,14 @@ def _share_lock(survey):
                            [survey.pk])
 
 
+def device_answered(survey, device):
+    """Whether the device cookie `device` has already answered `survey` (voided answers
+    included: the one-per-device rule counts them too). One query; none without a cookie."""
+    if not device:
+        return False
+    return Response.objects.filter(survey=survey, device_hash=device_hash(device)).exists()
+
+
 @transaction.atomic
 def response_submit(*, survey, community, answers, channel, interviewer=None, device="",
                     today=None):
