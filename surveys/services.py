@@ -57,8 +57,13 @@ def survey_set_status(*, survey, by, status):
     if status not in (Survey.Status.OPEN, Survey.Status.CLOSED):
         raise ValidationError({"status": "问卷状态只能改为“进行中”或“已结束”。"})
     WORKFLOW.check(survey, WORKFLOW.leading_to(status).name)
-    if status == Survey.Status.OPEN and not survey.questions.exists():
-        raise ValidationError({"status": "问卷还没有题目，不能发布。"})
+    if status == Survey.Status.OPEN:
+        questions = list(survey.questions.prefetch_related("options"))
+        if not questions:
+            raise ValidationError({"status": "问卷还没有题目，不能发布。"})
+        uncounted = [q.counts_nothing_message() for q in questions if q.counts_nothing]
+        if uncounted:
+            raise ValidationError({"status": ["不能发布：" + m for m in uncounted]})
     old = survey.status
     survey.status = status
     survey.save(update_fields=["status"])
