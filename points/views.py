@@ -9,6 +9,7 @@ from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from accounts.confirm import confirmation_page
 from accounts.models import Role, Unit
 from accounts.scoping import RoleRequiredMixin, ScopedDetailView, ScopedListView, may_write
 from evidence.views import serve_file
@@ -478,7 +479,14 @@ class BaseMapDeleteView(RoleRequiredMixin, View):
     allowed_roles = OFFICE
 
     def post(self, request, pk):
+        layer = BaseMapLayer.objects.get_visible(request.user, pk)  # 404 outside scope
+        page = confirmation_page(
+            request, title="确认删除底图", what=f"删除：{layer.region}的{layer.get_kind_display()}",
+            consequence="删除后地图上不再画出这些边界；需要时可重新上传同一文件恢复。",
+            button="确认删除底图", back=reverse("points:basemap"), danger=True)
+        if page is not None:
+            return page
         layer = basemap.basemap_delete(user=request.user, pk=pk)
-        messages.success(request, f"已删除{layer.region}的{layer.get_kind_display()}。"
+        messages.success(request, f"已删除：{layer.region}的{layer.get_kind_display()}。"
                                   "需要时可重新上传同一文件恢复。")
         return redirect("points:basemap")
