@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts.confirm import confirmation_page
 from accounts.forms import apply_errors
 from accounts.scoping import ReferenceDataWriteMixin, RoleRequiredMixin
 from jobs.models import Job
@@ -140,9 +141,16 @@ class HolidayDeleteView(ReferenceDataWriteMixin, View):
 
     def post(self, request, pk):
         holiday = get_object_or_404(Holiday, pk=pk)
+        back = reverse("issues:holidays") + f"?year={holiday.date.year}"
+        page = confirmation_page(
+            request, title="确认删除节假日", what=f"删除：{holiday}",
+            consequence="删除后这一天按平常的工作日或周末计算整改期限；需要时可重新添加。",
+            button="确认删除", back=back, danger=True)
+        if page is not None:
+            return page
         services.holiday_delete(holiday=holiday, by=request.user)
-        messages.success(request, f"已删除 {holiday.date:%Y-%m-%d} {holiday.name}。")
-        return redirect(reverse("issues:holidays") + f"?year={holiday.date.year}")
+        messages.success(request, f"已删除：{holiday.date:%Y-%m-%d} {holiday.name}。")
+        return redirect(back)
 
 
 class HolidayImportView(BaseImportView):

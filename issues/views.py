@@ -8,6 +8,7 @@ from django.utils.html import format_html_join
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from accounts.confirm import confirmation_page
 from accounts.models import Role, Unit
 from accounts.scoping import RoleRequiredMixin, ScopedDetailView, ScopedListView, may_write
 from evidence.views import serve_file
@@ -124,6 +125,13 @@ class IssueActionView(RoleRequiredMixin, View):
         form = ActionForm(request.POST, request.FILES, user=request.user)
         if not form.is_valid():
             return self.failed(request, pk, action, form.errors)
+        if action == "approve" and action in issue.available_actions(request.user):
+            page = confirmation_page(
+                request, title="确认销号", what=f"销号：{issue_label(issue)}",
+                consequence="复核通过后问题即销号，计入整改完成；如问题反弹，可在问题页“反弹重开”。",
+                button="确认销号", back=issue.get_absolute_url())
+            if page is not None:
+                return page
         try:
             SERVICES[action](issue=issue, by=request.user, **form.kwargs_for(action))
         except services.TransitionError as exc:
@@ -153,6 +161,12 @@ def failed_form(action, errors, request):
             "values": request.POST, "photos_again": bool(request.FILES.getlist("photos"))}
 
 
+def issue_label(issue):
+    """#123 类别（点位） — how a message names an issue."""
+    where = f"（{issue.point.name}）" if issue.point_id else ""
+    return f"问题 #{issue.pk} {issue.category.name}{where}"
+
+
 def done_message(action, issue):
     """What the user just did, in words (not a bare 操作成功)."""
     unit = issue.responsible_unit.name if issue.responsible_unit_id else ""
@@ -166,7 +180,7 @@ def done_message(action, issue):
         "request_extension": f"问题 #{issue.pk} 的延期申请已提交。",
         "grant_extension": f"已同意延期，问题 #{issue.pk} 的新期限 {deadline}。",
         "refuse_extension": f"已不同意问题 #{issue.pk} 的延期申请。",
-        "approve": f"问题 #{issue.pk} 复核通过，已销号。",
+        "approve": f"已销号：{issue_label(issue)}，复核通过。",
         "reject": f"问题 #{issue.pk} 已退回{unit}重新整改。",
         "reopen": f"问题 #{issue.pk} 已重开，交{unit}在 {deadline} 前重新整改。",
         "comment": "备注已添加。",

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views import View
 
+from accounts.confirm import confirmation_page
 from accounts.models import Role, Unit
 from accounts.scoping import RoleRequiredMixin, ScopedDetailView, ScopedListView
 from accounts.workflow import TransitionError
@@ -149,6 +150,9 @@ class SubmissionActionView(RoleRequiredMixin, View):
 
     def post(self, request, pk, verb):
         sub = get_object_or_404(LedgerSubmission.objects.visible_to(request.user), pk=pk)
+        page = self.confirmation(request, sub, verb)
+        if page is not None:
+            return page
         try:
             done = self.act(request, sub, verb)
         except TransitionError as exc:
@@ -161,6 +165,30 @@ class SubmissionActionView(RoleRequiredMixin, View):
         else:
             messages.success(request, done)
         return redirect(getattr(self, "next_url", None) or sub)
+
+    def confirmation(self, request, sub, verb):
+        """The page that asks before signing or deleting a file (None: go ahead). Asked only
+        of whoever may do it; anyone else gets the service's refusal at once."""
+        actions = sub.available_actions(request.user)
+        title = f"“{sub.requirement.title}”台账（{sub.unit.name}）"
+        if verb == "sign" and "sign" in actions:
+            return confirmation_page(
+                request, title="确认签字", what=f"签字：{title}",
+                consequence="签字后材料报送创城办审核，不能再修改；如需改动，须等创城办退回。",
+                button="确认签字", back=sub.get_absolute_url())
+        if verb in ("remove-photo", "remove-document") and "update" in actions:
+            model, kind = ((LedgerPhoto, "照片") if verb == "remove-photo"
+                           else (LedgerDocument, "文件"))
+            item = model.objects.filter(submission=sub, pk=_int(request.POST.get("file"))).first()
+            if item is None:
+                return None  # the service says the file is not there
+            name = str(item) if model is LedgerDocument else (
+                item.caption_text or item.original_name)
+            return confirmation_page(
+                request, title=f"确认删除{kind}", what=f"删除{kind}：“{name}”（{title}）",
+                consequence=f"删除后{kind}不能恢复，如需要请重新上传。",
+                button=f"确认删除{kind}", back=sub.get_absolute_url(), danger=True)
+        return None
 
     def act(self, request, sub, verb):
         """Call the service for `verb`; returns what to tell the user."""
@@ -182,7 +210,8 @@ class SubmissionActionView(RoleRequiredMixin, View):
             key = "photo_id" if verb == "remove-photo" else "document_id"
             name = services.ledger_file_remove(submission=sub, by=by,
                                                **{key: _int(request.POST.get("file"))})
-            return f"已删除“{name}”。"
+            kind = "照片" if verb == "remove-photo" else "文件"
+            return f"已删除：{kind}“{name}”（“{sub.requirement.title}”台账）。"
         if verb == "replace-photo":
             form = ReplacePhotoForm(request.POST, request.FILES)
             if not form.is_valid():
@@ -195,7 +224,8 @@ class SubmissionActionView(RoleRequiredMixin, View):
             return "已提交领导签字，已通知本单位主要领导。"
         if verb == "sign":
             services.ledger_submission_sign(submission=sub, by=by)
-            return "已签字确认，材料已报送创城办审核。"
+            return (f"已签字：“{sub.requirement.title}”台账（{sub.unit.name}），"
+                    "材料已报送创城办审核。")
         if verb == "approve":
             services.ledger_submission_approve(submission=sub, by=by)
             return f"{sub.unit.name}的材料已审核通过。"

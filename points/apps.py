@@ -20,3 +20,10 @@ class PointsConfig(AppConfig):
             denied="只有创城办工作人员可以导入点位。", done_url="/points/",
             help=["类型填“固定”或“随机”；单位和点位长按名称匹配（须为您管辖范围内的单位和人员）。"],
         ))
+
+        from accounts.home import register_panel
+
+        from .home import home_panel
+
+        # After the to-do panels (issues, ledgers): the points are context, not work due.
+        register_panel("points/partials/home.html", home_panel, order=1)

@@ -11,6 +11,8 @@ from accounts.models import Unit
 from .models import FrameworkItem, Inspection, InspectionResult, Point, PointCategory, PointCircle
 
 ISSUE_STATES = [("none", "无问题"), ("open", "有未销号问题"), ("overdue", "有逾期问题")]
+LATEST_INSPECTION = [("failed", "最近一次督查不达标"), ("passed", "最近一次督查达标"),
+                     ("never", "从未督查")]
 
 
 def _units(request):
@@ -47,14 +49,23 @@ class PointFilterSet(django_filters.FilterSet):
     is_active = django_filters.BooleanFilter(label="在用")
     issue_state = django_filters.ChoiceFilter(
         label="问题", choices=ISSUE_STATES, method="filter_issue_state")
+    latest = django_filters.ChoiceFilter(
+        label="最近督查", choices=LATEST_INSPECTION, method="filter_latest")
 
     class Meta:
         model = Point
-        fields = ["q", "category", "unit", "street", "kind", "is_active", "issue_state"]
+        fields = ["q", "category", "unit", "street", "kind", "is_active", "issue_state",
+                  "latest"]
         form = FilterForm
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
+
+    def filter_latest(self, queryset, name, value):
+        queryset = queryset.with_latest_passed()
+        if value == "never":
+            return queryset.filter(latest_passed__isnull=True)
+        return queryset.filter(latest_passed=(value == "passed"))
 
     def filter_unit(self, queryset, name, value):
         partner = Point.partner_units.through.objects.filter(

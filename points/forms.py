@@ -65,3 +65,26 @@ class BaseMapUploadForm(forms.Form):
                                            "empty": "文件是空的。"},
                            help_text="每个轮廓为面（多边形），属性中有“名称”字段，"
                                      "坐标为经纬度，不超过 5 MB。同一图层再次上传会替换原来的轮廓。")
+
+
+class NearbyForm(forms.Form):
+    """The nearby page's query: the phone's position (both or neither), a name filter and
+    how many points to show."""
+
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, error_messages={
+        "invalid": "纬度需为数字。", "min_value": "纬度需在 -90 到 90 之间。",
+        "max_value": "纬度需在 -90 到 90 之间。"})
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180, error_messages={
+        "invalid": "经度需为数字。", "min_value": "经度需在 -180 到 180 之间。",
+        "max_value": "经度需在 -180 到 180 之间。"})
+    q = forms.CharField(required=False, max_length=50, error_messages={
+        "max_length": "筛选文字最多 50 个字。"})
+    n = forms.IntegerField(required=False, min_value=1, max_value=2000, error_messages={
+        "invalid": "显示个数需为整数。", "min_value": "显示个数需在 1 到 2000 之间。",
+        "max_value": "显示个数需在 1 到 2000 之间。"})
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("lat") is None) != (data.get("lng") is None) and not self.errors:
+            raise forms.ValidationError("经度和纬度需同时提供。")
+        return data

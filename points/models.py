@@ -261,6 +261,12 @@ class PointQuerySet(ScopedQuerySet):
             default=Value("none"),
         ))
 
+    def with_latest_passed(self):
+        """Annotate `latest_passed`: whether the point's latest inspection was 达标 (None when
+        never inspected). One correlated subquery, one row per point."""
+        latest = Inspection.objects.filter(point=OuterRef("pk")).order_by("-created", "-pk")
+        return self.annotate(latest_passed=Subquery(latest.values("passed")[:1]))
+
     def with_pass_rate(self):
         """达标率 per point: inspection_count, passed_count, pass_rate (two subqueries)."""
         return with_pass_rate(self, Inspection.objects.filter(point=OuterRef("pk")))

@@ -1,14 +1,17 @@
-"""Reads too big for a queryset method: the Excel export, the map's feature list and the pass
-rate per unit."""
+"""Reads too big for a queryset method: the Excel export, the map's feature list, the pass
+rate per unit and the inspector's nearby points."""
 
+import math
 import tempfile
 
-from django.db.models import OuterRef
+from django.db.models import ExpressionWrapper, FloatField, OuterRef, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from jobs.excel import Column, ReportSheet, xlsx_workbook
 
 from .models import Inspection, with_pass_rate
+from .services import haversine_m
 
 EXPORT_HEADERS = ["名称", "类别", "地址", "经度", "纬度", "属地单位", "主管部门", "点位长", "类型",
                   "在用", "包抓共建单位"]
@@ -78,3 +81,28 @@ def units_with_pass_rate(units, *, user):
     inspections = Inspection.objects.visible_to(user).filter(
         point__territorial_unit__path__startswith=OuterRef("path"))
     return with_pass_rate(units, inspections)
+
+
+NEARBY_STEP = 20  # points shown at first, and added by each 更多
+
+
+def points_nearby(points, *, lat=None, lng=None, shown=NEARBY_STEP):
+    """The first `shown` of `points`, nearest to (lat, lng) first (by name without a position),
+    and whether more follow. Each point carries `distance_m` (None without a position).
+
+    The database orders by the squared equirectangular distance, plain arithmetic that every
+    backend runs and that ranks points within a city as the great-circle distance does; only
+    the rows shown get the exact distance. One query, however many points are in scope."""
+    if lat is None or lng is None:
+        ordered = points.order_by("name", "pk")
+    else:
+        coslat = math.cos(math.radians(lat))
+        dlat = Cast("latitude", FloatField()) - Value(lat)
+        dlng = (Cast("longitude", FloatField()) - Value(lng)) * Value(coslat)
+        ordered = points.annotate(nearness=ExpressionWrapper(
+            dlat * dlat + dlng * dlng, output_field=FloatField())).order_by("nearness", "pk")
+    rows = list(ordered[:shown + 1])
+    for p in rows:
+        p.distance_m = None if lat is None or lng is None else haversine_m(
+            lat, lng, p.latitude, p.longitude)
+    return rows[:shown], len(rows) > shown

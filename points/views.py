@@ -9,6 +9,7 @@ from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from accounts.confirm import confirmation_page
 from accounts.models import Role, Unit
 from accounts.scoping import RoleRequiredMixin, ScopedDetailView, ScopedListView, may_write
 from evidence.views import serve_file
@@ -18,7 +19,13 @@ from jobs.views import BaseImportView
 
 from . import basemap
 from .filters import PointCircleFilterSet, PointFilterSet
-from .forms import BaseMapUploadForm, FrameworkImportForm, PointCircleForm, PointForm
+from .forms import (
+    BaseMapUploadForm,
+    FrameworkImportForm,
+    NearbyForm,
+    PointCircleForm,
+    PointForm,
+)
 from .models import (
     BaseMapLayer,
     Framework,
@@ -29,7 +36,13 @@ from .models import (
     PointCategory,
     PointCircle,
 )
-from .selectors import point_map_features, points_export_file, units_with_pass_rate
+from .selectors import (
+    NEARBY_STEP,
+    point_map_features,
+    points_export_file,
+    points_nearby,
+    units_with_pass_rate,
+)
 from .services import (
     PASS_SHARE,
     circle_save,
@@ -244,17 +257,32 @@ class CircleFormView(RoleRequiredMixin, FormView):
 
 
 class NearbyView(RoleRequiredMixin, TemplateView):
-    """The inspector's phone page: active points in scope, sorted by distance in the browser."""
+    """The inspector's phone page: active points in scope, the nearest 20 first when the phone
+    sends its position (?lat=&lng=), and a 更多 link for the next 20: plain links, so it works
+    in the WeChat browser and with scripts off."""
 
     allowed_roles = FIELD_ROLES
     template_name = "points/inspection_nearby.html"
 
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        ctx["points"] = (Point.objects.visible_to(self.request.user)
-                         .filter(is_active=True, latitude__isnull=False)
-                         .select_related("category").order_by("name")[:2000])
-        return ctx
+    def get(self, request, *args, **kwargs):
+        form = NearbyForm(request.GET)
+        if not form.is_valid():
+            return self.render_to_response({"form": form, "points": []}, status=400)
+        data = form.cleaned_data
+        shown = data["n"] or NEARBY_STEP
+        points = (Point.objects.visible_to(request.user)
+                  .filter(is_active=True, latitude__isnull=False, longitude__isnull=False)
+                  .search(data["q"]).select_related("category"))
+        rows, more = points_nearby(points, lat=data["lat"], lng=data["lng"], shown=shown)
+        for p in rows:
+            d = p.distance_m
+            p.distance_text = ("" if d is None else f"{d:.0f} 米" if d < 1000
+                               else f"{d / 1000:.1f} 公里")
+        query = request.GET.copy()
+        query["n"] = str(min(shown + NEARBY_STEP, 2000))
+        return self.render_to_response(self.get_context_data(
+            form=form, points=rows, more_query=query.urlencode() if more else "",
+            located=data["lat"] is not None))
 
 
 class InspectionCreateView(RoleRequiredMixin, TemplateView):
@@ -451,7 +479,14 @@ class BaseMapDeleteView(RoleRequiredMixin, View):
     allowed_roles = OFFICE
 
     def post(self, request, pk):
+        layer = BaseMapLayer.objects.get_visible(request.user, pk)  # 404 outside scope
+        page = confirmation_page(
+            request, title="确认删除底图", what=f"删除：{layer.region}的{layer.get_kind_display()}",
+            consequence="删除后地图上不再画出这些边界；需要时可重新上传同一文件恢复。",
+            button="确认删除底图", back=reverse("points:basemap"), danger=True)
+        if page is not None:
+            return page
         layer = basemap.basemap_delete(user=request.user, pk=pk)
-        messages.success(request, f"已删除{layer.region}的{layer.get_kind_display()}。"
+        messages.success(request, f"已删除：{layer.region}的{layer.get_kind_display()}。"
                                   "需要时可重新上传同一文件恢复。")
         return redirect("points:basemap")

@@ -48,6 +48,7 @@ def _context(survey, errors=None, anchor="", question_form=None):
         "targets": [(i, Indicator(i).label, getattr(survey, f"target_{i}")) for i in INDICATORS],
         "question_form": question_form or QuestionForm(survey=survey),
         "errors": errors or [], "anchor": anchor,
+        "uncounted": [q for q in questions if q.counts_nothing],
     }
 
 

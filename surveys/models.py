@@ -231,6 +231,18 @@ class Question(models.Model):
     def has_options(self):
         return self.kind != self.Kind.TEXT
 
+    @property
+    def counts_nothing(self):
+        """Fed to an indicator with no option counting toward it: its rate would read 0 %
+        whatever residents answer. Reads `options.all()`, so prefetch them for a list."""
+        return bool(self.indicator) and self.has_options and not any(
+            o.indicator for o in self.options.all())
+
+    def counts_nothing_message(self):
+        return (f"第{self.order}题“{self.text}”计入{self.get_indicator_display()}，但没有选项"
+                f"计入{self.get_indicator_display()}，这道题的{self.get_indicator_display()}"
+                f"会一直是 0%。请把“满意”一类的选项设为计入。")
+
 
 class Option(models.Model):
     """A choice of a question; `indicator` says which rate choosing it counts toward

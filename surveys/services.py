@@ -57,8 +57,13 @@ def survey_set_status(*, survey, by, status):
     if status not in (Survey.Status.OPEN, Survey.Status.CLOSED):
         raise ValidationError({"status": "问卷状态只能改为“进行中”或“已结束”。"})
     WORKFLOW.check(survey, WORKFLOW.leading_to(status).name)
-    if status == Survey.Status.OPEN and not survey.questions.exists():
-        raise ValidationError({"status": "问卷还没有题目，不能发布。"})
+    if status == Survey.Status.OPEN:
+        questions = list(survey.questions.prefetch_related("options"))
+        if not questions:
+            raise ValidationError({"status": "问卷还没有题目，不能发布。"})
+        uncounted = [q.counts_nothing_message() for q in questions if q.counts_nothing]
+        if uncounted:
+            raise ValidationError({"status": ["不能发布：" + m for m in uncounted]})
     old = survey.status
     survey.status = status
     survey.save(update_fields=["status"])
@@ -194,6 +199,14 @@ def _share_lock(survey):
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT 1 FROM {Survey._meta.db_table} WHERE id = %s FOR KEY SHARE",
                            [survey.pk])
+
+
+def device_answered(survey, device):
+    """Whether the device cookie `device` has already answered `survey` (voided answers
+    included: the one-per-device rule counts them too). One query; none without a cookie."""
+    if not device:
+        return False
+    return Response.objects.filter(survey=survey, device_hash=device_hash(device)).exists()
 
 
 @transaction.atomic

@@ -413,6 +413,11 @@ def public_form(request, token, community_id=None):
         if fixed is None:
             raise Http404("没有这个社区。")
     today = timezone.localdate()
+    # Told at once, before filling anything in: this phone's answer is already counted (the
+    # cookie is only read, nothing is stored). A repeated submit gets the same page.
+    if services.device_answered(survey, request.COOKIES.get(DEVICE_COOKIE, "")):
+        return render(request, "surveys/public_answered.html", {"survey": survey},
+                      status=400 if request.method == "POST" else 200)
     device = request.COOKIES.get(DEVICE_COOKIE) or secrets.token_urlsafe(18)
     context = {"survey": survey, "fixed_community": fixed, "communities": communities,
                "questions": _questions(survey), "errors": {}, "values": request.POST}

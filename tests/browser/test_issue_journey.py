@@ -69,9 +69,11 @@ def test_liaison_submits_the_rectification_and_the_office_closes_it(
     full.close()
     assert_clean(desktop)
 
-    desktop.once("dialog", lambda dialog: dialog.accept())
+    # 销号 asks on a page of its own (no script dialog), naming the issue; 确认 closes it.
     desktop.get_by_role("button", name="复核通过，销号").click()
-    expect(desktop.locator(".alert-success")).to_contain_text(f"问题 #{issue.pk} 复核通过，已销号")
+    expect(desktop.locator("[data-confirm-page]")).to_contain_text(f"销号：问题 #{issue.pk}")
+    desktop.get_by_role("button", name="确认销号").click()
+    expect(desktop.locator(".alert-success")).to_contain_text(f"已销号：问题 #{issue.pk}")
     expect(desktop.locator(".badge", has_text="已销号")).to_be_visible()
     assert_clean(desktop)
     issue.refresh_from_db()

@@ -58,7 +58,10 @@ def test_liaison_fixes_a_wrong_upload_and_asks_the_leader_to_sign(plain_phone, o
     phone.locator("form", has=phone.locator(f"input[name=file][value='{wrong_photo.pk}']")) \
         .filter(has=phone.get_by_role("button", name="删除", exact=False)) \
         .get_by_role("button").click()
-    expect(phone.locator(".alert-success")).to_contain_text("已删除")
+    # The delete asks on a page of its own, naming the photo; 确认 deletes it.
+    expect(phone.locator("[data-confirm-page]")).to_contain_text("删除照片：")
+    phone.get_by_role("button", name="确认删除照片").click()
+    expect(phone.locator(".alert-success")).to_contain_text("已删除：照片")
     assert list(LedgerPhoto.objects.values_list("original_name", flat=True)) == ["宣传现场.jpg"]
 
     # Replace the remaining photo: the caption stays.
@@ -91,7 +94,9 @@ def test_liaison_fixes_a_wrong_upload_and_asks_the_leader_to_sign(plain_phone, o
     leader.goto(sub.get_absolute_url())
     expect(leader.locator(".alert-info")).to_contain_text("联络员已提交领导签字")
     leader.get_by_role("button", name="主要领导签字确认").click()
-    expect(leader.locator(".alert-success")).to_contain_text("已签字确认")
+    expect(leader.locator("[data-confirm-page]")).to_contain_text("签字：“")
+    leader.get_by_role("button", name="确认签字").click()
+    expect(leader.locator(".alert-success")).to_contain_text(f"已签字：“{requirement.title}”台账")
     sub.refresh_from_db()
     assert sub.status == LedgerSubmission.Status.SIGNED
     # The history speaks Chinese.

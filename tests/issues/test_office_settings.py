@@ -112,7 +112,11 @@ def test_holidays_and_adjusted_weekends_move_working_day_deadlines(client, city,
     client.force_login(city.users.liaison)
     assert client.post(f"/issues/holidays/{holiday.pk}/delete/").status_code == 403
     client.force_login(city_office)
-    assert client.post(f"/issues/holidays/{holiday.pk}/delete/").status_code == 302
+    asked = client.post(f"/issues/holidays/{holiday.pk}/delete/")
+    assert asked.status_code == 200 and "确认删除节假日" in asked.content.decode()
+    assert Holiday.objects.filter(date="2026-10-02").exists()  # asked first, nothing deleted
+    done = client.post(f"/issues/holidays/{holiday.pk}/delete/", {"confirmed": "1"})
+    assert done.status_code == 302
     assert not Holiday.objects.filter(date="2026-10-02").exists()
 
 

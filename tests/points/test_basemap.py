@@ -129,6 +129,10 @@ def test_scope_other_roles_403_other_districts_layer_404(client, city):
     assert client.post(reverse("points:basemap-delete", args=[layer.pk])).status_code == 404
     assert "高新区" not in client.get(reverse("points:basemap")).content.decode().split("已有图层")[1]
     client.force_login(city.users.office_b)
-    response = client.post(reverse("points:basemap-delete", args=[layer.pk]), follow=True)
-    assert "已删除高新区的街道（镇）界" in response.content.decode()
+    asked = client.post(reverse("points:basemap-delete", args=[layer.pk]))
+    assert asked.status_code == 200 and "删除：高新区的街道（镇）界" in asked.content.decode()
+    assert BaseMapLayer.objects.exists()  # asked first, nothing deleted
+    response = client.post(reverse("points:basemap-delete", args=[layer.pk]),
+                           {"confirmed": "1"}, follow=True)
+    assert "已删除：高新区的街道（镇）界" in response.content.decode()
     assert not BaseMapLayer.objects.exists()

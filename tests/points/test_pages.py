@@ -1,4 +1,5 @@
 import io
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -74,6 +75,62 @@ def test_nearby_page_is_for_inspectors(client, city, points):
     assert "东关农贸市场" in client.get("/points/inspections/nearby/").content.decode()
     client.force_login(city.users.liaison)
     assert client.get("/points/inspections/nearby/").status_code == 403
+
+
+def _row_of_points(city, points, count):
+    """`count` points due east of (38.9, 100.4), 点位 0 nearest, about 110 m apart."""
+    for i in range(count):
+        PointFactory(name=f"点位{i:03d}", territorial_unit=city.units.community,
+                     category=points.community.category, latitude=Decimal("38.900000"),
+                     longitude=Decimal("100.400000") + Decimal(i) * Decimal("0.0013")
+                     + Decimal("0.0001"))
+
+
+def test_nearby_shows_the_nearest_twenty_then_more(client, city, points):
+    _row_of_points(city, points, 45)
+    client.force_login(city.users.inspector)
+    response = client.get("/points/inspections/nearby/", {"lat": "38.9", "lng": "100.4"})
+    names = [p.name for p in response.context["points"]]
+    assert names == [f"点位{i:03d}" for i in range(20)]
+    body = response.content.decode()
+    assert "已按与您的距离排序" in body and "9 米" in body
+    more = response.context["more_query"]
+    assert "n=40" in more and "lat=38.9" in more and "更多" in body
+    names = [p.name for p in client.get(f"/points/inspections/nearby/?{more}").context["points"]]
+    assert names == [f"点位{i:03d}" for i in range(40)]
+    last = client.get("/points/inspections/nearby/", {"lat": "38.9", "lng": "100.4", "n": 60})
+    assert len(last.context["points"]) == 48 and "更多" not in last.content.decode()
+
+
+def test_nearby_without_a_position_is_by_name_and_filters(client, city, points):
+    _row_of_points(city, points, 25)
+    client.force_login(city.users.inspector)
+    response = client.get("/points/inspections/nearby/")
+    assert [p.name for p in response.context["points"]][:2] == ["东关农贸市场", "南关农贸市场"]
+    assert len(response.context["points"]) == 20 and response.context["more_query"]
+    response = client.get("/points/inspections/nearby/", {"q": "点位02"})
+    assert [p.name for p in response.context["points"]] == [f"点位02{i}" for i in range(5)]
+
+
+def test_nearby_refuses_a_bad_position_in_chinese(client, city, points):
+    client.force_login(city.users.inspector)
+    response = client.get("/points/inspections/nearby/", {"lat": "北", "lng": "100.4"})
+    assert response.status_code == 400 and "纬度需为数字。" in response.content.decode()
+    response = client.get("/points/inspections/nearby/", {"lat": "38.9"})
+    assert response.status_code == 400 and "经度和纬度需同时提供。" in response.content.decode()
+
+
+def test_nearby_query_count_is_constant(client, city, points, django_assert_num_queries):
+    client.force_login(city.users.inspector)
+    near = {"lat": "38.9", "lng": "100.4"}
+    client.get("/points/inspections/nearby/", near)
+    _row_of_points(city, points, 60)
+    # session, user, the user's unit, the shown points with their categories, unread
+    # notifications, the office's photo setting: the same for 3 points or 63, 20 shown or 40
+    with django_assert_num_queries(6):
+        client.get("/points/inspections/nearby/", near)
+    with django_assert_num_queries(6):
+        client.get("/points/inspections/nearby/", {**near, "n": 40})
 
 
 def test_export_page_is_filtered_and_scoped(client, city, points):

@@ -319,3 +319,28 @@ def test_region_is_locked_once_answers_exist(client, api, city, survey):
                                                   "title": "新标题"}).status_code == 302
     s.refresh_from_db()
     assert s.title == "新标题"
+
+
+def test_an_indicator_question_with_no_counting_option_is_warned_and_not_published(
+        client, api, city, survey):
+    s, q = survey
+    client.force_login(city.users.office)
+    body = client.get(url(s)).content.decode()
+    assert "data-uncounted" not in body and "会一直是 0%" not in body
+    Option.objects.filter(question=q["sat"]).update(indicator="")
+    body = client.get(url(s)).content.decode()
+    assert "data-uncounted" in body
+    assert f"第{q['sat'].order}题“您对创建工作满意吗”计入满意率，但没有选项计入满意率" in body
+    assert "这道题的满意率会一直是 0%" in body
+    refused = api.as_user(city.users.office).post(f"/api/v1/surveys/{s.pk}/publish/")
+    assert refused.status_code == 400
+    assert "不能发布：第" in refused.json()["status"][0]
+    assert "您对创建工作满意吗" in refused.json()["status"][0]
+    assert Survey.objects.get(pk=s.pk).status == Survey.Status.DRAFT
+    # The page's 发布 button says the same and leaves the survey a draft.
+    page = client.post(f"/surveys/{s.pk}/publish/", follow=True).content.decode()
+    assert "不能发布：" in page and "您对创建工作满意吗" in page
+    # Marked as counting again, the warning goes and the survey publishes.
+    Option.objects.filter(question=q["sat"], text="满意").update(indicator="satisfaction")
+    assert "data-uncounted" not in client.get(url(s)).content.decode()
+    assert api.post(f"/api/v1/surveys/{s.pk}/publish/").status_code == 200

@@ -103,8 +103,31 @@ def test_one_response_per_device(survey, city):
     client = Client()
     assert client.post(s.public_path(city.units.community), full_post(q)).status_code == 200
     again = client.post(s.public_path(city.units.community), full_post(q))
-    assert again.status_code == 400 and "已经填写过" in again.content.decode()
+    assert again.status_code == 400 and "您已参与过本次调查" in again.content.decode()
     assert Response.objects.count() == 1
+
+
+def test_a_second_visit_is_told_at_once_and_shown_no_form(survey, city):
+    s, q = survey
+    client = Client()
+    first = client.get(s.public_path())
+    body = first.content.decode()
+    assert first.status_code == 200 and "提交问卷" in body and "您已参与过" not in body
+    assert client.post(s.public_path(city.units.community), full_post(q)).status_code == 200
+    for path in (s.public_path(), s.public_path(city.units.community)):
+        again = client.get(path)
+        body = again.content.decode()
+        assert again.status_code == 200 and "您已参与过本次调查，感谢支持" in body
+        assert "提交问卷" not in body and "<form" not in body
+        assert "用他自己的手机扫码" in body
+        # Nothing new is stored: no cookie set, no row written.
+        assert not again.cookies and Response.objects.count() == 1
+    # Another phone (no cookie, or a cookie that never answered) still gets the form.
+    assert "提交问卷" in Client().get(s.public_path()).content.decode()
+    other = Client()
+    other.cookies["survey_device"] = "never-answered"
+    assert "提交问卷" in other.get(s.public_path()).content.decode()
+
 
 
 def test_rate_limit_per_address(survey, city, settings):
