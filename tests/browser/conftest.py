@@ -126,6 +126,15 @@ def log_in(page, username, password="pw-123456"):
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
+def send_market_issue(page, description, files):
+    """The 上报问题 form of a page at /issues/new/ filled for 东关农贸市场, 占道经营, and sent."""
+    page.get_by_label("点位").select_option(label="东关农贸市场")
+    page.get_by_label("问题类别").select_option(label="占道经营")
+    page.get_by_label("问题描述").fill(description)
+    page.get_by_label("问题照片（1–9 张）").set_input_files(files)
+    page.get_by_role("button", name="上报", exact=True).tap()
+
+
 def jpeg_file(path, *, color, seed):
     """Write a real photo-like JPEG (a pattern that depends on `seed`) and return its path."""
     img = Image.new("RGB", (800, 600), color)

@@ -10,7 +10,7 @@ from points.models import Inspection, InspectionResult
 from tests.issues.factories import IssueCategoryFactory, photo
 from tests.points.factories import CheckItemFactory, PointCategoryFactory, PointFactory
 
-from .conftest import PHONE, _watch, assert_clean, jpeg_file, log_in
+from .conftest import PHONE, _watch, assert_clean, jpeg_file, log_in, send_market_issue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,11 +51,7 @@ def test_an_issue_filed_offline_waits_survives_closing_and_is_filed_once(
     context = phone.context
 
     context.set_offline(True)
-    phone.get_by_label("点位").select_option(label="东关农贸市场")
-    phone.get_by_label("问题类别").select_option(label="占道经营")
-    phone.get_by_label("问题描述").fill("市场门口占道摆摊")
-    phone.get_by_label("问题照片（1–9 张）").set_input_files(photos)
-    phone.get_by_role("button", name="上报", exact=True).tap()
+    send_market_issue(phone, "市场门口占道摆摊", photos)
     expect(phone.locator("[data-draft-status]")).to_contain_text("当前没有网络")
     expect(phone.locator("#field-queue-badge")).to_contain_text("待上传 1 条")
     assert Issue.objects.count() == 0
@@ -100,12 +96,8 @@ def test_a_request_cut_after_the_server_committed_is_retried_into_one_issue(
 
     # On the context, so the worker's Background Sync sends are cut as well.
     phone.context.route("**/api/v1/issues/", cut_after_commit)
-    phone.get_by_label("点位").select_option(label="东关农贸市场")
-    phone.get_by_label("问题类别").select_option(label="占道经营")
-    phone.get_by_label("问题描述").fill("断网重发")
-    phone.get_by_label("问题照片（1–9 张）").set_input_files(
-        str(jpeg_file(tmp_path / "a.jpg", color=(10, 90, 200), seed=5)))
-    phone.get_by_role("button", name="上报", exact=True).tap()
+    send_market_issue(phone, "断网重发",
+                      str(jpeg_file(tmp_path / "a.jpg", color=(10, 90, 200), seed=5)))
     expect(phone.locator("[data-draft-status]")).to_contain_text("网络不稳定")
     phone.locator("#field-queue-badge").tap()
     retry = phone.locator(".queue-item button[data-action=retry]")
@@ -199,11 +191,7 @@ def test_a_bad_draft_shows_the_chinese_reason_and_stays_editable(phone, city, ma
     text.write_text("这是一段文字，不是照片")
     log_in(phone, "inspector")
     phone.goto("/issues/new/")
-    phone.get_by_label("点位").select_option(label="东关农贸市场")
-    phone.get_by_label("问题类别").select_option(label="占道经营")
-    phone.get_by_label("问题描述").fill("照片有误")
-    phone.get_by_label("问题照片（1–9 张）").set_input_files(str(text))
-    phone.get_by_role("button", name="上报", exact=True).tap()
+    send_market_issue(phone, "照片有误", str(text))
     expect(phone.locator("[data-draft-status]")).to_contain_text("照片")
     phone.locator("#field-queue-badge").tap()
     item = phone.locator(".queue-item")

@@ -15,7 +15,7 @@ from issues.models import Issue, IssuePhoto
 from tests.issues.factories import IssueCategoryFactory
 from tests.points.factories import PointCategoryFactory, PointFactory
 
-from .conftest import log_in
+from .conftest import log_in, send_market_issue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,11 +32,7 @@ def big_photo(path):
 
 def _file_an_issue(phone, path):
     phone.goto("/issues/new/")
-    phone.get_by_label("点位").select_option(label="东关农贸市场")
-    phone.get_by_label("问题类别").select_option(label="占道经营")
-    phone.get_by_label("问题描述").fill("市场门口占道摆摊")
-    phone.get_by_label("问题照片（1–9 张）").set_input_files(str(path))
-    phone.get_by_role("button", name="上报", exact=True).tap()
+    send_market_issue(phone, "市场门口占道摆摊", str(path))
     expect(phone.get_by_text("已上报")).to_be_visible(timeout=30_000)
     issue = Issue.objects.get()
     return IssuePhoto.objects.get(issue=issue)

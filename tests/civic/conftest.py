@@ -49,3 +49,15 @@ def submit(civic, **kwargs):
               "longitude": LNG}
     values.update(kwargs)
     return services.report_submit(**values)
+
+
+def lookalikes(civic):
+    """Three reports of 城关区 that look alike: `first` and `copy` share a photo (in places
+    apart), `near` is beside `first` with another photo."""
+    a = civic.city.units.a
+    first = submit(civic, seed=5, description="东街口垃圾堆放第一条", region=a)
+    copy = submit(civic, seed=5, latitude="38.935000", longitude="100.455000", region=a,
+                  description="东街口垃圾堆放照片相同")
+    near = submit(civic, seed=9, latitude="38.930300", longitude="100.450000", region=a,
+                  description="东街口垃圾堆放旁边")
+    return first, copy, near

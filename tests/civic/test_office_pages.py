@@ -6,7 +6,7 @@ from django.urls import reverse
 from civic.models import ApiKey, CivicPolicy, CivicReport, ReportCategory
 from issues.models import Issue
 
-from .conftest import submit
+from .conftest import lookalikes, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -270,11 +270,7 @@ def test_the_queue_marks_reports_with_a_likely_duplicate(office, civic):
     """Same photo → both flagged; same place within the radius → flagged; a report elsewhere
     with another photo is not."""
     a = civic.city.units.a
-    first = submit(civic, seed=5, description="东街口垃圾堆放第一条", region=a)
-    copy = submit(civic, seed=5, latitude="38.935000", longitude="100.455000", region=a,
-                  description="东街口垃圾堆放照片相同")
-    near = submit(civic, seed=9, latitude="38.930300", longitude="100.450000", region=a,
-                  description="东街口垃圾堆放旁边")
+    first, copy, near = lookalikes(civic)
     alone = submit(civic, seed=13, latitude="38.940000", longitude="100.440000", region=a,
                    description="西街完全不同的问题")
     flags = dict(CivicReport.objects.values_list("pk", "likely_duplicate"))

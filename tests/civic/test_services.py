@@ -12,7 +12,7 @@ from issues import services as issue_services
 from issues.models import Issue, IssueEvent, IssuePhoto
 
 from ..issues.factories import photo
-from .conftest import submit
+from .conftest import lookalikes, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -182,13 +182,8 @@ def test_the_duplicate_badge_goes_when_the_lookalike_is_merged_or_refused(civic)
     """first and copy share a photo, near lies beside first: all three 疑似重复. copy merged
     into first: first still looks like near (both waiting). near refused: first looks like
     nothing live (copy is part of its own case, a refused report is no case) → badge off."""
-    a = civic.city.units.a
     office = civic.city.users.office
-    first = submit(civic, seed=5, description="东街口垃圾堆放第一条", region=a)
-    copy = submit(civic, seed=5, latitude="38.935000", longitude="100.455000", region=a,
-                  description="东街口垃圾堆放照片相同")
-    near = submit(civic, seed=9, latitude="38.930300", longitude="100.450000", region=a,
-                  description="东街口垃圾堆放旁边")
+    first, copy, near = lookalikes(civic)
 
     def flags():
         return dict(CivicReport.objects.values_list("pk", "likely_duplicate"))
