@@ -243,7 +243,13 @@ def bench_pages(b, office):
 
     print("Dashboard", flush=True)
     b.request("dashboard.ranking.html", page, "/dashboard/", target_ms=150)
-    b.request("dashboard.ranking.api", api, "/api/v1/dashboard/ranking/", target_ms=150, api=True)
+    # Counted on every request, as the first request of a minute is: the answer kept for
+    # RANKING_CACHE_SECONDS is what the load section's burst reads.
+    from django.test import override_settings
+
+    with override_settings(RANKING_CACHE_SECONDS=0):
+        b.request("dashboard.ranking.api", api, "/api/v1/dashboard/ranking/", target_ms=150,
+                  api=True)
 
     print("Issue lists (page of 50)", flush=True)
     street = Unit.objects.filter(path__startswith=office.scope_path,
