@@ -291,6 +291,7 @@ def report_duplicates(report):
             reasons.setdefault(target, []).extend(texts)
     reasons.pop(report.pk, None)
     others = (CivicReport.objects.filter(pk__in=list(reasons), region_id=report.region_id)
+              .exclude(status=CivicReport.Status.REJECTED)
               .select_related("category", "issue").order_by("-created"))
     reports = [(other, sorted(set(reasons[other.pk]))) for other in others]
     issues = []

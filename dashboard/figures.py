@@ -144,9 +144,12 @@ class Period:
         until = previous.start + (now - self.start)
         if until >= previous.end:
             return previous
-        # To the hour: one first part serves an hour of rankings (kept, `unit_figures_many`).
+        # To the hour: one first part serves an hour of rankings (kept, `unit_figures_many`);
+        # in a period's first hour, to the minute.
         hour = until.astimezone(local_tz()).replace(minute=0, second=0, microsecond=0)
-        return Period(previous.kind, previous.start, max(hour, previous.start), whole=False)
+        if hour <= previous.start:
+            hour = until.replace(second=0, microsecond=0)
+        return Period(previous.kind, previous.start, hour, whole=False)
 
     @property
     def span_label(self):
@@ -455,7 +458,7 @@ def unit_figures_many(units, periods, *, now=None):
 
 
 def _part_key(base, period):
-    ids = ",".join(str(r["id"]) for r in base)
+    ids = ",".join(str(pk) for pk in sorted(r["id"] for r in base))
     digest = hashlib.blake2b(ids.encode(), digest_size=12).hexdigest()
     return f"dashboard:part:{period.kind}:{period.start.isoformat()}:{period.end.isoformat()}:{digest}"
 
@@ -571,13 +574,23 @@ def score_rows(units, period, weights, *, floor=scoring.DEFAULT_FLOOR, now=None)
     return score_rows_many(units, [period], weights, floor=floor, now=now)[0]
 
 
-def score_rows_many(units, periods, weights, *, floor=scoring.DEFAULT_FLOOR, now=None):
-    """`score_rows` for each of `periods`, in the queries of one period."""
+def score_rows_many(units, periods, weights, *, floor=scoring.DEFAULT_FLOOR, now=None,
+                    kind=None):
+    """`score_rows` for each of `periods`, in the queries of one period. Each unit's rates are
+    drawn toward its own region's (the units directly under the same region, all kinds
+    pooled), so a unit's index is the same in the district's ranking, the city's and the
+    streets-only list; `kind` keeps only the units of that kind, ranked among themselves."""
     results = unit_figures_many(units, periods, now=now)
-    for rows in results:
-        region = scoring.region_rates(rows)
+    for number, rows in enumerate(results):
+        by_region = {}
         for row in rows:
-            scoring.score(row, weights, floor, region)
+            by_region.setdefault(row["parent_id"], []).append(row)
+        for pooled in by_region.values():
+            region = scoring.region_rates(pooled)
+            for row in pooled:
+                scoring.score(row, weights, floor, region)
+        if kind:
+            rows = results[number] = [r for r in rows if r["kind"] == kind]
         scoring.assign_ranks(rows)
     return results
 
@@ -594,10 +607,10 @@ def ranking(user, period, *, kind=None, now=None):
     now = now or timezone.now()
     weights_obj = weights_for(user)
     weights = weights_obj.weights()
-    units = ranked_units(user, kind)
+    units = ranked_units(user)
     compared = period.compared_with(now)
     rows, previous = score_rows_many(units, [period, compared], weights,
-                                     floor=weights_obj.floor(), now=now)
+                                     floor=weights_obj.floor(), now=now, kind=kind)
     before = {r["id"]: r for r in previous}
     for row in rows:
         old = before.get(row["id"])
@@ -627,17 +640,17 @@ def trend(user, *, weeks=8, kind=None, now=None, names=None, this_week=None):
     now = now or timezone.now()
     weights_obj = weights_for(user)
     weights, floor = weights_obj.weights(), weights_obj.floor()
-    units = ranked_units(user, kind)
+    units = ranked_units(user)
     current = week_period(timezone.localdate(now))
     periods = []
     for _i in range(weeks):
         periods.insert(0, current)
         current = current.previous()
     if this_week is not None:
-        scored = score_rows_many(units, periods[:-1], weights, floor=floor, now=now) \
-            + [this_week]
+        scored = score_rows_many(units, periods[:-1], weights, floor=floor, now=now,
+                                 kind=kind) + [this_week]
     else:
-        scored = score_rows_many(units, periods, weights, floor=floor, now=now)
+        scored = score_rows_many(units, periods, weights, floor=floor, now=now, kind=kind)
     labels, per_unit, average = [], {}, []
     for period, rows in zip(periods, scored, strict=True):
         labels.append(f"{period.first_day:%m-%d}")

@@ -31,8 +31,9 @@ The composite index (综合指数)
 ------------------------------
 A rate on few items says little: one issue closed on time is 100 %, and would put a unit
 that closed one issue above one that closed 23 on time and kept 3 late. So the index takes
-each rate as if the unit had PRIOR_ITEMS more items at the region's rate (all the ranked
-units' items pooled): (good + 5 × region rate) ÷ (items + 5), the `adjusted` rates. A unit
+each rate as if the unit had PRIOR_ITEMS more items at the region's rate (the items of all
+the ranked units directly under the unit's region pooled, whoever looks and whatever kind
+is listed): (good + 5 × region rate) ÷ (items + 5), the `adjusted` rates. A unit
 with many items keeps nearly its own rate; a unit with one or two is drawn toward the
 region's, and gets to the top only with work to show; a unit with no items of a kind (no
 ledger task due, say) takes the region's rate for it, so it is neither punished nor
@@ -79,7 +80,8 @@ def rate_counts(row):
         "ontime": (row["closed_on_time"], row["closed"]),
         "overdue": (handled - weighted, handled),
         "relapse": (relapse_base - row["relapsed"], relapse_base),
-        "ledger_completion": (row["ledgers_approved"], row["ledgers_due"]),
+        "ledger_completion": (min(row["ledgers_approved"], row["ledgers_due"]),
+                              row["ledgers_due"]),
         "ledger_approval": (row["ledgers_approved"],
                             row["ledgers_approved"] + row["ledgers_returned"]),
         "point_pass": (row["inspections_passed"], row["inspections"]),

@@ -137,7 +137,7 @@ class RoundViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         recorded (header `Idempotent-Replayed: true`)."""
         round = self.get_object()
         target = RoundSample.objects.filter(round=round, pk=sample).first() if (
-            sample.isdigit() and len(sample) < 19) else None
+            sample.isascii() and sample.isdigit() and len(sample) < 19) else None
         if target is None:
             raise NotFound(NOT_IN_ROUND)
 

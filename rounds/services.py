@@ -280,6 +280,9 @@ def sample_inspect(*, sample, by, results, notes=""):
     round's name in front) and recorded as a RoundFinding. Locks the sample; raises
     NotInScope (404) outside the rounds `by` sees, PermissionDenied (403) for an inspector
     of another team, ValidationError when the point was already inspected in this round."""
+    # The round first, as a redraw locks it: a draw cannot delete the sample while it is
+    # being inspected, nor an inspection land on a sample a draw is replacing.
+    list(Round.objects.select_for_update().filter(pk=sample.round_id).values_list("pk"))
     try:
         # Among the samples of the rounds `by` sees, so another team's stop is refused (403)
         # rather than missing.

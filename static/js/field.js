@@ -130,7 +130,9 @@
       const small = await imageCompression(file, {
         maxSizeMB: 1, maxWidthOrHeight: Number(body.dataset.photoMax || 1920),
         initialQuality: 0.85, preserveExif: true, useWebWorker: true,
-        libURL: form.dataset.compressLib || body.dataset.compressLib,
+        // Absolute: the library's worker starts from a blob: URL, where a path does not resolve.
+        libURL: new URL(form.dataset.compressLib || body.dataset.compressLib,
+                        window.location.href).href,
       });
       return small.size < file.size ? small : file;
     } catch (err) {

@@ -258,3 +258,17 @@ def test_the_first_part_of_last_week_is_counted_once_an_hour(city, week, setting
         [(r["name"], r["previous_score"]) for r in first["rows"]]
     settings.RANKING_PART_CACHE_SECONDS = 0
     assert _count(run) == first_count
+
+
+def test_a_units_index_is_the_same_in_every_list_that_shows_it(city, week, city_office):
+    """Each unit's rates are drawn toward its own district's: the city office's ranking (both
+    districts), the district's own and the streets-only list give 东街街道 the same index."""
+    def score(user, **kwargs):
+        rows = figures.ranking(user, week.period, now=week.now, **kwargs)["rows"]
+        return {r["name"]: r["score"] for r in rows}
+
+    district = score(city.users.leader)
+    assert score(city_office)["东街街道"] == district["东街街道"] == 56.7
+    assert score(city_office)["区城管局"] == district["区城管局"]
+    streets = score(city.users.leader, kind="street")
+    assert streets == {"东街街道": 56.7}
