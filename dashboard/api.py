@@ -141,8 +141,7 @@ class RankingViewSet(viewsets.ViewSet):
         unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=pk)
         period = figures.period_from_params(request.query_params)
         now = timezone.now()
-        figure, rows = drill.figure_and_records(unit, column, period, user=request.user,
-                                                now=now)
+        figure, rows = drill.figure_and_records(unit, column, period, now=now)
         return Response({
             "unit": {"id": unit.pk, "name": unit.name}, "column": column,
             "label": drill.COLUMNS[column],

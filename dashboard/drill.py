@@ -76,12 +76,11 @@ def _deadline_note(deadline, prefix="期限"):
     return f"{prefix} {_fmt(deadline)}" if deadline else "无期限"
 
 
-def figure_and_records(unit, column, period, *, user, now):
+def figure_and_records(unit, column, period, *, now):
     """(the number on `unit`'s ranking row for `column`, the records behind it): what the
     drill-down page and its API show."""
-    weights = figures.weights_for(user)
-    row = figures.score_rows(unit.__class__.objects.filter(pk=unit.pk), period,
-                             weights.weights(), floor=weights.floor(), now=now)[0]
+    (row,), = figures.unit_figures_many(unit.__class__.objects.filter(pk=unit.pk), [period],
+                                        now=now)
     return row[column], records(unit, column, period, now=now)
 
 

@@ -223,13 +223,11 @@ def period_from_params(params, *, today=None):
     return custom_period(days["start"], days["end"])
 
 
-def ranked_units(user, kind=None):
-    """The units ranked for `user`: responsible units directly under a region, in scope."""
-    qs = Unit.objects.visible_to(user).filter(
+def ranked_units(user):
+    """The units ranked for `user`: responsible units directly under a region, in scope (all
+    kinds: a list of one kind is filtered after scoring, `score_rows_many`)."""
+    return Unit.objects.visible_to(user).filter(
         kind__in=RANKED_KINDS, is_active=True, parent__kind__in=Unit.REGION_KINDS)
-    if kind:
-        qs = qs.filter(kind=kind)
-    return qs
 
 
 def weights_for(user):

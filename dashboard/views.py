@@ -370,8 +370,7 @@ class UnitRecordsView(RoleRequiredMixin, TemplateView):
                 {"errors": exc.message_dict, "unit": unit, "column": column,
                  "column_label": drill.COLUMNS[column]}, status=400)
         now = timezone.now()
-        figure, rows = drill.figure_and_records(unit, column, period, user=request.user,
-                                                now=now)
+        figure, rows = drill.figure_and_records(unit, column, period, now=now)
         if request.GET.get("format") == "xlsx":
             return self._xlsx(unit, column, period, rows)
         page = Paginator(rows, self.paginate_by).get_page(request.GET.get("page"))
