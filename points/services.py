@@ -12,7 +12,7 @@ from simple_history.utils import bulk_create_with_history
 from accounts.models import Role, Unit, User, pinyin_initials
 from accounts.scoping import may_write
 from evidence.validators import validate_image
-from jobs.excel import ImportResult, data_rows, template_workbook
+from jobs.excel import ImportResult, by_name, data_rows, template_workbook
 from jobs.excel import text as _text
 
 from .models import (
@@ -193,15 +193,6 @@ POINT_EXAMPLE = ["东关农贸市场", "农贸市场", "东关街12号", "100.45
                  "区市场监管局", "陈点位长", "固定"]
 
 
-def _by_name(objects, key):
-    """name → object, or name → None when the name is ambiguous in scope."""
-    found = {}
-    for obj in objects:
-        name = key(obj)
-        found[name] = None if name in found else obj
-    return found
-
-
 def _coordinate(value, low, high, label):
     text = _text(value)
     if not text:
@@ -225,9 +216,9 @@ def points_import(*, file, by, progress=None):
     Queries: a constant handful for lookups, then bulk inserts."""
     _check_office(by)
     categories = {c.name: c for c in PointCategory.objects.all()}
-    units = _by_name(Unit.objects.visible_to(by).only("pk", "name", "path"), lambda u: u.name)
+    units = by_name(Unit.objects.visible_to(by).only("pk", "name", "path"))
     users = User.objects.visible_to(by).filter(is_active=True).only("pk", "username", "full_name")
-    chiefs = _by_name(users, lambda u: u.full_name or u.username)
+    chiefs = by_name(users, lambda u: u.full_name or u.username)
     chiefs_by_username = {u.username: u for u in users}
     existing = set(Point.objects.visible_to(by).values_list("name", "territorial_unit_id"))
     kinds = {label: value for value, label in Point.Kind.choices}
