@@ -180,7 +180,9 @@ def done_message(action, issue):
         "request_extension": f"问题 #{issue.pk} 的延期申请已提交。",
         "grant_extension": f"已同意延期，问题 #{issue.pk} 的新期限 {deadline}。",
         "refuse_extension": f"已不同意问题 #{issue.pk} 的延期申请。",
-        "approve": f"已销号：{issue_label(issue)}，复核通过。",
+        # 销号 has no undo: a relapse is reopened through the workflow, which counts it.
+        "approve": f"已销号：{issue_label(issue)}，复核通过。"
+                   "如问题反弹需要重新整改，请在问题页点击“反弹重开”。",
         "reject": f"问题 #{issue.pk} 已退回{unit}重新整改。",
         "reopen": f"问题 #{issue.pk} 已重开，交{unit}在 {deadline} 前重新整改。",
         "comment": "备注已添加。",

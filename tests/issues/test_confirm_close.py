@@ -26,7 +26,8 @@ def test_closing_asks_first_then_names_the_issue(client, city, make_issue, point
     done = client.post(url, {"confirmed": "1"}, follow=True)
     issue.refresh_from_db()
     assert issue.status == Status.CLOSED
-    assert f"已销号：问题 #{issue.pk} 乱停乱放（幸福巷），复核通过。" in done.content.decode()
+    assert (f"已销号：问题 #{issue.pk} 乱停乱放（幸福巷），复核通过。"
+            "如问题反弹需要重新整改，请在问题页点击“反弹重开”。") in done.content.decode()
 
 
 def test_who_may_not_close_is_refused_without_the_question(client, city, make_issue):
@@ -37,3 +38,4 @@ def test_who_may_not_close_is_refused_without_the_question(client, city, make_is
     assert "data-confirm-page" not in response.content.decode()
     issue.refresh_from_db()
     assert issue.status == Status.SUBMITTED
+
