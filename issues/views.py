@@ -132,6 +132,16 @@ class IssueActionView(RoleRequiredMixin, View):
                 button="确认销号", back=issue.get_absolute_url())
             if page is not None:
                 return page
+        if (action == "reject" and action in issue.available_actions(request.user)
+                and (form.cleaned_data.get("reason") or "").strip()):  # no reason: refused
+            page = confirmation_page(
+                request, title="确认退回重改",
+                what=f"退回重改：{issue_label(issue)}（理由：{form.cleaned_data['reason'][:50]}）",
+                consequence=f"退回后问题交{issue.responsible_unit or '责任单位'}重新整改，"
+                            "本次整改照片保留在问题记录中。",
+                button="确认退回", back=issue.get_absolute_url(), danger=True)
+            if page is not None:
+                return page
         try:
             SERVICES[action](issue=issue, by=request.user, **form.kwargs_for(action))
         except services.TransitionError as exc:

@@ -187,6 +187,12 @@ class SubmissionActionView(RoleRequiredMixin, View):
                 request, title="确认签字", what=f"签字：{title}",
                 consequence="签字后材料报送创城办审核，不能再修改；如需改动，须等创城办退回。",
                 button="确认签字", back=sub.get_absolute_url())
+        commented = any(v.strip() for k, v in request.POST.items() if k.startswith("comment_"))
+        if verb == "return" and "return" in actions and commented:  # no comment: refused
+            return confirmation_page(
+                request, title="确认退回", what=f"退回修改：{title}",
+                consequence="退回后本版材料保留备查，该单位须按意见新建一版重新填报并再次签字。",
+                button="确认退回", back=sub.get_absolute_url(), danger=True)
         if verb in ("remove-photo", "remove-document") and "update" in actions:
             model, kind = ((LedgerPhoto, "照片") if verb == "remove-photo"
                            else (LedgerDocument, "文件"))
