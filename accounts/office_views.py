@@ -5,6 +5,7 @@ another district's person answers 404, another role 403."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
@@ -12,6 +13,7 @@ from django.views.generic import TemplateView
 from points.models import Point
 
 from . import services
+from .confirm import confirmation_page
 from .filters import AccountFilterSet, DeliveryFilterSet
 from .forms import AccountForm, HandoverForm, apply_errors
 from .models import Delivery, Role, User
@@ -114,6 +116,13 @@ class AccountPasswordView(RoleRequiredMixin, View):
 
     def post(self, request, pk):
         account = _account(request, pk)
+        page = confirmation_page(
+            request, title="确认重置密码", what=f"重置密码：{account.display_name}（{account.username}）",
+            consequence="原密码立即失效；新密码只显示一次，请当面或电话告知本人。",
+            button="确认重置密码", back=reverse("accounts:account-detail", args=[account.pk]),
+            danger=True)
+        if page is not None:
+            return page
         password = services.account_reset_password(by=request.user, user=account)
         return _password_page(request, account, password, created=False)
 
@@ -127,6 +136,13 @@ class AccountActiveView(RoleRequiredMixin, View):
             messages.error(request, "请求无效：请在账号页面点击“停用账号”或“启用账号”。")
             return redirect("accounts:account-detail", pk=account.pk)
         active = request.POST["active"] == "1"
+        page = None if active or account == request.user else confirmation_page(
+            request, title="确认停用账号", what=f"停用账号：{account.display_name}（{account.username}）",
+            consequence="停用后本人不能登录，经办记录保留；需要时可在账号页重新启用。",
+            button="确认停用账号", back=reverse("accounts:account-detail", args=[account.pk]),
+            danger=True)
+        if page is not None:
+            return page
         try:
             services.account_set_active(by=request.user, user=account, active=active)
         except ValidationError as exc:
@@ -148,6 +164,14 @@ class AccountHandoverView(AccountDetailView):
         handover = HandoverForm(request.POST, account=account)
         if handover.is_valid():
             successor = handover.cleaned_data["successor"]
+            page = confirmation_page(
+                request, title="确认交接工作",
+                what=f"交接：{account.display_name} → {successor.display_name}",
+                consequence="角色和担任点位长的点位移交给接任人，原账号随即停用。",
+                button="确认交接", back=reverse("accounts:account-detail", args=[account.pk]),
+                danger=True)
+            if page is not None:
+                return page
             try:
                 moved = services.account_handover(by=request.user, user=account,
                                                   successor=successor)

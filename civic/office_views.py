@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.confirm import confirmation_page
 from accounts.models import Role, Unit
 from accounts.scoping import may_write
 from evidence.views import serve_file
@@ -145,6 +146,7 @@ def report_detail(request, pk, errors=None, status=200):
 def _decide(request, pk, action):
     report = _report(request, pk)
     post = request.POST
+    report_url = reverse("civic:report-detail", args=[report.pk])
     try:
         if action == "accept":
             unit = (visible_responsible_units(request.user).filter(pk=post["unit"]).first()
@@ -158,6 +160,15 @@ def _decide(request, pk, action):
             messages.success(request, f"已转为问题 #{report.issue_id}"
                              + ("并派发" if report.issue.responsible_unit_id else "，请在问题整改中派发"))
         elif action == "reject":
+            label = dict(CivicReport.RejectReason.choices).get(post.get("reason", ""))
+            # Asked only when it can be done: no reason or no longer new is refused below.
+            asks = label is not None and report.status == CivicReport.Status.NEW
+            page = None if not asks else confirmation_page(
+                request, title="确认不予受理", what=f"不予受理：随手拍 #{report.pk}（{label}）",
+                consequence="市民查询时会看到不予受理和原因，这条随手拍不再转为问题。",
+                button="确认不予受理", back=report_url, danger=True)
+            if page is not None:
+                return page
             services.report_reject(report=report, by=request.user, reason=post.get("reason", ""),
                                    note=post.get("note", ""))
             messages.success(request, "已不予受理，市民查询时会看到原因。")
@@ -295,6 +306,12 @@ def key_create(request):
 def key_revoke(request, pk):
     _office(request)
     api_key = get_object_or_404(ApiKey.objects.visible_to(request.user), pk=pk)
+    page = confirmation_page(
+        request, title="确认吊销密钥", what=f"吊销密钥：{api_key.name}（{api_key.prefix}…）",
+        consequence="吊销后该系统立即不能再调用接口，不能恢复；需要时请重新签发一个密钥。",
+        button="确认吊销", back=reverse("civic:key-list"), danger=True)
+    if page is not None:
+        return page
     keys.api_key_revoke(api_key=api_key, by=request.user)
     messages.success(request, f"已吊销“{api_key.name}”的密钥，该系统将无法再调用接口。")
     return redirect("civic:key-list")

@@ -75,6 +75,12 @@ app.conf.beat_schedule = {
         "task": "ledgers.tasks.sweep_unprocessed_ledger_photos",
         "schedule": crontab(minute="*/10"),
     },
+    # Every 10 minutes: delete for good the draft ledger files removed more than 10 minutes
+    # ago (until then the liaison who removed one may undo it).
+    "ledgers-purge-removed-files": {
+        "task": "ledgers.tasks.purge_removed_ledger_files_task",
+        "schedule": crontab(minute="*/10"),
+    },
     # Every 10 minutes: process 随手拍 photos whose task was lost.
     "civic-sweep-unprocessed-photos": {
         "task": "civic.tasks.sweep_unprocessed_report_photos",

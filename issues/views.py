@@ -132,6 +132,16 @@ class IssueActionView(RoleRequiredMixin, View):
                 button="确认销号", back=issue.get_absolute_url())
             if page is not None:
                 return page
+        if (action == "reject" and action in issue.available_actions(request.user)
+                and (form.cleaned_data.get("reason") or "").strip()):  # no reason: refused
+            page = confirmation_page(
+                request, title="确认退回重改",
+                what=f"退回重改：{issue_label(issue)}（理由：{form.cleaned_data['reason'][:50]}）",
+                consequence=f"退回后问题交{issue.responsible_unit or '责任单位'}重新整改，"
+                            "本次整改照片保留在问题记录中。",
+                button="确认退回", back=issue.get_absolute_url(), danger=True)
+            if page is not None:
+                return page
         try:
             SERVICES[action](issue=issue, by=request.user, **form.kwargs_for(action))
         except services.TransitionError as exc:
@@ -180,7 +190,9 @@ def done_message(action, issue):
         "request_extension": f"问题 #{issue.pk} 的延期申请已提交。",
         "grant_extension": f"已同意延期，问题 #{issue.pk} 的新期限 {deadline}。",
         "refuse_extension": f"已不同意问题 #{issue.pk} 的延期申请。",
-        "approve": f"已销号：{issue_label(issue)}，复核通过。",
+        # 销号 has no undo: a relapse is reopened through the workflow, which counts it.
+        "approve": f"已销号：{issue_label(issue)}，复核通过。"
+                   "如问题反弹需要重新整改，请在问题页点击“反弹重开”。",
         "reject": f"问题 #{issue.pk} 已退回{unit}重新整改。",
         "reopen": f"问题 #{issue.pk} 已重开，交{unit}在 {deadline} 前重新整改。",
         "comment": "备注已添加。",

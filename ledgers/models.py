@@ -289,7 +289,34 @@ WORKFLOW = Workflow(
 OWN_UNIT_ACTIONS = {"update", "sign", "new_version"}
 
 
-class LedgerPhoto(EvidenceImage):
+class PresentFileManager(models.Manager):
+    """A draft's files still on it: a file the liaison removed is hidden at once (and from
+    `submission.photos` / `.documents`, which use this manager) but kept for the undo
+    window, then purged with its file (`ledger_removed_files_purge`)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(removed_at__isnull=True)
+
+
+class AllFilesManager(models.Manager):
+    """Every file of a draft, the removed ones included (undo and purge)."""
+
+
+class RemovableFile(models.Model):
+    """Who removed a draft's file and when, so that person may put it back for a while."""
+
+    removed_at = models.DateTimeField("删除时间", null=True, blank=True)
+    removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="删除人", null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = PresentFileManager()
+    with_removed = AllFilesManager()
+
+    class Meta:
+        abstract = True
+
+
+class LedgerPhoto(RemovableFile, EvidenceImage):
     """A photo of a submission, captioned as the national submission rules ask (时间、地点、
     人物、主题、事由), with the honesty flags the worker sets."""
 
@@ -333,7 +360,7 @@ class LedgerPhoto(EvidenceImage):
         return self.duplicate_of_id is not None
 
 
-class LedgerDocument(EvidenceDocument):
+class LedgerDocument(RemovableFile, EvidenceDocument):
     """A document of a submission: 部署文件, minutes, data sheets (PDF, Word, Excel)."""
 
     evidence_owner_field = "submission"
@@ -362,6 +389,7 @@ class LedgerEvent(models.Model):
         APPROVE = "approve", "审核通过"
         RETURN = "return", "退回修改"
         REMOVE_FILE = "remove_file", "删除文件"
+        RESTORE_FILE = "restore_file", "撤销删除"
         REPLACE_FILE = "replace_file", "替换照片"
 
     submission = models.ForeignKey(LedgerSubmission, on_delete=models.CASCADE,

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import NotificationKind, Role
 from accounts.services import notify, unit_contacts
+from accounts.undo import UNDO_WINDOW, check_undo
 from accounts.workflow import TransitionError
 from config.celery import enqueue_on_commit
 from evidence.duplicates import find_near_duplicates
@@ -128,22 +129,60 @@ def _locked_draft(submission, by):
 
 
 @transaction.atomic
-def ledger_file_remove(*, submission, by, photo_id=None, document_id=None):
+def ledger_file_remove(*, submission, by, photo_id=None, document_id=None, now=None):
     """Take a wrongly uploaded photo or document off a draft. Only drafts: once the leader
     has signed, the material is evidence and stays (a return starts a new version). Locks
-    the submission; the file is deleted from storage after commit. Returns the removed
-    file's name for the message."""
+    the submission; the file is hidden at once and kept for UNDO_WINDOW, in which `by` may
+    put it back (`ledger_file_restore`), then purged with its stored file
+    (`ledger_removed_files_purge`). Returns the removed file."""
     submission = _locked_draft(submission, by)
-    model, pk = (LedgerPhoto, photo_id) if photo_id is not None else (LedgerDocument,
-                                                                      document_id)
+    model, pk = _file_model(photo_id, document_id)
     item = model.objects.filter(submission=submission, pk=pk).first()
     if item is None:
         raise ValidationError({"file": "该文件不在这份材料中，请刷新页面后重试。"})
-    name = str(item) if model is LedgerDocument else (item.caption_text or item.original_name)
-    item.delete()
-    kind = "照片" if model is LedgerPhoto else "文件"
-    _event(submission, by, A.REMOVE_FILE, S.DRAFT, f"删除{kind}：{name}")
-    return name
+    item.removed_at, item.removed_by = now or timezone.now(), by
+    item.save(update_fields=["removed_at", "removed_by"])
+    _event(submission, by, A.REMOVE_FILE, S.DRAFT, f"删除{_kind(model)}：{item}")
+    return item
+
+
+@transaction.atomic
+def ledger_file_restore(*, submission, by, photo_id=None, document_id=None, now=None):
+    """Put back a file `by` removed from the draft less than UNDO_WINDOW ago (撤销). Locks
+    the submission, which must still be a draft of `by`'s unit. PermissionDenied when
+    someone else removed it; ValidationError once the window has passed or when the file
+    is not removed. Writes a `restore_file` event; returns the file."""
+    submission = _locked_draft(submission, by)
+    model, pk = _file_model(photo_id, document_id)
+    item = model.with_removed.filter(submission=submission, pk=pk,
+                                     removed_at__isnull=False).first()
+    if item is None:
+        raise ValidationError({"file": "该文件没有被删除，或已过撤销时限被清除，请刷新页面。"})
+    check_undo(removed_at=item.removed_at, removed_by_id=item.removed_by_id, by=by,
+               now=now or timezone.now(), again="如需要请重新上传。")
+    item.removed_at, item.removed_by = None, None
+    item.save(update_fields=["removed_at", "removed_by"])
+    _event(submission, by, A.RESTORE_FILE, S.DRAFT, f"撤销删除{_kind(model)}：{item}")
+    return item
+
+
+def ledger_removed_files_purge(*, now):
+    """Delete, with their stored files, the draft files removed more than UNDO_WINDOW ago
+    (beat, every 10 minutes). Returns how many."""
+    purged = 0
+    for model in (LedgerPhoto, LedgerDocument):
+        for item in model.with_removed.filter(removed_at__lt=now - UNDO_WINDOW)[:500]:
+            item.delete()
+            purged += 1
+    return purged
+
+
+def _file_model(photo_id, document_id):
+    return (LedgerPhoto, photo_id) if photo_id is not None else (LedgerDocument, document_id)
+
+
+def _kind(model):
+    return "照片" if model is LedgerPhoto else "文件"
 
 
 @transaction.atomic

@@ -40,6 +40,16 @@ def sweep_unprocessed_ledger_photos():
 
 
 @shared_task
+def purge_removed_ledger_files_task():
+    """Delete the draft files whose undo window has passed (beat, every 10 min)."""
+    from django.utils import timezone
+
+    from .services import ledger_removed_files_purge
+
+    return ledger_removed_files_purge(now=timezone.now())
+
+
+@shared_task
 def send_ledger_reminders_task():
     """Deadline reminders of ledger tasks (beat, hourly); each sent once."""
     from django.utils import timezone

@@ -3,12 +3,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
 from accounts.confirm import confirmation_page
 from accounts.models import Role, Unit
 from accounts.scoping import RoleRequiredMixin, ScopedDetailView, ScopedListView
+from accounts.undo import UNDO_MINUTES, with_undo
 from accounts.workflow import TransitionError
 from evidence.views import serve_file
 from jobs.models import Job
@@ -142,6 +144,15 @@ class SubmissionDetailView(ScopedDetailView):
         return ctx
 
 
+# The file verbs: verb → (what it is, the service's argument, the verb that undoes it).
+FILE_VERBS = {
+    "remove-photo": ("照片", "photo_id", "restore-photo"),
+    "remove-document": ("文件", "document_id", "restore-document"),
+    "restore-photo": ("照片", "photo_id", None),
+    "restore-document": ("文件", "document_id", None),
+}
+
+
 class SubmissionActionView(RoleRequiredMixin, View):
     """POST edit/upload/remove/replace/request-sign/sign/approve/return/new-version from the
     detail page. A refused report or upload answers the page again (400) with what was
@@ -176,6 +187,12 @@ class SubmissionActionView(RoleRequiredMixin, View):
                 request, title="确认签字", what=f"签字：{title}",
                 consequence="签字后材料报送创城办审核，不能再修改；如需改动，须等创城办退回。",
                 button="确认签字", back=sub.get_absolute_url())
+        commented = any(v.strip() for k, v in request.POST.items() if k.startswith("comment_"))
+        if verb == "return" and "return" in actions and commented:  # no comment: refused
+            return confirmation_page(
+                request, title="确认退回", what=f"退回修改：{title}",
+                consequence="退回后本版材料保留备查，该单位须按意见新建一版重新填报并再次签字。",
+                button="确认退回", back=sub.get_absolute_url(), danger=True)
         if verb in ("remove-photo", "remove-document") and "update" in actions:
             model, kind = ((LedgerPhoto, "照片") if verb == "remove-photo"
                            else (LedgerDocument, "文件"))
@@ -186,7 +203,8 @@ class SubmissionActionView(RoleRequiredMixin, View):
                 item.caption_text or item.original_name)
             return confirmation_page(
                 request, title=f"确认删除{kind}", what=f"删除{kind}：“{name}”（{title}）",
-                consequence=f"删除后{kind}不能恢复，如需要请重新上传。",
+                consequence=f"删除后 {UNDO_MINUTES} 分钟内可以撤销；过后{kind}不能恢复，"
+                            "如需要请重新上传。",
                 button=f"确认删除{kind}", back=sub.get_absolute_url(), danger=True)
         return None
 
@@ -206,12 +224,17 @@ class SubmissionActionView(RoleRequiredMixin, View):
             services.ledger_submission_update(submission=sub, by=by, photos=photos,
                                               documents=documents, captions=form.cleaned_data)
             return f"已上传照片 {len(photos)} 张、文件 {len(documents)} 份。"
-        if verb == "remove-photo" or verb == "remove-document":
-            key = "photo_id" if verb == "remove-photo" else "document_id"
-            name = services.ledger_file_remove(submission=sub, by=by,
-                                               **{key: _int(request.POST.get("file"))})
-            kind = "照片" if verb == "remove-photo" else "文件"
-            return f"已删除：{kind}“{name}”（“{sub.requirement.title}”台账）。"
+        if verb in FILE_VERBS:
+            kind, key, undo = FILE_VERBS[verb]
+            file = {key: _int(request.POST.get("file"))}
+            if undo:
+                item = services.ledger_file_remove(submission=sub, by=by, **file)
+                return with_undo(
+                    request, f"已删除：{kind}“{item}”（“{sub.requirement.title}”台账）。",
+                    action=reverse("ledgers:submission-action", args=[sub.pk, undo]),
+                    fields={"file": item.pk})
+            item = services.ledger_file_restore(submission=sub, by=by, **file)
+            return f"已撤销删除：{kind}“{item}”已放回“{sub.requirement.title}”台账。"
         if verb == "replace-photo":
             form = ReplacePhotoForm(request.POST, request.FILES)
             if not form.is_valid():
@@ -224,8 +247,9 @@ class SubmissionActionView(RoleRequiredMixin, View):
             return "已提交领导签字，已通知本单位主要领导。"
         if verb == "sign":
             services.ledger_submission_sign(submission=sub, by=by)
+            # 签字 has no undo: only the office's 退回 opens the material again.
             return (f"已签字：“{sub.requirement.title}”台账（{sub.unit.name}），"
-                    "材料已报送创城办审核。")
+                    "材料已报送创城办审核。如需改动，请联系创城办退回后重新填报。")
         if verb == "approve":
             services.ledger_submission_approve(submission=sub, by=by)
             return f"{sub.unit.name}的材料已审核通过。"

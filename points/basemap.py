@@ -1,9 +1,19 @@
-"""The offline base map: outlines uploaded once as GeoJSON, checked here, drawn by static/js/map.js
-under the points and issues when there is no tile server."""
+"""The offline base map: outlines uploaded once as GeoJSON, or as a shapefile in a .zip that is
+converted here to the same GeoJSON, checked here, drawn by static/js/map.js under the points and
+issues when there is no tile server."""
 
+import codecs
+import io
 import json
 import math
+import re
+import struct
+import warnings
+import zipfile
+import zlib
+from pathlib import PurePosixPath
 
+import shapefile
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -19,6 +29,7 @@ MAX_POSITIONS = 200_000
 LNG_RANGE = (70.0, 140.0)
 LAT_RANGE = (0.0, 56.0)
 NAME_KEYS = ("name", "NAME", "名称", "Name")
+FILE_REQUIRED = "请选择 GeoJSON 文件或形状文件的 .zip 压缩包。"
 DIGITS = 6  # about 0.1 m; more only makes the file larger
 
 
@@ -27,7 +38,7 @@ def _fail(message):
 
 
 def _position(pos, where):
-    if (not isinstance(pos, list) or len(pos) < 2
+    if (not isinstance(pos, (list, tuple)) or len(pos) < 2
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pos[:2])
             or not all(math.isfinite(v) for v in pos[:2])):
         _fail(f"{where}的坐标格式不对，每个点应为 [经度, 纬度] 两个数字。")
@@ -39,11 +50,11 @@ def _position(pos, where):
 
 
 def _polygon(rings, where, counter):
-    if not isinstance(rings, list) or not rings:
+    if not isinstance(rings, (list, tuple)) or not rings:
         _fail(f"{where}的多边形没有坐标。")
     out = []
     for ring in rings:
-        if not isinstance(ring, list) or len(ring) < 4:
+        if not isinstance(ring, (list, tuple)) or len(ring) < 4:
             _fail(f"{where}的多边形边界少于 4 个点，不是闭合的轮廓。")
         counter[0] += len(ring)
         if counter[0] > MAX_POSITIONS:
@@ -63,6 +74,12 @@ def parse_geojson(raw):
         _fail("文件不是有效的 GeoJSON（应为 UTF-8 编码的 JSON 文本）。")
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         _fail("文件应为 GeoJSON 的要素集合（一个文件含多个轮廓）。")
+    return normalise_collection(data)
+
+
+def normalise_collection(data):
+    """The checks shared by both formats, on a parsed FeatureCollection: at least one and at
+    most MAX_FEATURES outlines, each a named polygon in degrees within China."""
     features = data.get("features")
     if not isinstance(features, list) or not features:
         _fail("文件中没有任何轮廓。")
@@ -86,7 +103,7 @@ def parse_geojson(raw):
         if kind == "Polygon":
             shape = _polygon(coords, where, counter)
         elif kind == "MultiPolygon":
-            if not isinstance(coords, list) or not coords:
+            if not isinstance(coords, (list, tuple)) or not coords:
                 _fail(f"{where}的多边形没有坐标。")
             shape = [_polygon(part, where, counter) for part in coords]
         else:
@@ -94,6 +111,163 @@ def parse_geojson(raw):
         out.append({"type": "Feature", "properties": {"name": name[:100]},
                     "geometry": {"type": kind, "coordinates": shape}})
     return {"type": "FeatureCollection", "features": out}
+
+
+SHAPE_MAX_UNPACKED = 20 * 1024 * 1024  # what the .zip's shapefile may unpack to
+SHAPE_POLYGONS = (shapefile.POLYGON, shapefile.POLYGONZ, shapefile.POLYGONM)
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+NOT_DEGREES = "形状文件的坐标不是经纬度（WGS84），请在制图软件中另存为 WGS84 后再上传。"
+BROKEN_SHAPEFILE = ("形状文件已损坏，无法读取：请确认 .shp、.shx、.dbf 来自同一个图层，"
+                    "在制图软件中重新导出后再上传。")
+# pyshp raises these on a truncated or inconsistent .shp/.shx/.dbf.
+SHAPEFILE_ERRORS = (shapefile.ShapefileException, shapefile.GeoJSON_Error,
+                    shapefile.RingSamplingError, struct.error, ValueError, LookupError,
+                    TypeError, EOFError, OSError)
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError,
+              RuntimeError, EOFError, OSError, ValueError)
+
+
+def parse_upload(name, raw, *, name_field=""):
+    """The normalised FeatureCollection of an uploaded file: a .zip (by its content or its
+    name) is read as a shapefile, anything else as GeoJSON."""
+    lower = (name or "").lower()
+    if raw[:4] in ZIP_MAGIC or lower.endswith(".zip"):
+        return parse_shapefile_zip(raw, name_field=name_field)
+    if lower.endswith((".shp", ".shx", ".dbf", ".prj", ".cpg")):
+        _fail("形状文件请把同名的 .shp、.shx、.dbf 文件（有 .prj、.cpg 也一起）压缩成一个 "
+              ".zip 文件后上传。")
+    return parse_geojson(raw)
+
+
+def _zip_members(raw):
+    """{".shp": bytes, ".dbf": bytes, ...} of the one shapefile in the archive. Nothing is
+    unpacked to disk; a member whose path climbs out (..) or starts at the root is refused all
+    the same, and reading stops at SHAPE_MAX_UNPACKED whatever sizes the archive claims."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        members = archive.infolist()
+    except ZIP_ERRORS:
+        _fail("文件不是有效的 .zip 压缩包。")
+    by_path = {}
+    for info in members:
+        name = info.filename.replace("\\", "/")
+        path = PurePosixPath(name)
+        if name.startswith("/") or ".." in path.parts or ":" in name:
+            _fail("压缩包中的文件路径不正常（含“..”或从根目录开始），请重新压缩后再上传。")
+        if info.is_dir() or path.parts[0] == "__MACOSX" or path.name.startswith("._"):
+            continue
+        by_path[name.lower()] = info
+    shps = sorted(p for p in by_path if p.endswith(".shp"))
+    if not shps:
+        _fail("压缩包中没有 .shp 文件：请把形状文件的 .shp、.shx、.dbf 文件一起压缩后上传。")
+    if len(shps) > 1:
+        _fail(f"压缩包中有 {len(shps)} 个形状文件（{'、'.join(PurePosixPath(p).name for p in shps)}），"
+              "一次请只上传一个图层。")
+    stem = shps[0][:-4]
+    infos = {ext: by_path[stem + ext] for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg")
+             if stem + ext in by_path}
+    if ".dbf" not in infos:
+        _fail(f"压缩包中缺少 {PurePosixPath(stem).name}.dbf（属性表，轮廓的名称在其中），"
+              "请与 .shp 一起压缩后上传。")
+    too_big = (f"压缩包解开后超过 {SHAPE_MAX_UNPACKED // 1024 // 1024} MB，"
+               "请先在制图软件中简化轮廓再上传。")
+    if sum(info.file_size for info in infos.values()) > SHAPE_MAX_UNPACKED:
+        _fail(too_big)
+    parts, left = {}, SHAPE_MAX_UNPACKED
+    for ext, info in infos.items():
+        if info.flag_bits & 0x1:
+            _fail("压缩包设有密码，请去掉密码后再上传。")
+        try:
+            with archive.open(info) as member:
+                parts[ext] = member.read(left + 1)
+        except ZIP_ERRORS:
+            _fail("压缩包已损坏，无法解开，请重新压缩后再上传。")
+        left -= len(parts[ext])
+        if left < 0:
+            _fail(too_big)
+    return parts
+
+
+def _cpg_encoding(cpg):
+    """The codec a .cpg names ("UTF-8", "GBK", "936", "ANSI 936", "65001"); None when there is
+    no .cpg or it names nothing Python knows."""
+    text = re.sub(r"^ansi\s*", "", (cpg or b"").decode("ascii", "ignore").strip().lower())
+    if text.isdigit():
+        text = f"cp{text}"
+    try:
+        return codecs.lookup(text).name if text else None
+    except LookupError:
+        return None
+
+
+def _shapefile_table(parts):
+    """(field names, [(GeoJSON geometry or None, record values)]) with the text still as
+    pyshp read it in latin-1, one character a byte, to be decoded once the encoding is known."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            reader = shapefile.Reader(
+                shp=io.BytesIO(parts[".shp"]), dbf=io.BytesIO(parts[".dbf"]),
+                shx=io.BytesIO(parts[".shx"]) if ".shx" in parts else None, encoding="latin-1")
+            prj = (parts.get(".prj") or b"").decode("latin-1").upper()
+            if re.search(r"\b(PROJCS|PROJCRS|PROJECTEDCRS|GEOCCS)\[", prj):
+                _fail(NOT_DEGREES)
+            if reader.shapeType == shapefile.NULL:
+                _fail(BROKEN_SHAPEFILE)
+            if reader.shapeType not in SHAPE_POLYGONS:
+                _fail("形状文件中是点或线，不能作为区域轮廓：请上传面（多边形）图层。")
+            x0, y0, x1, y1 = reader.bbox
+            if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+                _fail(NOT_DEGREES)
+            if len(reader) > MAX_FEATURES:
+                _fail(f"一个图层最多 {MAX_FEATURES} 个轮廓，本文件有 {len(reader)} 个。")
+            names = [field.name for field in reader.fields[1:]]
+            rows = [(None if row.shape.shapeType == shapefile.NULL
+                     else row.shape.__geo_interface__, list(row.record))
+                    for row in reader.iterShapeRecords() if row.record is not None]
+        except SHAPEFILE_ERRORS:
+            _fail(BROKEN_SHAPEFILE)
+    return names, rows
+
+
+def _decoded(names, rows, encodings):
+    for encoding in encodings:
+        try:
+            return ([n.encode("latin-1").decode(encoding).strip() for n in names],
+                    [[v.encode("latin-1").decode(encoding).strip() if isinstance(v, str) else v
+                      for v in values] for _, values in rows])
+        except UnicodeError:
+            continue
+    _fail("属性表中的文字无法识别（不是 UTF-8 或 GBK 编码）：请在制图软件中另存为 UTF-8 编码，"
+          "或把说明编码的 .cpg 文件一起压缩后上传。")
+
+
+def parse_shapefile_zip(raw, *, name_field=""):
+    """A shapefile in a .zip converted to the same normalised FeatureCollection as an uploaded
+    GeoJSON. The attribute table is read in the encoding its .cpg names, else (no .cpg, or one
+    the text does not fit) UTF-8, else GBK (as Chinese shapefiles often are). Coordinates must be degrees: a projected .prj or numbers
+    outside longitude and latitude ranges are refused. The name is `name_field`, else the
+    first of NAME_KEYS the table has. ValidationError on `file` (or `name_field`)."""
+    if len(raw) > MAX_BYTES:
+        _fail(f"文件不能超过 {MAX_BYTES // 1024 // 1024} MB，请先简化轮廓再上传。")
+    parts = _zip_members(raw)
+    encoding = _cpg_encoding(parts.get(".cpg"))
+    names, rows = _shapefile_table(parts)
+    tried = [e for e in dict.fromkeys([encoding, "utf-8", "gbk"]) if e]
+    names, records = _decoded(names, rows, tried)
+    wanted = [name_field.strip()] if name_field.strip() else NAME_KEYS
+    index = next((names.index(n) for w in wanted for n in names if n.lower() == w.lower()), None)
+    if index is None:
+        listed = "、".join(names) or "（无）"
+        if name_field.strip():
+            raise ValidationError({"name_field": f"属性表中没有“{name_field.strip()}”字段。"
+                                                 f"属性表的字段有：{listed}。"})
+        _fail(f"形状文件的属性表中没有名称字段（name 或 名称）。属性表的字段有：{listed}；"
+              "请在“名称字段”一栏填写其中作为名称的一个，再上传。")
+    return normalise_collection({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": geometry,
+         "properties": {"name": "" if values[index] is None else str(values[index])}}
+        for (geometry, _), values in zip(rows, records, strict=True)]})
 
 
 def region_of(user):
@@ -104,17 +278,18 @@ def region_of(user):
 
 
 @transaction.atomic
-def basemap_upload(*, user, kind, upload):
-    """Store (or replace) the `kind` layer of the user's region from an uploaded file."""
+def basemap_upload(*, user, kind, upload, name_field=""):
+    """Store (or replace) the `kind` layer of the user's region from an uploaded GeoJSON file
+    or a shapefile in a .zip (its names from `name_field` when given)."""
     if not (user.is_superuser or user.is_office):
         raise PermissionDenied("只有创城办可以上传底图。")
     if kind not in BaseMapLayer.Kind.values:
         raise ValidationError({"kind": "请选择图层：区县界、街道（镇）界或社区（村）界。"})
     if upload is None:
-        raise ValidationError({"file": "请选择 GeoJSON 文件。"})
+        raise ValidationError({"file": FILE_REQUIRED})
     if upload.size > MAX_BYTES:
         _fail(f"文件不能超过 {MAX_BYTES // 1024 // 1024} MB，请先简化轮廓再上传。")
-    collection = parse_geojson(upload.read())
+    collection = parse_upload(upload.name, upload.read(), name_field=name_field)
     region = region_of(user)
     if region is None:
         raise PermissionDenied("您的账号没有所属区域，不能上传底图。")

@@ -2,6 +2,7 @@ from django import forms
 
 from accounts.models import Unit, User
 
+from .basemap import FILE_REQUIRED
 from .models import BaseMapLayer, Framework, Point, PointCategory, PointCircle
 
 
@@ -60,11 +61,17 @@ class BaseMapUploadForm(forms.Form):
     kind = forms.ChoiceField(label="图层", choices=BaseMapLayer.Kind.choices,
                              error_messages={"required": "请选择图层。",
                                              "invalid_choice": "请选择图层：区县界、街道（镇）界或社区（村）界。"})
-    file = forms.FileField(label="GeoJSON 文件（.geojson 或 .json）",
-                           error_messages={"required": "请选择 GeoJSON 文件。",
-                                           "empty": "文件是空的。"},
-                           help_text="每个轮廓为面（多边形），属性中有“名称”字段，"
-                                     "坐标为经纬度，不超过 5 MB。同一图层再次上传会替换原来的轮廓。")
+    file = forms.FileField(label="GeoJSON 文件或形状文件压缩包（.geojson、.json 或 .zip）",
+                           error_messages={"required": FILE_REQUIRED, "empty": "文件是空的。"},
+                           help_text="可上传 GeoJSON 文件，或把形状文件的 .shp、.shx、.dbf"
+                                     "（有 .prj、.cpg 也一起）压缩成一个 .zip 上传，上传时自动转换。"
+                                     "每个轮廓为面（多边形），属性中有“名称”字段，坐标为经纬度"
+                                     "（WGS84），不超过 5 MB。同一图层再次上传会替换原来的轮廓。")
+    name_field = forms.CharField(label="名称字段（仅形状文件，可不填）", required=False,
+                                 max_length=50,
+                                 help_text="属性表中作为轮廓名称的字段名；不填时自动找"
+                                           "“名称”字段。",
+                                 error_messages={"max_length": "名称字段最多 50 个字。"})
 
 
 class NearbyForm(forms.Form):

@@ -439,7 +439,8 @@ class CategoryListView(RoleRequiredMixin, TemplateView):
 
 class BaseMapView(RoleRequiredMixin, FormView):
     """The offline base map: the office uploads the outlines of its region once (a district's
-    office its district's layers, the city office the city's), each layer a GeoJSON file."""
+    office its district's layers, the city office the city's), each layer a GeoJSON file or a
+    shapefile in a .zip."""
 
     allowed_roles = OFFICE
     form_class = BaseMapUploadForm
@@ -459,7 +460,8 @@ class BaseMapView(RoleRequiredMixin, FormView):
     def form_valid(self, form):
         try:
             layer = basemap.basemap_upload(user=self.request.user, kind=form.cleaned_data["kind"],
-                                           upload=form.cleaned_data["file"])
+                                           upload=form.cleaned_data["file"],
+                                           name_field=form.cleaned_data["name_field"])
         except ValidationError as exc:
             _apply_errors(form, exc)
             return self.form_invalid(form)

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.confirm import confirmation_page
 from accounts.models import Role
 from accounts.scoping import may_write
 
@@ -68,6 +69,16 @@ def _refused(request, survey, exc, anchor, question_form=None):
                   _context(survey, _messages(exc), anchor, question_form), status=400)
 
 
+def _ask_first(request, survey, what, consequence):
+    """The confirmation page of a deletion posted without scripts; None once confirmed, or
+    when htmx posted it (hx-confirm has asked already)."""
+    if request.htmx:
+        return None
+    return confirmation_page(request, title="确认删除", what=what, consequence=consequence,
+                             button="确认删除", back=reverse("surveys:builder", args=[survey.pk]),
+                             danger=True)
+
+
 def _done(survey, anchor=""):
     return redirect(reverse("surveys:builder", args=[survey.pk]) + (f"#{anchor}" if anchor
                                                                      else ""))
@@ -97,6 +108,9 @@ def section_action(request, pk, op, section_id=None):
     if section_id is not None:
         section = get_object_or_404(survey.sections, pk=section_id)
     anchor = f"section-{section_id}" if section_id else "add-section"
+    if op == "delete" and (page := _ask_first(request, survey, f"删除分节：“{section.title}”",
+                                              "其中的题目会保留，变为未分节。")):
+        return page
     try:
         if op == "add":
             section = editing.section_add(survey=survey, by=request.user,
@@ -140,6 +154,10 @@ def question_action(request, pk, question_id, op):
                                  pk=question_id)
     post = request.POST
     anchor = f"question-{question.pk}"
+    if op == "delete" and (page := _ask_first(
+            request, survey, f"删除第{question.order}题：“{question.text}”",
+            "题目和它的选项一起删除；需要时请重新添加。")):
+        return page
     try:
         if op == "edit":
             editing.question_update(
@@ -167,6 +185,9 @@ def option_action(request, pk, option_id, op):
                                pk=option_id, question__survey=survey)
     post = request.POST
     anchor = f"question-{option.question_id}"
+    if op == "delete" and (page := _ask_first(request, survey, f"删除选项：“{option.text}”",
+                                              "删除后这个选项不再出现在问卷中。")):
+        return page
     try:
         if op == "edit":
             editing.option_update(option=option, by=request.user, text=post.get("text"),

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DetailView, TemplateView, UpdateView
 
 from accounts.clients import client_address
+from accounts.confirm import confirmation_page
 from accounts.models import Role, Unit
 from accounts.scoping import RoleRequiredMixin, ScopedListView, may_write
 from accounts.workflow import TransitionError
@@ -327,6 +328,17 @@ def survey_void(request, pk):
         args = {"community": Unit.objects.filter(pk=request.POST.get("community")).first(),
                 "channel": request.POST.get("channel"),
                 "minute": parse_datetime(request.POST["minute"])}
+    reason = request.POST.get("reason", "").strip()
+    if reason and (args.get("ids") or args.get("minute")):  # otherwise the service refuses
+        what = (f"作废选中的 {len(args['ids'])} 份答卷" if args.get("ids") else
+                f"作废 {timezone.localtime(args['minute']):%Y-%m-%d %H:%M} 这一分钟内"
+                f"{getattr(args['community'], 'name', '')}的全部答卷")
+        page = confirmation_page(
+            request, title="确认作废答卷", what=f"{what}（原因：{reason[:50]}）",
+            consequence="作废的答卷不再计入调查结果，但保留在答卷列表中备查。",
+            button="确认作废", back=reverse("surveys:responses", args=[survey.pk]), danger=True)
+        if page is not None:
+            return page
     try:
         count = services.responses_void(survey=survey, by=request.user,
                                         reason=request.POST.get("reason", ""), **args)

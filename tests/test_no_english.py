@@ -28,7 +28,7 @@ ALLOWED = {
     "excel", "pdf", "word", "xlsx", "xls", "docx", "doc", "zip", "csv", "jpeg", "jpg", "png",
     "webp", "heic", "gps", "exif", "api", "id", "url", "qr", "app", "wifi", "ctrl", "sms",
     "ip", "km", "kb", "mb", "gb", "pwa", "ai", "svg", "json", "geojson", "open", "georeport",
-    "v2", "ok", "pc", "wecom", "dingtalk", "wgs",
+    "v2", "ok", "pc", "wecom", "dingtalk", "wgs", "shp", "shx", "dbf", "prj", "cpg",
 }
 # The test world names its objects with markers (MKownissue …) to find them on pages.
 MARKER = re.compile(r"MK\w+")

@@ -102,7 +102,12 @@ def test_another_districts_person_is_not_found_and_other_roles_are_refused(clien
 def test_disable_stops_login_and_enable_restores_it(client, city):
     client.force_login(city.users.office)
     url = reverse("accounts:account-active", args=[city.users.liaison2.pk])
-    response = client.post(url, {"active": "0"}, follow=True)
+    asked = client.post(url, {"active": "0"})
+    body = asked.content.decode()
+    assert asked.status_code == 200 and "data-confirm-page" in body
+    assert "停用账号：" in body and "（liaison2）" in body and 'name="active" value="0"' in body
+    assert authenticate(username="liaison2", password="pw-123456") is not None  # asked only
+    response = client.post(url, {"active": "0", "confirmed": "1"}, follow=True)
     assert "已停用" in response.content.decode()
     assert authenticate(username="liaison2", password="pw-123456") is None
     client.post(url, {"active": "1"})
@@ -120,7 +125,11 @@ def test_office_cannot_disable_itself(client, city):
 
 def test_reset_password_replaces_the_old_one(client, city):
     client.force_login(city.users.office)
-    response = client.post(reverse("accounts:account-password", args=[city.users.liaison.pk]))
+    url = reverse("accounts:account-password", args=[city.users.liaison.pk])
+    asked = client.post(url)
+    assert asked.status_code == 200 and "确认重置密码" in asked.content.decode()
+    assert authenticate(username="liaison", password="pw-123456") is not None  # asked only
+    response = client.post(url, {"confirmed": "1"})
     password = response.content.decode().split('id="temp-password">')[1].split("<")[0]
     assert authenticate(username="liaison", password="pw-123456") is None
     assert authenticate(username="liaison", password=password) is not None
@@ -132,8 +141,11 @@ def test_handover_moves_role_and_points_and_disables_the_old_account(client, cit
                                  territorial_unit=city.units.community,
                                  chief=city.users.pointchief, latitude="38.9", longitude="100.4")
     client.force_login(city.users.office)
-    response = client.post(reverse("accounts:account-handover",
-                                   args=[city.users.pointchief.pk]), {"successor": newcomer.pk})
+    url = reverse("accounts:account-handover", args=[city.users.pointchief.pk])
+    asked = client.post(url, {"successor": newcomer.pk})
+    assert asked.status_code == 200 and "交接：" in asked.content.decode()
+    assert point.chief == city.users.pointchief and city.users.pointchief.is_active
+    response = client.post(url, {"successor": newcomer.pk, "confirmed": "1"})
     assert response.status_code == 302
     newcomer.refresh_from_db()
     point.refresh_from_db()

@@ -83,6 +83,8 @@ SERVICES = {
         submission=w["submission"], by=by, report={"data": "x"}),
     "ledger_file_remove": lambda by, w: ledgers.ledger_file_remove(
         submission=w["submission"], by=by, photo_id=1),
+    "ledger_file_restore": lambda by, w: ledgers.ledger_file_restore(
+        submission=w["submission"], by=by, photo_id=1),
     "ledger_photo_replace": lambda by, w: ledgers.ledger_photo_replace(
         submission=w["submission"], by=by, photo_id=1, uploaded=photo()),
     "ledger_submission_request_sign": lambda by, w: ledgers.ledger_submission_request_sign(

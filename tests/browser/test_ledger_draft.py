@@ -55,14 +55,26 @@ def test_liaison_fixes_a_wrong_upload_and_asks_the_leader_to_sign(plain_phone, o
 
     # Delete the wrong photo.
     wrong_photo = LedgerPhoto.objects.get(original_name="拍错了.jpg")
-    phone.locator("form", has=phone.locator(f"input[name=file][value='{wrong_photo.pk}']")) \
-        .filter(has=phone.get_by_role("button", name="删除", exact=False)) \
-        .get_by_role("button").click()
-    # The delete asks on a page of its own, naming the photo; 确认 deletes it.
-    expect(phone.locator("[data-confirm-page]")).to_contain_text("删除照片：")
-    phone.get_by_role("button", name="确认删除照片").click()
-    expect(phone.locator(".alert-success")).to_contain_text("已删除：照片")
-    assert list(LedgerPhoto.objects.values_list("original_name", flat=True)) == ["宣传现场.jpg"]
+
+    def delete_wrong_photo():
+        phone.locator("form", has=phone.locator(f"input[name=file][value='{wrong_photo.pk}']")) \
+            .filter(has=phone.get_by_role("button", name="删除", exact=False)) \
+            .get_by_role("button").click()
+        # The delete asks on a page of its own, naming the photo; 确认 deletes it.
+        expect(phone.locator("[data-confirm-page]")).to_contain_text("删除照片：")
+        phone.get_by_role("button", name="确认删除照片").click()
+        expect(phone.locator(".alert-success")).to_contain_text("已删除：照片")
+        assert list(LedgerPhoto.objects.values_list("original_name", flat=True)) == \
+            ["宣传现场.jpg"]
+
+    delete_wrong_photo()
+    # The message offers 撤销 for 10 minutes: one tap puts the photo back.
+    expect(phone.locator(".alert-success")).to_contain_text("10 分钟内可以撤销")
+    assert_clean(phone)
+    phone.locator(".alert-success").get_by_role("button", name="撤销").click()
+    expect(phone.locator(".alert-success")).to_contain_text("已撤销删除：照片")
+    expect(phone.get_by_role("button", name="删除", exact=False)).to_have_count(2)
+    delete_wrong_photo()
 
     # Replace the remaining photo: the caption stays.
     kept = LedgerPhoto.objects.get()

@@ -13,6 +13,7 @@ from points.basemap import parse_geojson
 from points.models import BaseMapLayer, PointCircle
 from tests.dashboard.factories import make_issue
 from tests.points.factories import PointFactory
+from tests.points.shapefiles import STREET_ROWS, shapefile_parts, zipped
 
 from .conftest import assert_clean, log_in
 
@@ -129,4 +130,24 @@ def test_another_district_draws_only_the_citys_layers(desktop, city, offline):
     desktop.locator("#point-map[data-basemap-layers]").wait_for(state="attached")
     count, labels = outlines(desktop, "#point-map")
     assert count == 1 and labels == ["城关区"]
+    assert_clean(desktop)
+
+
+def test_office_uploads_a_gbk_shapefile_and_the_maps_draw_its_names(desktop, city, offline,
+                                                                   tmp_path):
+    archive = tmp_path / "街道.zip"
+    archive.write_bytes(zipped(shapefile_parts(STREET_ROWS, encoding="gbk")))
+    log_in(desktop, "office")
+    desktop.goto("/points/basemap/")
+    desktop.select_option("#id_kind", "street")
+    desktop.set_input_files("#id_file", str(archive))
+    desktop.click("form.dj-form button[type=submit]")
+    desktop.wait_for_url("**/points/basemap/")
+    assert "共 2 个轮廓" in desktop.content()
+    count, labels = outlines(desktop, "#point-map")
+    # 城关区 (the city's layer), 东街, and 西街's two parts drawn as one outline.
+    assert count == 3 and {"城关区", "东街街道", "西街街道"} <= set(labels)
+    desktop.goto("/points/map/")
+    count, labels = outlines(desktop, "#point-map")
+    assert count == 3 and "西街街道" in labels
     assert_clean(desktop)

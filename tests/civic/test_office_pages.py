@@ -100,7 +100,15 @@ def test_rejecting_needs_a_reason(office, civic):
     url = reverse("civic:report-action", args=[report.pk, "reject"])
     response = office.post(url, {"reason": ""})
     assert response.status_code == 400 and "请选择不予受理的原因" in response.content.decode()
-    assert office.post(url, {"reason": "out_of_area"}).status_code == 302
+    asked = office.post(url, {"reason": "out_of_area", "note": "不在本市"})
+    body = asked.content.decode()
+    assert asked.status_code == 200 and f"不予受理：随手拍 #{report.pk}（" in body
+    assert 'name="note" value="不在本市"' in body
+    report.refresh_from_db()
+    assert report.status == "new"  # asked only
+    assert office.post(url, {"reason": "out_of_area", "confirmed": "1"}).status_code == 302
+    report.refresh_from_db()
+    assert report.status == "rejected"
     assert office.post(url, {"reason": "out_of_area"}).status_code == 409
 
 
@@ -205,7 +213,12 @@ def test_a_key_is_shown_once_and_can_be_revoked(office, civic):
     assert "ccms_" in text and key.prefix in text
     assert "ccms_" not in office.get(reverse("civic:key-list")).content.decode()
     assert office.post(reverse("civic:key-create"), {"name": "", "region": ""}).status_code == 400
-    office.post(reverse("civic:key-revoke", args=[key.pk]))
+    asked = office.post(reverse("civic:key-revoke", args=[key.pk]))
+    assert asked.status_code == 200 and f"吊销密钥：12345 热线（{key.prefix}…）" in \
+        asked.content.decode()
+    key.refresh_from_db()
+    assert key.is_active  # asked only
+    office.post(reverse("civic:key-revoke", args=[key.pk]), {"confirmed": "1"})
     key.refresh_from_db()
     assert not key.is_active and key.revoked_at
     assert office.get(reverse("civic:key-calls", args=[key.pk])).status_code == 200

@@ -26,7 +26,8 @@ def test_closing_asks_first_then_names_the_issue(client, city, make_issue, point
     done = client.post(url, {"confirmed": "1"}, follow=True)
     issue.refresh_from_db()
     assert issue.status == Status.CLOSED
-    assert f"已销号：问题 #{issue.pk} 乱停乱放（幸福巷），复核通过。" in done.content.decode()
+    assert (f"已销号：问题 #{issue.pk} 乱停乱放（幸福巷），复核通过。"
+            "如问题反弹需要重新整改，请在问题页点击“反弹重开”。") in done.content.decode()
 
 
 def test_who_may_not_close_is_refused_without_the_question(client, city, make_issue):
@@ -37,3 +38,23 @@ def test_who_may_not_close_is_refused_without_the_question(client, city, make_is
     assert "data-confirm-page" not in response.content.decode()
     issue.refresh_from_db()
     assert issue.status == Status.SUBMITTED
+
+
+def test_returning_for_rework_asks_first_with_the_reason(client, city, make_issue, point):
+    issue = make_issue(status="submitted", responsible_unit=city.units.cg, point=point,
+                       deadline=timezone.now() + datetime.timedelta(days=3))
+    client.force_login(city.users.office)
+    url = f"/issues/{issue.pk}/reject/"
+    asked = client.post(url, {"reason": "垃圾仍未清运"})
+    body = asked.content.decode()
+    assert asked.status_code == 200 and "data-confirm-page" in body and "确认退回" in body
+    assert f"退回重改：问题 #{issue.pk} 乱停乱放（幸福巷）（理由：垃圾仍未清运）" in body
+    assert 'name="reason" value="垃圾仍未清运"' in body
+    issue.refresh_from_db()
+    assert issue.status == Status.SUBMITTED  # nothing done yet
+    done = client.post(url, {"reason": "垃圾仍未清运", "confirmed": "1"}, follow=True)
+    issue.refresh_from_db()
+    assert issue.status == Status.ASSIGNED
+    assert f"问题 #{issue.pk} 已退回区城管局重新整改。" in done.content.decode()
+    # Without a reason nothing is asked: the refusal comes at once.
+    assert client.post(url, {"reason": ""}).status_code == 400

@@ -33,8 +33,8 @@ def test_unit_leader_signs_from_the_page_and_liaison_cannot(city, client, req_cg
     done = client.post(f"/ledgers/submissions/{sub.pk}/sign/", {"confirmed": "1"}, follow=True)
     sub.refresh_from_db()
     assert sub.status == "signed"
-    assert f"已签字：“{req_cg.title}”台账（区城管局），材料已报送创城办审核。" in \
-        done.content.decode()
+    assert (f"已签字：“{req_cg.title}”台账（区城管局），材料已报送创城办审核。"
+            "如需改动，请联系创城办退回后重新填报。") in done.content.decode()
 
 
 def test_deleting_a_draft_photo_asks_first_then_names_it(city, client, req_cg):
@@ -44,7 +44,8 @@ def test_deleting_a_draft_photo_asks_first_then_names_it(city, client, req_cg):
     url = f"/ledgers/submissions/{sub.pk}/remove-photo/"
     asked = client.post(url, {"file": photo.pk})
     body = asked.content.decode()
-    assert asked.status_code == 200 and "确认删除照片" in body and "不能恢复" in body
+    assert asked.status_code == 200 and "确认删除照片" in body
+    assert "删除后 10 分钟内可以撤销；过后照片不能恢复" in body
     assert f'name="file" value="{photo.pk}"' in body
     assert LedgerPhoto.objects.filter(pk=photo.pk).exists()
     done = client.post(url, {"file": photo.pk, "confirmed": "1"}, follow=True)

@@ -112,7 +112,8 @@ def test_too_large_and_missing_fields(client, city, settings):
     response = client.post(reverse("points:basemap"), {"kind": "river"})
     assert response.status_code == 400
     errors = response.context["form"].errors
-    assert "请选择图层" in errors["kind"][0] and errors["file"] == ["请选择 GeoJSON 文件。"]
+    assert "请选择图层" in errors["kind"][0]
+    assert errors["file"] == ["请选择 GeoJSON 文件或形状文件的 .zip 压缩包。"]
 
 
 def test_scope_other_roles_403_other_districts_layer_404(client, city):

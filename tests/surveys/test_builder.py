@@ -76,7 +76,7 @@ def test_every_change_is_scoped(client, city, survey, rest):
         assert client.get(url(s, rest)).status_code in (403, 404, 405)
     assert unchanged()
     client.force_login(city.users.office)
-    assert client.post(url(s, rest), data).status_code in (302, 400)
+    assert client.post(url(s, rest), {**data, "confirmed": "1"}).status_code in (302, 400)
 
 
 def test_items_of_another_survey_are_404(client, city, survey):
@@ -109,7 +109,7 @@ def test_sections_group_and_number_the_questions(client, city, survey):
     client.post(url(s, f"sections/{second.pk}/edit/"), {"title": "一、群众满意度"})
     second.refresh_from_db()
     assert second.title == "一、群众满意度" and second.order == 1
-    client.post(url(s, f"sections/{second.pk}/delete/"))
+    client.post(url(s, f"sections/{second.pk}/delete/"), {"confirmed": "1"})
     q["sat"].refresh_from_db()
     assert q["sat"].section is None and not Section.objects.filter(pk=second.pk).exists()
     assert list(s.questions.order_by("order").values_list("order", flat=True)) == list(
@@ -157,7 +157,7 @@ def test_question_edit_moves_the_counting_options_to_the_new_indicator(client, c
     ("questions/{sat}/add-option/", {"text": ""}, "请填写选项文字"),
     ("questions/{text}/add-option/", {"text": "好"}, "简答题没有选项"),
     ("questions/{aware}/add-option/", {"text": "x" * 201}, "不能超过 200 个字"),
-    ("options/{know}/delete/", {}, "至少需要两个选项"),
+    ("options/{know}/delete/", {"confirmed": "1"}, "至少需要两个选项"),
     ("targets/", {"target_satisfaction": "150"}, "满意率目标应为 0 到 100 之间的数字"),
     ("targets/", {"target_awareness": "很高"}, "知晓率目标应为 0 到 100 之间的数字"),
     ("questions/add/", {"text": "", "kind": "single"}, "题目：该字段是必填项"),
@@ -194,7 +194,7 @@ def test_options_are_added_marked_moved_and_deleted(client, city, survey):
     client.post(url(s, f"options/{opt(sat, '比较满意')}/edit/"), {"text": "基本满意"})
     edited = sat.options.get(text="基本满意")
     assert edited.indicator == ""  # "counts" not sent: no longer counts toward satisfaction
-    client.post(url(s, f"options/{new.pk}/delete/"))
+    client.post(url(s, f"options/{new.pk}/delete/"), {"confirmed": "1"})
     assert list(sat.options.values_list("order", flat=True)) == [1, 2, 3, 4]
     # Screening options keep the respondent in the frame or not.
     age = q["age"]
@@ -227,11 +227,11 @@ def _answer(s, q, city):
     ("sections/add/", {"title": "一、知晓情况"}),
     ("questions/add/", {"text": "新题", "kind": "text"}),
     ("questions/{sat}/edit/", {"text": "改过的题目", "indicator": "satisfaction"}),
-    ("questions/{sat}/delete/", {}),
+    ("questions/{sat}/delete/", {"confirmed": "1"}),
     ("questions/{sat}/up/", {}),
     ("questions/{sat}/add-option/", {"text": "非常满意"}),
     ("options/{satisfied}/edit/", {"text": "不满意"}),
-    ("options/{satisfied}/delete/", {}),
+    ("options/{satisfied}/delete/", {"confirmed": "1"}),
 ])
 def test_answers_already_given_never_change(client, city, survey, rest, data):
     s, q = survey
@@ -256,6 +256,27 @@ def test_answers_already_given_never_change(client, city, survey, rest, data):
     assert client.post(url(copy, rest.replace(str(q["sat"].pk), str(
         copy.questions.get(text=q["sat"].text).pk)).replace(str(opt(q["sat"], "满意")), str(
             Option.objects.get(question__survey=copy, text="满意").pk))), data).status_code == 302
+
+
+@pytest.mark.parametrize("rest, what", [
+    ("questions/{sat}/delete/", "删除第{order}题：“您对创建工作满意吗”"),
+    ("options/{satisfied}/delete/", "删除选项：“满意”"),
+    ("sections/{section}/delete/", "删除分节：“一、知晓情况”"),
+])
+def test_a_delete_posted_without_scripts_asks_first(client, city, survey, rest, what):
+    s, q = survey
+    section = Section.objects.create(survey=s, title="一、知晓情况", order=1)
+    rest = rest.format(sat=q["sat"].pk, satisfied=opt(q["sat"], "满意"), section=section.pk)
+    client.force_login(city.users.office)
+    counts = (Question.objects.count(), Option.objects.count(), Section.objects.count())
+    asked = client.post(url(s, rest), {"text": "您对创建工作满意吗"})
+    body = asked.content.decode()
+    assert asked.status_code == 200 and "data-confirm-page" in body
+    assert what.format(order=q["sat"].order) in body and "确认删除" in body
+    assert counts == (Question.objects.count(), Option.objects.count(), Section.objects.count())
+    done = client.post(url(s, rest), {"text": "您对创建工作满意吗", "confirmed": "1"})
+    assert done.status_code == 302
+    assert counts != (Question.objects.count(), Option.objects.count(), Section.objects.count())
 
 
 def test_htmx_posts_get_the_editor_back(client, city, survey):
