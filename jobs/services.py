@@ -103,15 +103,19 @@ def _finish(job, status, message, errors=None):
                             "progress_total", "result", "result_name", "result_count", "updated"])
 
 
-def job_run(*, job_id, now=None):
+def job_run(*, job_id, now=None, redelivered=False):
     """Run job `job_id` once. Idempotent: the job is claimed with one conditional UPDATE
-    (queued, or running with a stale heartbeat), so a redelivered or swept message for a job
-    that is running, done or failed does nothing. A transient database error puts the job back
-    in the queue and re-raises (the task retries); any other error fails the job with a
+    (queued, or running with a stale heartbeat), so a swept or duplicate message for a job
+    that is running, done or failed does nothing. A message the broker `redelivered` because
+    the worker running it was lost (CELERY_TASK_REJECT_ON_WORKER_LOST puts it back) claims a
+    running job at once: nobody holds it any more. A transient database error puts the job
+    back in the queue and re-raises (the task retries); any other error fails the job with a
     message. Returns the job, or None when there was nothing to claim."""
     now = now or timezone.now()
-    claimable = Q(status=Job.Status.QUEUED) | Q(status=Job.Status.RUNNING,
-                                                  updated__lt=now - STALE_AFTER)
+    running = Q(status=Job.Status.RUNNING)
+    if not redelivered:
+        running &= Q(updated__lt=now - STALE_AFTER)
+    claimable = Q(status=Job.Status.QUEUED) | running
     claimed = Job.objects.filter(claimable, pk=job_id).update(
         status=Job.Status.RUNNING, started=now, updated=now, attempts=F("attempts") + 1,
         progress_done=0, message="", errors=[])
