@@ -97,13 +97,8 @@ app.conf.beat_schedule = {
         "task": "ledgers.tasks.sweep_unchecked_reports",
         "schedule": crontab(minute="*/10"),
     },
-    # Every 5 minutes: accountability reports stuck in the queue, or done without their PDF
-    # being sent (broker down at the time).
-    "dashboard-sweep-reports": {
-        "task": "dashboard.tasks.sweep_reports_task",
-        "schedule": crontab(minute="*/5"),
-    },
-    # Every 5 minutes: import/export jobs stuck in the queue (broker down when they were made).
+    # Every 5 minutes: import/export and report jobs stuck in the queue (broker down when they
+    # were made) or whose worker went silent.
     "jobs-sweep-queued": {
         "task": "jobs.tasks.sweep_jobs_task",
         "schedule": crontab(minute="*/5"),

@@ -408,7 +408,6 @@ SPECTACULAR_SETTINGS = {
         "LedgerSubmissionStatusEnum": "ledgers.models.LedgerSubmission.Status",
         "JobStatusEnum": "jobs.models.Job.Status",
         "JobKindEnum": "jobs.models.Job.Kind",
-        "ReportStatusEnum": "dashboard.models.Report.Status",
         "PointKindEnum": "points.models.Point.Kind",
         "SurveyStatusEnum": "surveys.models.Survey.Status",
         "QuestionKindEnum": "surveys.models.Question.Kind",

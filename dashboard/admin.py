@@ -17,8 +17,9 @@ class NegativeListEventAdmin(SimpleHistoryAdmin):
 
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
-    list_display = ["region", "kind", "period_start", "period_end", "status", "finished"]
-    list_filter = ["kind", "status"]
+    list_display = ["region", "kind", "period_start", "period_end", "job"]
+    list_filter = ["kind"]
+    raw_id_fields = ["job"]
 
 
 @admin.register(Escalation)

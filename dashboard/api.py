@@ -18,7 +18,6 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from accounts.models import Role, Unit
-from evidence.views import serve_file
 
 from . import drill, figures, services
 from .models import Report
@@ -205,12 +204,13 @@ class ReportReader(BasePermission):
 class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                     viewsets.GenericViewSet):
     """Accountability reports of the region. `POST` with `kind` requests one (office only):
-    202 when it was queued, 200 with the existing report of that period (idempotent).
-    `download/` gives the XLSX, `pdf/` the printable PDF."""
+    202 when it was queued, 200 with the existing report of that period (idempotent). Each
+    report carries its job (`/api/v1/jobs/{id}/`): progress, then the XLSX at the job's
+    `download_url` and the printable PDF at its `pdf_url`."""
 
     permission_classes = [ReportReader]
     serializer_class = ReportSerializer
-    queryset = Report.objects.select_related("region")
+    queryset = Report.objects.select_related("region", "job__created_by")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
@@ -227,19 +227,6 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             start=data.get("period_start"), end=data.get("period_end"))
         return Response(ReportSerializer(report).data,
                         status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
-
-    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument."
-                                    "spreadsheetml.sheet"): bytes})
-    @action(detail=True, methods=["get"])
-    def download(self, request, pk=None):
-        report = self.get_object()
-        return serve_file(request, report.file, download_name=report.download_name)
-
-    @extend_schema(responses={(200, "application/pdf"): bytes})
-    @action(detail=True, methods=["get"])
-    def pdf(self, request, pk=None):
-        report = self.get_object()
-        return serve_file(request, report.pdf, download_name=report.pdf_download_name)
 
 
 router.register("dashboard/ranking", RankingViewSet, basename="dashboard-ranking")

@@ -7,6 +7,14 @@ class DashboardConfig(AppConfig):
 
     def ready(self):
         from accounts.home import register_panel
+        from accounts.models import Role
+        from jobs.models import Job
+        from jobs.registry import register
+
+        from .services import report_job
+
+        register(Job.Kind.REPORT, report_job, roles={Role.OFFICE},
+                 denied="只有创城办可以生成通报报告。", own_start=True)
 
         from .home import home_panel
 

@@ -572,21 +572,29 @@ def score_rows(units, period, weights, *, floor=scoring.DEFAULT_FLOOR, now=None)
     return score_rows_many(units, [period], weights, floor=floor, now=now)[0]
 
 
+def score_figures(rows, weights, *, floor=scoring.DEFAULT_FLOOR):
+    """Sub-scores, coverage and score on each of `rows`, one period's figures of units
+    (`unit_figures_many`), each unit's rates drawn toward its own region's: the units
+    directly under the same region, all kinds pooled. Returns `rows`."""
+    by_region = {}
+    for row in rows:
+        by_region.setdefault(row["parent_id"], []).append(row)
+    for pooled in by_region.values():
+        region = scoring.region_rates(pooled)
+        for row in pooled:
+            scoring.score(row, weights, floor, region)
+    return rows
+
+
 def score_rows_many(units, periods, weights, *, floor=scoring.DEFAULT_FLOOR, now=None,
                     kind=None):
     """`score_rows` for each of `periods`, in the queries of one period. Each unit's rates are
-    drawn toward its own region's (the units directly under the same region, all kinds
-    pooled), so a unit's index is the same in the district's ranking, the city's and the
-    streets-only list; `kind` keeps only the units of that kind, ranked among themselves."""
+    drawn toward its own region's (`score_figures`), so a unit's index is the same in the
+    district's ranking, the city's and the streets-only list; `kind` keeps only the units of
+    that kind, ranked among themselves."""
     results = unit_figures_many(units, periods, now=now)
     for number, rows in enumerate(results):
-        by_region = {}
-        for row in rows:
-            by_region.setdefault(row["parent_id"], []).append(row)
-        for pooled in by_region.values():
-            region = scoring.region_rates(pooled)
-            for row in pooled:
-                scoring.score(row, weights, floor, region)
+        score_figures(rows, weights, floor=floor)
         if kind:
             rows = results[number] = [r for r in rows if r["kind"] == kind]
         scoring.assign_ranks(rows)

@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Scope, ScopedQuerySet, Unit
 from evidence.models import EvidenceDocument
+from jobs.models import Job
 
 
 class RankingWeightsQuerySet(ScopedQuerySet):
@@ -141,39 +142,25 @@ class ReportQuerySet(ScopedQuerySet):
 
 
 class Report(models.Model):
-    """An accountability report (督查通报) of one region for one period, produced by the
-    worker as XLSX and then as a printable PDF: per-unit figures, 红黑榜, the 通报 list of
-    overdue issues, the 约谈 candidates, the negative list and the projected score."""
+    """An accountability report (督查通报) of one region for one period: per-unit figures,
+    红黑榜, the 通报 list of overdue issues, the 约谈 candidates, the negative list and the
+    projected score. The row says which region and period, once per period; its job
+    (`jobs.Job` of kind report) builds it and carries the progress, the XLSX and the
+    printable PDF. Asking again after a failure starts a new job."""
 
     class Kind(models.TextChoices):
         WEEKLY = "weekly", "周报"
         MONTHLY = "monthly", "月报"
         ON_DEMAND = "on_demand", "临时报告"
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "排队中"
-        RUNNING = "running", "生成中"
-        DONE = "done", "已完成"
-        FAILED = "failed", "失败"
-
     region = models.ForeignKey(Unit, verbose_name="区域", on_delete=models.CASCADE,
                                related_name="reports")
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)
     period_start = models.DateField("起始日期")
     period_end = models.DateField("截止日期", help_text="含当日")
-    status = models.CharField("状态", max_length=10, choices=Status.choices,
-                              default=Status.PENDING)
-    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
-    file = models.FileField("报告文件", upload_to="reports/%Y/", blank=True)
-    # The printable version (问责报告 PDF), written by its own job after the XLSX; it needs a
-    # CJK font on the worker, and `pdf_error` says in Chinese why it is missing.
-    pdf = models.FileField("PDF 文件", upload_to="reports/%Y/", blank=True)
-    pdf_error = models.TextField("PDF 错误信息", blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人", null=True,
-                                   blank=True, on_delete=models.SET_NULL, related_name="+")
-    error = models.TextField("错误信息", blank=True)
+    job = models.OneToOneField(Job, verbose_name="生成任务", null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="report")
     created = models.DateTimeField("创建时间", auto_now_add=True)
-    finished = models.DateTimeField("完成时间", null=True, blank=True)
 
     objects = ReportQuerySet.as_manager()
 
@@ -203,9 +190,15 @@ class Report(models.Model):
         return self._name("pdf")
 
     @property
-    def pdf_pending(self):
-        """Done, the PDF neither written nor failed yet: its job is still running."""
-        return self.status == self.Status.DONE and not self.pdf and not self.pdf_error
+    def pdf_missing(self):
+        """Done with the Excel file but without the PDF (no CJK font on the worker, say):
+        the job's message says why."""
+        return self.job is not None and self.job.status == Job.Status.DONE and not self.job.pdf
+
+    @property
+    def may_retry(self):
+        """Nothing is being built and something is missing: no job, a failed one, or no PDF."""
+        return self.job is None or self.job.status == Job.Status.FAILED or self.pdf_missing
 
 
 class EscalationQuerySet(ScopedQuerySet):

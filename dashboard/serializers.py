@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from jobs.serializers import JobSerializer
+
 from .models import SUBSCORES, Report
 
 
@@ -53,25 +55,17 @@ class RankingItemSerializer(serializers.Serializer):
 
 
 class ReportSerializer(serializers.ModelSerializer):
+    """A report and the job that builds it: its status, message (why the PDF is missing,
+    say) and the download links of the XLSX and the PDF."""
+
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
-    download_url = serializers.SerializerMethodField()
-    pdf_url = serializers.SerializerMethodField()
+    job = JobSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Report
         fields = ["id", "region", "kind", "kind_display", "period_start", "period_end",
-                  "status", "status_display", "progress", "error", "created", "finished",
-                  "download_url", "pdf_url", "pdf_error"]
+                  "created", "job"]
         read_only_fields = fields
-
-    def get_download_url(self, report) -> str | None:
-        if report.status != Report.Status.DONE:
-            return None
-        return f"/api/v1/reports/{report.pk}/download/"
-
-    def get_pdf_url(self, report) -> str | None:
-        return f"/api/v1/reports/{report.pk}/pdf/" if report.pdf else None
 
 
 class ReportRequestSerializer(serializers.Serializer):

@@ -5,16 +5,16 @@ import io
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, Scope, Unit, User
 from accounts.services import notify
-from config.celery import enqueue_on_commit, sweep_each, task_named
 from issues.models import Issue
+from jobs.models import Job
+from jobs.registry import JobFailed
+from jobs.services import job_start, save_result
 
 from . import figures, pdf, projection, scoring
 from .models import SUBSCORES, Escalation, EscalationDocument, NegativeListEvent, Report
@@ -45,12 +45,29 @@ def _region_of(user):
     raise ValidationError({"region": "请指定区域。"})
 
 
+def _report_job_start(report, by):
+    """Start the job that builds `report` (locked, or just created) and point it there."""
+    report.job = job_start(kind=Job.Kind.REPORT, by=by, unit=report.region,
+                           params={"report": report.pk})
+    report.save(update_fields=["job"])
+
+
+def _report_rerun(report, by):
+    report = Report.objects.select_for_update(of=("self",)).select_related("job").get(
+        pk=report.pk)
+    if not report.may_retry:
+        return False
+    _report_job_start(report, by)
+    return True
+
+
 @transaction.atomic
 def report_request(*, kind, by=None, region=None, today=None, start=None, end=None):
     """The report of `region` (the requester's region by default) for `kind`'s period:
-    created and enqueued when new, the existing one otherwise (idempotent per region, kind
-    and period, enforced by the database); asking again for a report that failed, or whose
-    PDF failed, queues that work again. Returns (report, queued).
+    created with its job (enqueued after commit) when new, the existing one otherwise
+    (idempotent per region, kind and period, enforced by the database); asking again for a
+    report whose job failed, or made no PDF, starts a new job. `by=None` is the beat.
+    Returns (report, queued).
 
     Raises PermissionDenied for anyone but the office, ValidationError on a bad period."""
     if by is not None and region is not None:
@@ -64,99 +81,54 @@ def report_request(*, kind, by=None, region=None, today=None, start=None, end=No
     lookup = {"region": region, "kind": kind, "period_start": first, "period_end": last}
     existing = Report.objects.filter(**lookup).first()
     if existing is not None:
-        return existing, report_retry(report=existing)
+        return existing, _report_rerun(existing, by)
     try:
         with transaction.atomic():
-            report = Report.objects.create(created_by=by, **lookup)
+            report = Report.objects.create(**lookup)
     except IntegrityError:  # a concurrent request created it first
         return Report.objects.get(**lookup), False
-    enqueue_on_commit("dashboard.tasks.generate_report_task", report.pk)
+    _report_job_start(report, by)
     return report, True
 
 
 @transaction.atomic
-def report_retry(*, report, by=None):
-    """Queue again what failed: the whole report when its job failed, only the PDF when the
-    report is done but its PDF failed (e.g. the CJK font was installed since). Returns
-    whether something was queued; a report in progress or complete is left alone."""
-    if by is None:  # the requesting service or the worker: no scope to apply
-        report = Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
-    else:
-        report = Report.objects.in_region_of(by).fetch(report.pk, lock=True)
-        if not (by.is_superuser or by.role == Role.OFFICE):
-            raise PermissionDenied("只有创城办可以重新生成通报报告。")
-    if report.status == Report.Status.FAILED:
-        report.status, report.progress, report.error = Report.Status.PENDING, 0, ""
-        report.save(update_fields=["status", "progress", "error"])
-        enqueue_on_commit("dashboard.tasks.generate_report_task", report.pk)
-        return True
-    if report.status == Report.Status.DONE and not report.pdf and report.pdf_error:
-        report.pdf_error = ""
-        report.save(update_fields=["pdf_error"])
-        enqueue_on_commit("dashboard.tasks.generate_report_pdf_task", report.pk)
-        return True
-    return False
+def report_retry(*, report, by):
+    """The office starts again a report whose job failed or made no PDF (the CJK font was
+    installed since, say): a new job, which the report points at from then on. Returns
+    whether one was started; a report being built, or complete, is left alone. Locks the
+    report; NotInScope for another region's, PermissionDenied for anyone but the office."""
+    report = Report.objects.in_region_of(by).fetch(report.pk)
+    if not (by.is_superuser or by.role == Role.OFFICE):
+        raise PermissionDenied("只有创城办可以重新生成通报报告。")
+    return _report_rerun(report, by)
 
 
-def _failed(report_id, exc):
-    Report.objects.filter(pk=report_id).update(
-        status=Report.Status.FAILED, error=f"{type(exc).__name__}: {exc}",
-        finished=timezone.now())
-
-
-def report_generate(*, report_id, now=None):
-    """Compute the figures of the report, write the XLSX and notify the region's leaders
-    and office. Locks the row while running; a finished report is left alone, so a
-    re-delivered task does nothing. A failure is stored on the row, then re-raised."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        report = (Report.objects.select_for_update(of=("self",)).select_related("region")
-                  .filter(pk=report_id).first())
-        if report is None or report.status == Report.Status.DONE:
-            return report
-        report.status, report.progress, report.error = Report.Status.RUNNING, 10, ""
-        report.save(update_fields=["status", "progress", "error"])
+def report_job(job, progress):
+    """The job of kind report (registered in DashboardConfig.ready): the figures of report
+    `job.params["report"]` counted once, written as the XLSX, then as the PDF; the region's
+    leaders and office are told. When the PDF cannot be made (no CJK font, no pango) or
+    fails, the job is done with the XLSX alone and its message says why in Chinese."""
+    report = Report.objects.select_related("region").filter(
+        pk=job.params.get("report")).first()
+    if report is None:
+        raise JobFailed("这份通报报告已被删除。")
+    data = report_data(report)
+    buffer = io.BytesIO()
+    write_report(buffer, report, data)
+    save_result(job, buffer, report.download_name)
+    message = "已生成 Excel 版和 PDF 版。"
     try:
-        content = build_report(report, now=now)
-        with transaction.atomic():
-            report = Report.objects.select_for_update().get(pk=report_id)
-            report.file.save(report.download_name, ContentFile(content), save=False)
-            report.status, report.progress = Report.Status.DONE, 100
-            report.finished = timezone.now()
-            report.save(update_fields=["file", "status", "progress", "finished"])
-            _announce(report)
-            enqueue_on_commit("dashboard.tasks.generate_report_pdf_task", report.pk)
-    except Exception as exc:
-        logger.exception("Report %s failed", report_id)
-        _failed(report_id, exc)
-        raise
-    return report
-
-
-# A pending report older than this never reached the broker; a running one older than
-# STALE_AFTER lost its worker; a report done this long ago without PDF or PDF error lost
-# the PDF task. The sweeper sends them again (the tasks are idempotent).
-QUEUED_GRACE = dt.timedelta(minutes=2)
-STALE_AFTER = dt.timedelta(minutes=30)
-
-
-def report_sweep(*, now=None, limit=100):
-    """Send again what the broker lost: the reports still pending (or running with a silent
-    worker) and the PDFs of done reports that have neither PDF nor PDF error. One failing
-    report is skipped, not the rest. Returns the ids sent, XLSX first, then PDF."""
-    now = now or timezone.now()
-    S = Report.Status
-    lost = list(Report.objects.filter(
-        Q(status=S.PENDING, created__lt=now - QUEUED_GRACE)
-        | Q(status=S.RUNNING, created__lt=now - STALE_AFTER))
-        .order_by("created").values_list("pk", flat=True)[:limit])
-    no_pdf = list(Report.objects.filter(status=S.DONE, pdf="", pdf_error="",
-                                        finished__lt=now - QUEUED_GRACE)
-                  .order_by("finished").values_list("pk", flat=True)[:limit])
-    xlsx = task_named("dashboard.tasks.generate_report_task")
-    pdf_task = task_named("dashboard.tasks.generate_report_pdf_task")
-    return (sweep_each(lost, xlsx.delay, "report")
-            + sweep_each(no_pdf, pdf_task.delay, "report PDF"))
+        content = pdf.render_report_pdf(report_pdf_context(report, data))
+    except pdf.PdfUnavailable as exc:
+        message = f"已生成 Excel 版；PDF 版未生成：{exc}"
+    except Exception as exc:  # the Excel version stands; the office may ask for the PDF again
+        logger.exception("PDF of report %s failed", report.pk)
+        message = ("已生成 Excel 版；PDF 版生成失败，请稍后在通报报告页点“重新生成 PDF”"
+                   f"（{type(exc).__name__}）。")
+    else:
+        save_result(job, io.BytesIO(content), report.pdf_download_name, field="pdf")
+    _announce(report)
+    return message
 
 
 def interview_candidates(rows, top_n):
@@ -235,35 +207,6 @@ def report_pdf_context(report, data):
         "events": list(events),
         "projection": projection.projection(viewer, today=report.period_end),
     }
-
-
-def report_pdf_generate(*, report_id, now=None):
-    """Write the PDF of a finished report (its own job, queued when the XLSX is done).
-    Idempotent: a report that has its PDF, or is not done, is left alone. When the PDF
-    cannot be made (no CJK font, no pango) or fails, the reason is stored in Chinese on
-    `pdf_error` and the exception re-raised so the job shows as failed."""
-    report = Report.objects.select_related("region").filter(pk=report_id).first()
-    if report is None or report.status != Report.Status.DONE or report.pdf:
-        return report
-    try:
-        data = report_data(report, now=now or report.finished)
-        content = pdf.render_report_pdf(report_pdf_context(report, data))
-    except pdf.PdfUnavailable as exc:
-        Report.objects.filter(pk=report_id).update(pdf_error=str(exc))
-        raise
-    except Exception as exc:
-        logger.exception("PDF of report %s failed", report_id)
-        Report.objects.filter(pk=report_id).update(
-            pdf_error=f"PDF 生成失败，请稍后重试或联系管理员（{type(exc).__name__}: {exc}）")
-        raise
-    with transaction.atomic():
-        report = Report.objects.select_for_update(of=("self",)).select_related("region") \
-            .get(pk=report_id)
-        if not report.pdf:  # a concurrent delivery may have written it meanwhile
-            report.pdf.save(report.pdf_download_name, ContentFile(content), save=False)
-            report.pdf_error = ""
-            report.save(update_fields=["pdf", "pdf_error"])
-    return report
 
 
 def _announce(report):

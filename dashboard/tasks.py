@@ -8,29 +8,11 @@ from accounts.models import Unit
 from . import services
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=3)
-def generate_report_task(report_id):
-    """Write the XLSX of one report; a report already done is left alone."""
-    services.report_generate(report_id=report_id)
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=3)
-def generate_report_pdf_task(report_id):
-    """Write the PDF of a finished report; fails with a Chinese message on the row when the
-    worker has no CJK font."""
-    services.report_pdf_generate(report_id=report_id)
-
-
-@shared_task
-def sweep_reports_task():
-    """Beat: re-send reports and PDFs the broker lost (see `services.report_sweep`)."""
-    return services.report_sweep()
-
-
 @shared_task
 def schedule_reports_task(kind):
     """Beat: request the weekly or monthly report of every district (and of a city without
-    districts); each request is idempotent per period, so a re-run adds nothing."""
+    districts), each built by a job of kind report; each request is idempotent per period,
+    so a re-run adds nothing."""
     today = timezone.localdate()
     regions = Unit.objects.filter(kind__in=Unit.REGION_KINDS, is_active=True)
     with_districts = set(regions.filter(kind=Unit.Kind.DISTRICT)

@@ -155,7 +155,7 @@ class ReportListView(RoleRequiredMixin, ListView):
     paginate_by = 30
 
     def get_queryset(self):
-        return Report.objects.visible_to(self.request.user).select_related("region")
+        return Report.objects.visible_to(self.request.user).select_related("region", "job")
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -182,7 +182,7 @@ class ReportListView(RoleRequiredMixin, ListView):
         return redirect("dashboard:report-list")
 
     def _retry(self, request, pk):
-        """The office queues a failed report, or its failed PDF, again."""
+        """The office starts again a report whose job failed or made no PDF."""
         if not pk.isdigit():
             raise Http404
         report = get_object_or_404(Report.objects.visible_to(request.user), pk=pk)
@@ -191,21 +191,6 @@ class ReportListView(RoleRequiredMixin, ListView):
         else:
             messages.info(request, f"{report} 正在生成或已完成，无需重新生成。")
         return redirect("dashboard:report-list")
-
-
-class ReportDownloadView(RoleRequiredMixin, TemplateView):
-    """The report's XLSX (or, with `as_pdf`, its PDF) after the scope check: office and
-    leaders of the report's region; another region's report answers 404."""
-
-    allowed_roles = READERS
-    as_pdf = False
-
-    def get(self, request, pk):
-        report = get_object_or_404(Report.objects.visible_to(request.user)
-                                   .select_related("region"), pk=pk)
-        if self.as_pdf:
-            return serve_file(request, report.pdf, download_name=report.pdf_download_name)
-        return serve_file(request, report.file, download_name=report.download_name)
 
 
 class EscalationDocumentView(RoleRequiredMixin, View):
@@ -241,7 +226,7 @@ class UnitHistoryView(RoleRequiredMixin, FormView):
         ctx = super().get_context_data(**kwargs)
         ctx["unit"] = self.unit
         ctx["escalations"] = self.unit.escalations.select_related(
-            "report", "report__region", "created_by").prefetch_related(
+            "report", "report__region", "report__job", "created_by").prefetch_related(
             Prefetch("issues", Issue.objects.select_related("category").order_by("pk")),
             "documents")
         ctx["can_record"] = self.request.user.is_office

@@ -48,6 +48,10 @@ class JobViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
         data = JobCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         kind = data.validated_data["kind"]
+        jt = registry.job_type(kind)
+        if jt is not None and jt.own_start:  # the report: POST /api/v1/reports/
+            raise ValidationError({"kind": [f"{Job.Kind(kind).label}不能在这里发起，"
+                                            "请在其所属页面生成。"]})
         if registry.is_import(kind):
             return start_import_response(request, kind)
         try:
@@ -63,6 +67,14 @@ class JobViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
         """The result file of a finished job (404 while there is none)."""
         job = self.get_object()
         return serve_file(request, job.result, download_name=job.result_name or "结果")
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        """The printable version of a finished job's result (the report's PDF; 404 while
+        there is none)."""
+        job = self.get_object()
+        return serve_file(request, job.pdf, download_name=job.pdf_name or "结果.pdf")
 
 
 router = SimpleRouter()

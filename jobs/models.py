@@ -1,6 +1,6 @@
-"""A background job (an Excel import or export) and its progress, kept as one row the
-worker updates and the page polls. Who may see a job: its creator, and office staff of the
-region the creator's unit belongs to."""
+"""A background job (an Excel import or export, an accountability report) and its progress,
+kept as one row the worker updates and the page polls. Who may see a job: its creator, and
+office staff of the region its unit belongs to; a report also the region's leaders."""
 
 import uuid
 
@@ -13,11 +13,15 @@ from accounts.models import Role, ScopedQuerySet, Unit
 
 class JobQuerySet(ScopedQuerySet):
     def within(self, scope):
-        """The viewer's own jobs; for office staff also every job created in their region."""
+        """The viewer's own jobs; for office staff also every job of their region, for
+        leaders the region's jobs of the kinds they read (Job.REGION_READ)."""
+        mine = Q(created_by=scope.user) if scope.user else Q(pk__in=[])
+        region = Q(unit__region_path__startswith=scope.path)
         if scope.role == Role.OFFICE:
-            region = Q(unit__region_path__startswith=scope.path)
-            return self.filter(region | Q(created_by=scope.user) if scope.user else region)
-        return self.filter(created_by=scope.user) if scope.user else self.none()
+            return self.filter(region | mine)
+        if scope.role == Role.LEADER:
+            return self.filter((region & Q(kind__in=Job.REGION_READ)) | mine)
+        return self.filter(mine)
 
     def unfinished(self):
         return self.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
@@ -42,6 +46,7 @@ class Job(models.Model):
         ISSUES_EXPORT = "issues_export", "问题清单导出"
         LEDGERS_EXPORT = "ledgers_export", "网上申报台账导出"
         SURVEY_EXPORT = "survey_export", "问卷导出"
+        REPORT = "report", "督查通报"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "排队中"
@@ -67,6 +72,11 @@ class Job(models.Model):
     result = models.FileField("结果文件", upload_to=result_to, blank=True, max_length=255)
     result_name = models.CharField("结果文件名", max_length=255, blank=True)
     result_count = models.PositiveIntegerField("处理条数", default=0)
+    # The printable version of the result, for kinds that make one (the report's PDF). It
+    # needs a CJK font on the worker; without one the job is done with the Excel file alone
+    # and its message says why.
+    pdf = models.FileField("PDF 文件", upload_to=result_to, blank=True, max_length=255)
+    pdf_name = models.CharField("PDF 文件名", max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField("执行次数", default=0)
     created = models.DateTimeField("创建时间", auto_now_add=True)
     started = models.DateTimeField("开始时间", null=True, blank=True)
@@ -75,6 +85,10 @@ class Job(models.Model):
     updated = models.DateTimeField("更新时间", auto_now=True)
 
     objects = JobQuerySet.as_manager()
+
+    # Kinds whose result belongs to the region rather than to its creator: the region's
+    # leaders read them as its office does.
+    REGION_READ = [Kind.REPORT]
 
     class Meta:
         verbose_name = verbose_name_plural = "导入导出任务"

@@ -4,8 +4,9 @@
     register_importer(Importer(kind=Job.Kind.POINTS_IMPORT, ...))       # an Excel import
 
 A handler is `handler(job, progress) -> str`: it does the work (reading `job.params` or
-`job.upload`, saving `job.result` with `save_result`), returns the Chinese message shown when
-done, and raises `JobFailed(message, errors)` for a failure the user can fix. An importer's
+`job.upload`, saving `job.result`, and `job.pdf` where there is a printable version, with
+`save_result`), returns the Chinese message shown when done, and raises
+`JobFailed(message, errors)` for a failure the user can fix. An importer's
 `run(file=, by=, progress=)` returns an `ImportResult`; the generic import handler turns row
 errors into a failed job that writes nothing.
 """
@@ -33,6 +34,9 @@ class JobType:
     denied: str = "您的角色无权执行此操作。"
     clean: Callable | None = None  # clean(params) -> params; raises ValidationError
     allowed: Callable | None = None  # allowed(user) -> bool, beyond the roles
+    # Started by its own app's service only (not by POST /api/v1/jobs/), and run even
+    # without an active creator: the beat starts it with none (the accountability report).
+    own_start: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,10 +66,12 @@ _types = {}
 _importers = {}
 
 
-def register(kind, handler, *, roles=None, denied=None, clean=None, allowed=None):
+def register(kind, handler, *, roles=None, denied=None, clean=None, allowed=None,
+             own_start=False):
     _types[kind] = JobType(kind=kind, handler=handler,
                            roles=frozenset(roles) if roles is not None else None,
-                           denied=denied or JobType.denied, clean=clean, allowed=allowed)
+                           denied=denied or JobType.denied, clean=clean, allowed=allowed,
+                           own_start=own_start)
 
 
 def register_importer(importer):

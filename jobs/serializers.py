@@ -20,6 +20,7 @@ class JobSerializer(serializers.ModelSerializer):
     percent = serializers.IntegerField(read_only=True)
     errors = JobErrorSerializer(many=True, read_only=True)
     download_url = serializers.SerializerMethodField()
+    pdf_url = serializers.SerializerMethodField()
     page_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -27,7 +28,7 @@ class JobSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "kind_display", "status", "status_display", "created_by",
                   "params", "upload_name", "progress_done", "progress_total", "percent",
                   "message", "errors", "result_count", "result_name", "download_url",
-                  "page_url", "created", "started", "finished"]
+                  "pdf_name", "pdf_url", "page_url", "created", "started", "finished"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.CharField(allow_null=True))
@@ -35,6 +36,10 @@ class JobSerializer(serializers.ModelSerializer):
         if not obj.result:
             return None
         return reverse("job-download", kwargs={"pk": obj.pk})
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_pdf_url(self, obj):
+        return reverse("job-pdf", kwargs={"pk": obj.pk}) if obj.pdf else None
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_page_url(self, obj):

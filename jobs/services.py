@@ -59,15 +59,21 @@ def _check_may_start(kind, by):
 
 
 @transaction.atomic
-def job_start(*, kind, by, params=None, upload=None):
-    """Create a queued job of `by` (scoped to their unit) and enqueue it after commit. An
-    upload is stored under a random name outside any public URL. Raises PermissionDenied
-    when the role may not start this kind, ValidationError for bad parameters."""
-    _check_may_start(kind, by)
+def job_start(*, kind, by, params=None, upload=None, unit=None):
+    """Create a queued job of `by` (scoped to their unit, or to `unit` when given) and
+    enqueue it after commit. `by=None` with a `unit` is a job the beat starts, for kinds
+    registered with `own_start`. An upload is stored under a random name outside any public
+    URL. Raises PermissionDenied when the role may not start this kind, ValidationError for
+    bad parameters."""
+    if by is not None:
+        _check_may_start(kind, by)
+    elif unit is None or not getattr(registry.job_type(kind), "own_start", False):
+        raise PermissionDenied("不支持的任务类型。")
     clean = registry.job_type(kind).clean
     if clean is not None:
         params = clean(params or {})
-    job = Job(kind=kind, created_by=by, unit_id=by.unit_id, params=params or {})
+    job = Job(kind=kind, created_by=by, unit_id=unit.pk if unit else by.unit_id,
+              params=params or {})
     if upload is not None:
         job.upload_name = (getattr(upload, "name", "") or "")[:255]
         content = upload if isinstance(upload, File) else File(upload)
@@ -86,12 +92,12 @@ def import_start(*, kind, file, by):
     return job_start(kind=kind, by=by, upload=file)
 
 
-def save_result(job, fh, name):
+def save_result(job, fh, name, *, field="result"):
     """Store a handler's output file (an open binary file) on the job, named `name` for
-    the download."""
+    the download; `field="pdf"` for its printable version."""
     fh.seek(0)
-    job.result.save(name, File(fh), save=False)
-    job.result_name = name
+    getattr(job, field).save(name, File(fh), save=False)
+    setattr(job, f"{field}_name", name)
 
 
 def _finish(job, status, message, errors=None):
@@ -100,18 +106,23 @@ def _finish(job, status, message, errors=None):
     if status == Job.Status.DONE and job.progress_total:
         job.progress_done = job.progress_total
     job.save(update_fields=["status", "message", "errors", "finished", "progress_done",
-                            "progress_total", "result", "result_name", "result_count", "updated"])
+                            "progress_total", "result", "result_name", "result_count", "pdf",
+                            "pdf_name", "updated"])
 
 
-def job_run(*, job_id, now=None):
+def job_run(*, job_id, now=None, redelivered=False):
     """Run job `job_id` once. Idempotent: the job is claimed with one conditional UPDATE
-    (queued, or running with a stale heartbeat), so a redelivered or swept message for a job
-    that is running, done or failed does nothing. A transient database error puts the job back
-    in the queue and re-raises (the task retries); any other error fails the job with a
+    (queued, or running with a stale heartbeat), so a swept or duplicate message for a job
+    that is running, done or failed does nothing. A message the broker `redelivered` because
+    the worker running it was lost (CELERY_TASK_REJECT_ON_WORKER_LOST puts it back) claims a
+    running job at once: nobody holds it any more. A transient database error puts the job
+    back in the queue and re-raises (the task retries); any other error fails the job with a
     message. Returns the job, or None when there was nothing to claim."""
     now = now or timezone.now()
-    claimable = Q(status=Job.Status.QUEUED) | Q(status=Job.Status.RUNNING,
-                                                  updated__lt=now - STALE_AFTER)
+    running = Q(status=Job.Status.RUNNING)
+    if not redelivered:
+        running &= Q(updated__lt=now - STALE_AFTER)
+    claimable = Q(status=Job.Status.QUEUED) | running
     claimed = Job.objects.filter(claimable, pk=job_id).update(
         status=Job.Status.RUNNING, started=now, updated=now, attempts=F("attempts") + 1,
         progress_done=0, message="", errors=[])
@@ -122,7 +133,7 @@ def job_run(*, job_id, now=None):
     try:
         if jt is None:
             raise registry.JobFailed("不支持的任务类型。")
-        if job.created_by is None or not job.created_by.is_active:
+        if not jt.own_start and (job.created_by is None or not job.created_by.is_active):
             raise registry.JobFailed("发起人的账号已停用。")
         message = jt.handler(job, Progress(job))
     except registry.JobFailed as exc:

@@ -4,13 +4,15 @@ from celery import shared_task
 from django.db import OperationalError
 
 
-@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True,
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True,
              retry_jitter=True, max_retries=5)
-def run_job_task(job_id):
-    """Run one import/export job; a message for a job already claimed does nothing."""
+def run_job_task(self, job_id):
+    """Run one job; a message for a job already claimed does nothing, unless the broker
+    redelivered it because its worker was lost."""
     from .services import job_run
 
-    job_run(job_id=job_id)
+    delivery = self.request.delivery_info or {}
+    job_run(job_id=job_id, redelivered=bool(delivery.get("redelivered")))
 
 
 @shared_task

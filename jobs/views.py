@@ -53,11 +53,15 @@ class JobDetailView(ScopedDetailView):
 
 
 class JobDownloadView(RoleRequiredMixin, View):
-    """A finished job's file, only for those who may see the job (another's → 404)."""
+    """A finished job's file (`field="pdf"`: its printable version), only for those who may
+    see the job (another's → 404)."""
+
+    field = "result"
 
     def get(self, request, pk):
         job = get_object_or_404(Job.objects.visible_to(request.user), pk=pk)
-        return serve_file(request, job.result, download_name=job.result_name or "结果")
+        return serve_file(request, getattr(job, self.field),
+                          download_name=getattr(job, f"{self.field}_name") or "结果")
 
 
 class BaseImportView(RoleRequiredMixin, FormView):

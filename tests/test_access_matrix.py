@@ -159,6 +159,7 @@ def _by_world(name):
 UNIT_OWNED = {"own": REGIONAL | UNIT, "unit": REGIONAL, "district": set()}
 AT_POINT = {"own": REGIONAL | UNIT | {"pointchief"}, "unit": REGIONAL, "district": set()}
 REGION_ONLY = {"own": REGIONAL, "district": set()}
+JOB_SEES = {"own": EVERYONE, "unit": {"office"}, "district": set()}
 # Residents' reports and the Open311 keys: the district's office only.
 DISTRICT_OFFICE = {"own": {"office"}, "district": set()}
 
@@ -191,15 +192,18 @@ RESOURCES = {
     "ledger_photo": Resource(_by_world("ledger_photos"), UNIT_OWNED),
     "ledger_document": Resource(_by_world("ledger_documents"), UNIT_OWNED),
     # A job: its creator ("own", made by the requesting user) and the office of the
-    # creator's region (a job of 区住建局's liaison) see it.
+    # creator's region (a job of 区住建局's liaison) see it; a report's job (of 城关区, of
+    # 高新区) the office and the leaders of its region, as the report itself.
     "job": Resource(
-        lambda world, role: {
-            "own": world.make_job(getattr(world.city.users, role)),
-            "unit": world.exports["unit"],
-            "district": world.exports["district"],
-        },
-        {"own": EVERYONE, "unit": {"office"}, "district": set()},
+        lambda world, role: {**world.ledger_exports(role),
+                             "report": world.report_jobs["own"],
+                             "report_district": world.report_jobs["district"]},
+        {**JOB_SEES, "report": {"office", "leader"}, "report_district": set()},
     ),
+    "ledger_export": Resource(lambda world, role: world.ledger_exports(role), JOB_SEES),
+    # The PDF: only a report's job has one.
+    "report_job": Resource(_by_world("report_jobs"), {"own": {"office", "leader"},
+                                                      "district": set()}),
     # Surveys run over a district; street and community people see their district's.
     "survey": Resource(_by_world("surveys"), {"own": REGIONAL | {"pointchief"},
                                               "district": set()}),
@@ -268,9 +272,11 @@ PAGES = {
     "ledgers:submission-action": ("submission", {"verb": SUBMISSION_VERBS}),
     "ledgers:photo-file": ("ledger_photo", {"kind": ["file"]}),
     "ledgers:document-file": ("ledger_document", {"kind": ["file"]}),
-    "ledgers:export-download": ("job", {}),
+    "ledgers:export-download": ("ledger_export", {}),
     "jobs:job-detail": ("job", {}),
     "jobs:job-download": ("job", {}),
+    "jobs:job-pdf": ("report_job", {}),
+    "job-pdf": ("report_job", {}),
     "surveys:detail": ("survey", {}),
     "surveys:edit": ("survey", {}),
     "surveys:question-add": ("survey", {}),
@@ -286,8 +292,6 @@ PAGES = {
     "surveys:responses": ("survey", {}),
     "surveys:void": ("survey", {}),
     "surveys:entry": ("survey", {}),
-    "dashboard:report-download": ("report", {}),
-    "dashboard:report-pdf": ("report", {}),
     "dashboard:escalation-document-file": ("escalation_document", {"kind": ["file"]}),
     "dashboard:unit-history": ("unit", {}),
     "dashboard:unit-scorecard": ("unit", {}),
@@ -452,7 +456,7 @@ def build_world(city):
         doc.save()
         w.ledger_documents[pos] = doc
 
-    w.exports, w.surveys, w.responses, w.reports = {}, {}, {}, {}
+    w.exports, w.surveys, w.responses, w.reports, w.report_jobs = {}, {}, {}, {}, {}
     communities = {"own": u.community, "district": b_community}
 
     def make_job(user):
@@ -462,6 +466,9 @@ def build_world(city):
         return job
 
     w.make_job = make_job
+    w.ledger_exports = lambda role: {"own": make_job(getattr(city.users, role)),
+                                     "unit": w.exports["unit"],
+                                     "district": w.exports["district"]}
     w.exports["unit"] = make_job(city.users.liaison2)
     w.exports["district"] = make_job(city.users.office_b)
     for pos in ("own", "district"):
@@ -470,12 +477,14 @@ def build_world(city):
         w.surveys[pos] = survey
         w.responses[pos] = Response.objects.create(survey=survey, community=communities[pos],
                                                    channel="household")
-        report = Report.objects.create(region=region[pos], kind="weekly",
-                                       period_start="2026-01-01", period_end="2026-01-07",
-                                       status="done")
-        report.file.save("r.xlsx", io.BytesIO(b"PK\x05\x06" + b"\0" * 18))
-        report.pdf.save("r.pdf", io.BytesIO(b"%PDF-1.7\n"))
-        w.reports[pos] = report
+        job = Job(kind=Job.Kind.REPORT, status=Job.Status.DONE, unit=region[pos],
+                  result_name="r.xlsx", pdf_name="r.pdf")
+        job.result.save("r.xlsx", io.BytesIO(b"PK\x05\x06" + b"\0" * 18), save=False)
+        job.pdf.save("r.pdf", io.BytesIO(b"%PDF-1.7\n"))
+        w.reports[pos] = Report.objects.create(region=region[pos], kind="weekly", job=job,
+                                               period_start="2026-01-01",
+                                               period_end="2026-01-07")
+        w.report_jobs[pos] = job
     w.escalation_documents = {}
     for pos in owners:
         escalation = Escalation.objects.create(unit=owners[pos], kind="notice",
@@ -687,10 +696,9 @@ def test_lists_searches_and_exports_show_nothing_of_others(client, world, role):
 # --- Files -----------------------------------------------------------------------------------
 
 FILE_URLS = ["issues:photo-file", "ledgers:photo-file", "ledgers:document-file",
-             "points:inspection-photo", "ledgers:export-download", "dashboard:report-download",
-             "report-download", "dashboard:report-pdf", "report-pdf", "jobs:job-download",
-             "job-download", "dashboard:escalation-document-file", "ledgers:requirement-sample",
-             "civic:photo-file"]
+             "points:inspection-photo", "ledgers:export-download", "jobs:job-download",
+             "job-download", "jobs:job-pdf", "job-pdf", "dashboard:escalation-document-file",
+             "ledgers:requirement-sample", "civic:photo-file"]
 
 
 @pytest.mark.django_db
@@ -702,8 +710,7 @@ def test_anonymous_gets_no_evidence_file(client, world):
                "points:inspection-photo": world.results,
                "ledgers:export-download": world.exports,
                "jobs:job-download": world.exports, "job-download": world.exports,
-               "dashboard:report-download": world.reports, "report-download": world.reports,
-               "dashboard:report-pdf": world.reports, "report-pdf": world.reports,
+               "jobs:job-pdf": world.report_jobs, "job-pdf": world.report_jobs,
                "dashboard:escalation-document-file": world.escalation_documents,
                "ledgers:requirement-sample": world.requirements,
                "civic:photo-file": world.civic_photos}

@@ -195,37 +195,29 @@ def test_uploads_survive_a_broker_outage_and_are_processed_when_it_is_back(
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_reports_of_a_broker_outage_are_made_with_their_pdf_when_it_is_back(
+def test_a_report_asked_for_during_a_broker_outage_is_made_when_it_is_back(
         city, broker, private_redis, tmp_path):
     from dashboard.models import Report
-    from dashboard.services import report_generate, report_request
+    from dashboard.services import report_request
+    from jobs.models import Job
 
     private_redis.stop()
-    # A report asked for while the broker is down is kept, pending.
+    # A report asked for while the broker is down is kept, its job queued.
     asked, _queued = report_request(kind=Report.Kind.ON_DEMAND, by=city.users.office,
                                     start=dt.date(2026, 1, 5), end=dt.date(2026, 1, 11))
     asked.refresh_from_db()
-    assert asked.status == Report.Status.PENDING
-    # A report the worker finished just as the broker went away: its PDF task was not sent.
-    written = Report.objects.create(region=city.units.a, kind=Report.Kind.ON_DEMAND,
-                                    period_start=dt.date(2026, 1, 12),
-                                    period_end=dt.date(2026, 1, 18))
-    report_generate(report_id=written.pk)
-    written.refresh_from_db()
-    assert written.status == Report.Status.DONE and not written.pdf and not written.pdf_error
+    assert asked.job.status == Job.Status.QUEUED
 
-    # Redis is back; minutes later beat sends the report sweeper and a worker runs it.
+    # Redis is back; minutes later beat sends the jobs sweeper and a worker runs it.
     private_redis.start()
-    earlier = timezone.now() - dt.timedelta(minutes=15)
-    Report.objects.update(created=earlier)
-    Report.objects.filter(pk=written.pk).update(finished=earlier)
-    assert "dashboard.tasks.sweep_reports_task" in {
+    Job.objects.filter(pk=asked.job_id).update(
+        created=timezone.now() - dt.timedelta(minutes=15))
+    assert "jobs.tasks.sweep_jobs_task" in {
         entry["task"] for entry in broker.conf.beat_schedule.values()}
-    broker.send_task("dashboard.tasks.sweep_reports_task")
+    broker.send_task("jobs.tasks.sweep_jobs_task")
 
     def settled():
-        rows = Report.objects.filter(pk__in=[asked.pk, written.pk], status=Report.Status.DONE)
-        return sum(1 for r in rows if r.pdf or r.pdf_error) == 2
+        return Job.objects.filter(pk=asked.job_id, status=Job.Status.DONE).exists()
 
     worker = _worker(tmp_path)
     try:
@@ -233,7 +225,7 @@ def test_reports_of_a_broker_outage_are_made_with_their_pdf_when_it_is_back(
     finally:
         worker.terminate()
         worker.communicate(timeout=30)
-    for report in Report.objects.filter(pk__in=[asked.pk, written.pk]):
-        assert report.file and report.file.storage.exists(report.file.name)
-        # Done means the XLSX and then either the PDF or the reason there is none.
-        assert report.pdf or report.pdf_error
+    job = Job.objects.get(pk=asked.job_id)
+    assert job.result and job.result.storage.exists(job.result.name)
+    # Done means the XLSX and then either the PDF or the message saying why there is none.
+    assert job.pdf or "PDF 版未生成" in job.message

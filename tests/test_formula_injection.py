@@ -89,15 +89,16 @@ def test_ranking_export_writes_unit_names_as_text(client, city, hostile_units):
 def test_report_xlsx_writes_unit_names_and_descriptions_as_text(city, hostile_units):
     from dashboard import services
 
+    from .dashboard.test_reports import run_report
+
     for unit, payload in zip(hostile_units, PAYLOADS, strict=True):
         IssueFactory(description=payload, region=city.units.a, responsible_unit=unit,
                      status=Issue.Status.ASSIGNED,
                      deadline=timezone.now() - timezone.timedelta(days=3))
     report, _ = services.report_request(kind="weekly", by=city.users.office)
-    services.report_generate(report_id=report.pk)
-    report.refresh_from_db()
-    assert report.file, report.error
-    assert_text_only(report.file.read())
+    report = run_report(report)
+    assert report.job.result, report.job.message
+    assert_text_only(report.job.result.read())
 
 
 def test_points_export_writes_point_names_as_text(client, city):

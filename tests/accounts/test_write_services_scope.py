@@ -13,6 +13,7 @@ from dashboard import services as dashboard
 from dashboard.models import Report
 from issues import services as issues
 from issues.models import Issue
+from jobs.models import Job
 from ledgers import requirements as ledger_tasks
 from ledgers import services as ledgers
 from ledgers.models import LedgerSubmission
@@ -45,7 +46,7 @@ def world(city):
     q = question(survey, "您知道本市正在创建全国文明城市吗？", indicator="awareness",
                  options=[("知道", "awareness"), ("不知道", "")])
     circle = PointCircle.objects.create(core=point, name="幸福巷点位圈")
-    report = Report.objects.create(region=u.a, kind=Report.Kind.WEEKLY, status="failed",
+    report = Report.objects.create(region=u.a, kind=Report.Kind.WEEKLY,
                                    period_start=dt.date(2026, 1, 5),
                                    period_end=dt.date(2026, 1, 11))
     return dict(point=point, issue=issue, requirement=requirement, submission=submission,
@@ -161,7 +162,7 @@ def test_it_answers_not_found_to_another_units_or_districts_user(city, world, na
     # given: a user of 区住建局 (another unit of district A) or of 高新区 (district B)
     by = getattr(city.users, stranger)
     before = _snapshot(world)
-    counts = {m: m.objects.count() for m in (Issue, LedgerSubmission, Report, Unit)}
+    counts = {m: m.objects.count() for m in (Issue, Job, LedgerSubmission, Report, Unit)}
     # when / then
     with pytest.raises(NotInScope) as caught:
         SERVICES[name](by, world)

@@ -1,16 +1,16 @@
-"""The printable accountability report (PDF): its text, the missing-font refusal, the retry
-and who may download it."""
+"""The printable accountability report (PDF), the second file of the report's job: its
+text, the missing-font message, starting it again and who may download it."""
 
 import io
 from unittest import mock
 
 import pytest
-from django.core.files.base import ContentFile
 
-from dashboard import pdf, services, tasks
-from dashboard.models import Report
+from dashboard import pdf, services
+from jobs.models import Job
+from jobs.tasks import run_job_task
 
-from .test_reports import MONDAY_AFTER, _weekly
+from .test_reports import MONDAY_AFTER, _weekly, run_report
 
 needs_cjk_font = pytest.mark.skipif(
     not pdf.cjk_fonts(),
@@ -24,24 +24,35 @@ def _pdf_text(data):
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
-def _with_pdf_file(report):
-    """A report whose PDF is on disk (its content does not matter to the access checks)."""
-    report.pdf.save(report.pdf_download_name, ContentFile(b"%PDF-1.7\n%test\n"))
+def _no_fonts(tmp_path, monkeypatch):
+    """A fontconfig that knows no font at all: what a server without fonts-noto-cjk sees."""
+    empty = tmp_path / "fonts.conf"
+    empty.write_text('<?xml version="1.0"?><fontconfig><cachedir>'
+                     f"{tmp_path}/fc-cache</cachedir></fontconfig>")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(empty))
+    assert pdf.cjk_fonts() == []
+
+
+def _without_pdf(report):
+    """The report's job done with its Excel file alone, as on a worker without CJK font."""
+    Job.objects.filter(pk=report.job_id).update(
+        pdf="", pdf_name="", message=f"已生成 Excel 版；PDF 版未生成：{pdf.NO_CJK_FONT}")
+    report.refresh_from_db()
     return report
 
 
 @needs_cjk_font
 def test_the_pdf_names_the_units_and_their_figures(city, week, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    report = _weekly(city, week)
-    services.report_pdf_generate(report_id=report.pk)
-    report.refresh_from_db()
-    assert report.pdf.name.endswith(".pdf") and not report.pdf_error
-    data = report.pdf.read()
+    report = _weekly(city, week, now=None, pdf=True)
+    job = report.job
+    assert job.pdf.name.endswith(".pdf") and job.message == "已生成 Excel 版和 PDF 版。"
+    assert job.pdf_name == "城关区周报_20261116-20261122.pdf"
+    data = job.pdf.read()
     assert data.startswith(b"%PDF")
     text = _pdf_text(data)
-    # The units of the district, their composite and the parts of the report. The PDF is
-    # drawn after the week, so its figures stand at the week's end (tests/dashboard/conftest):
+    # The units of the district, their composite and the parts of the report. This job runs
+    # after the week, so its figures stand at the week's end (tests/dashboard/conftest):
     # 东街街道's issue due Friday the 20th is late by then (逾期 0/1) and the region's 逾期 is
     # 3/6 → 区城管局 (25·50 + 20·(2 + 2.5)/9·100 + 10·76.2 + 20·50) / 75 = 53.5, 东街街道
     # (1250 + 20·41.7 + 556 + 1000) / 75 = 48.5.
@@ -52,92 +63,89 @@ def test_the_pdf_names_the_units_and_their_figures(city, week, settings, tmp_pat
     assert f"#{week.overdue.pk}" in text  # the overdue issue is listed
 
 
-@needs_cjk_font
-def test_generating_the_pdf_twice_keeps_the_first(city, week, settings, tmp_path):
+def test_without_a_cjk_font_the_job_is_done_with_the_excel_file_and_says_why(
+        city, week, settings, tmp_path, monkeypatch, client):
     settings.MEDIA_ROOT = tmp_path
-    report = _weekly(city, week)
-    services.report_pdf_generate(report_id=report.pk)
-    report.refresh_from_db()
-    name = report.pdf.name
-    services.report_pdf_generate(report_id=report.pk)
-    report.refresh_from_db()
-    assert report.pdf.name == name
+    _no_fonts(tmp_path, monkeypatch)
+    report = _weekly(city, week, pdf=True)
+    job = report.job
+    assert job.status == Job.Status.DONE and job.result and not job.pdf
+    assert job.message.startswith("已生成 Excel 版；PDF 版未生成：服务器未安装中文字体")
+    assert "fonts-noto-cjk" in job.message and report.pdf_missing and report.may_retry
+    # The reason is shown on the job's page and on the reports page, with the retry button.
+    client.force_login(city.users.office)
+    assert "fonts-noto-cjk" in client.get(f"/jobs/{job.pk}/").content.decode()
+    html = client.get("/dashboard/reports/").content.decode()
+    assert "fonts-noto-cjk" in html and f'name="retry" value="{report.pk}"' in html
 
 
-def test_without_a_cjk_font_the_pdf_job_fails_with_a_chinese_message(
-        city, week, settings, tmp_path, monkeypatch):
-    settings.MEDIA_ROOT = tmp_path
-    # A fontconfig that knows no font at all: what a server without fonts-noto-cjk sees.
-    empty = tmp_path / "fonts.conf"
-    empty.write_text('<?xml version="1.0"?><fontconfig><cachedir>'
-                     f"{tmp_path}/fc-cache</cachedir></fontconfig>")
-    monkeypatch.setenv("FONTCONFIG_FILE", str(empty))
-    assert pdf.cjk_fonts() == []
-    report = _weekly(city, week)
-    with pytest.raises(pdf.PdfUnavailable):
-        services.report_pdf_generate(report_id=report.pk)
-    report.refresh_from_db()
-    assert not report.pdf and "中文字体" in report.pdf_error and "fonts-noto-cjk" in report.pdf_error
-    # The Excel version is unaffected.
-    assert report.status == Report.Status.DONE and report.file
+def test_an_unexpected_pdf_error_keeps_the_excel_file(city, week):
+    report, _created = services.report_request(kind="weekly", by=city.users.office,
+                                               today=MONDAY_AFTER)
+    with mock.patch("dashboard.pdf.render_report_pdf", side_effect=RuntimeError("排版失败")):
+        report = run_report(report, week.now, pdf=True)
+    job = report.job
+    assert job.status == Job.Status.DONE and job.result and not job.pdf
+    assert "PDF 版生成失败" in job.message and "RuntimeError" in job.message
 
 
-def test_the_office_queues_a_failed_pdf_again(city, week, settings, tmp_path,
-                                              django_capture_on_commit_callbacks):
-    settings.MEDIA_ROOT = tmp_path
-    report = _weekly(city, week)
-    Report.objects.filter(pk=report.pk).update(pdf_error=pdf.NO_CJK_FONT)
-    with mock.patch.object(tasks.generate_report_pdf_task, "delay") as delay:
+def test_the_office_starts_a_report_without_its_pdf_again(city, week,
+                                                          django_capture_on_commit_callbacks):
+    report = _without_pdf(_weekly(city, week))
+    first = report.job_id
+    with mock.patch.object(run_job_task, "delay") as delay:
         with django_capture_on_commit_callbacks(execute=True):
             assert services.report_retry(report=report, by=city.users.office)
         with django_capture_on_commit_callbacks(execute=True):
             assert not services.report_retry(report=report, by=city.users.office)
-    delay.assert_called_once_with(report.pk)
     report.refresh_from_db()
-    assert report.pdf_error == "" and report.pdf_pending
+    delay.assert_called_once_with(report.job_id)
+    assert report.job_id != first and report.job.status == Job.Status.QUEUED
+    assert not report.pdf_missing and not report.may_retry
 
 
-def test_a_failed_report_is_queued_again_by_asking_for_it(city, week,
-                                                          django_capture_on_commit_callbacks):
+def test_a_failed_report_is_started_again_by_asking_for_it(city, week,
+                                                           django_capture_on_commit_callbacks):
     report, _queued = services.report_request(kind="weekly", by=city.users.office,
                                               today=MONDAY_AFTER)
-    Report.objects.filter(pk=report.pk).update(status=Report.Status.FAILED, error="磁盘已满")
-    with mock.patch.object(tasks.generate_report_task, "delay") as delay:
+    Job.objects.filter(pk=report.job_id).update(status=Job.Status.FAILED, message="磁盘已满")
+    with mock.patch.object(run_job_task, "delay") as delay:
         with django_capture_on_commit_callbacks(execute=True):
             again, queued = services.report_request(kind="weekly", by=city.users.office,
                                                     today=MONDAY_AFTER)
-    assert again.pk == report.pk and queued
-    delay.assert_called_once_with(report.pk)
-    report.refresh_from_db()
-    assert report.status == Report.Status.PENDING and report.error == ""
+    again.refresh_from_db()
+    assert again.pk == report.pk and queued and again.job_id != report.job_id
+    delay.assert_called_once_with(again.job_id)
+    assert again.job.status == Job.Status.QUEUED and again.job.message == ""
 
 
-def test_the_xlsx_job_queues_the_pdf_job(city, week, django_capture_on_commit_callbacks):
-    report, _queued = services.report_request(kind="weekly", by=city.users.office,
-                                              today=MONDAY_AFTER)
-    with mock.patch.object(tasks.generate_report_pdf_task, "delay") as delay:
-        with django_capture_on_commit_callbacks(execute=True):
-            services.report_generate(report_id=report.pk, now=week.now)
-    delay.assert_called_once_with(report.pk)
+def test_a_complete_report_asked_for_again_starts_nothing(city, week):
+    report = _weekly(city, week)
+    again, queued = services.report_request(kind="weekly", by=city.users.office,
+                                            today=MONDAY_AFTER)
+    again.refresh_from_db()
+    assert not queued and again.job_id == report.job_id
 
 
 def test_only_the_office_retries(city, week):
-    report = _weekly(city, week)
+    report = _without_pdf(_weekly(city, week))
     with pytest.raises(services.PermissionDenied):
         services.report_retry(report=report, by=city.users.leader)
 
 
-# Downloads: the web page and the API, each scoped.
+# Downloads: the job's PDF, on the web and in the API, each scoped as the job.
 
 
 def test_the_report_page_offers_the_pdf_and_the_leader_downloads_it(city, week, client,
                                                                     settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    report = _with_pdf_file(_weekly(city, week))
+    report = _weekly(city, week)
+    url = f"/jobs/{report.job_id}/pdf/"
     client.force_login(city.users.leader)
     html = client.get("/dashboard/reports/").content.decode()
-    assert f"/dashboard/reports/{report.pk}/pdf/" in html and "下载 PDF" in html
-    response = client.get(f"/dashboard/reports/{report.pk}/pdf/")
+    assert url in html and "下载 PDF" in html
+    assert url in client.get(f"/jobs/{report.job_id}/").content.decode()
+    response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert "attachment" in response["Content-Disposition"]
@@ -145,40 +153,41 @@ def test_the_report_page_offers_the_pdf_and_the_leader_downloads_it(city, week, 
 
 def test_pdf_download_scoping_on_the_web(city, week, client, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    report = _with_pdf_file(_weekly(city, week))
-    url = f"/dashboard/reports/{report.pk}/pdf/"
+    report = _weekly(city, week)
+    url = f"/jobs/{report.job_id}/pdf/"
     anonymous = client.get(url)
     assert anonymous.status_code == 302 and "/login" in anonymous["Location"]
     assert not getattr(anonymous, "streaming", False)
     client.force_login(city.users.office_b)
     assert client.get(url).status_code == 404  # another district's report
     client.force_login(city.users.liaison)
-    assert client.get(url).status_code == 403  # a unit's liaison: not a reader
+    assert client.get(url).status_code == 404  # a unit's liaison: not a job of theirs
     client.force_login(city.users.office)
     assert client.get(url).status_code == 200
 
 
 def test_pdf_download_scoping_in_the_api(city, week, api, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    report = _with_pdf_file(_weekly(city, week))
-    url = f"/api/v1/reports/{report.pk}/pdf/"
+    report = _weekly(city, week)
+    url = f"/api/v1/jobs/{report.job_id}/pdf/"
     anonymous = api.get(url)
     assert anonymous.status_code in (401, 403) and not getattr(anonymous, "streaming", False)
     assert api.as_user(city.users.office_b).get(url).status_code == 404
-    assert api.as_user(city.users.liaison).get(url).status_code == 403
+    assert api.as_user(city.users.liaison).get(url).status_code == 404
     assert api.as_user(city.users.liaison_b).get(url).status_code == 404
     response = api.as_user(city.users.leader).get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     listed = api.as_user(city.users.leader).get("/api/v1/reports/").json()["results"]
-    assert listed[0]["pdf_url"] == url
+    assert listed[0]["job"]["pdf_url"] == url
 
 
 def test_a_report_without_its_pdf_answers_404(city, week, client, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    report = _weekly(city, week)
+    report = _without_pdf(_weekly(city, week))
     client.force_login(city.users.leader)
-    assert client.get(f"/dashboard/reports/{report.pk}/pdf/").status_code == 404
+    assert client.get(f"/jobs/{report.job_id}/pdf/").status_code == 404
+    assert f"/jobs/{report.job_id}/pdf/" not in client.get("/dashboard/reports/").content.decode()
 
 
 def _row(uid, rank, previous_rank):
@@ -196,28 +205,27 @@ def test_interview_candidates_were_last_twice_by_rank_not_by_name():
     assert [r["id"] for r in services.interview_candidates(rows, 2)] == [6, 5]
 
 
-def test_the_retry_button_queues_the_pdf_for_the_office_only(city, week, client, settings,
-                                                            tmp_path,
-                                                            django_capture_on_commit_callbacks):
+def test_the_retry_button_starts_the_report_again_for_the_office_only(
+        city, week, client, settings, tmp_path, django_capture_on_commit_callbacks):
     settings.MEDIA_ROOT = tmp_path
-    report = _weekly(city, week)
-    Report.objects.filter(pk=report.pk).update(pdf_error=pdf.NO_CJK_FONT)
+    report = _without_pdf(_weekly(city, week))
     client.force_login(city.users.office)
     html = client.get("/dashboard/reports/").content.decode()
-    assert "重新生成 PDF" in html and "fonts-noto-cjk" in html
+    assert f'name="retry" value="{report.pk}"' in html and "fonts-noto-cjk" in html
     client.force_login(city.users.leader)
+    assert 'name="retry"' not in client.get("/dashboard/reports/").content.decode()
     assert client.post("/dashboard/reports/", {"retry": report.pk}).status_code == 403
     client.force_login(city.users.office_b)
     assert client.post("/dashboard/reports/", {"retry": report.pk}).status_code == 404
     client.force_login(city.users.office)
     assert client.post("/dashboard/reports/", {"retry": "x"}).status_code == 404
-    with mock.patch.object(tasks.generate_report_pdf_task, "delay") as delay:
+    with mock.patch.object(run_job_task, "delay") as delay:
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post("/dashboard/reports/", {"retry": report.pk})
     assert response.status_code == 302
-    delay.assert_called_once_with(report.pk)
     report.refresh_from_db()
-    assert report.pdf_error == ""
+    delay.assert_called_once_with(report.job_id)
+    assert report.job.status == Job.Status.QUEUED
 
 
 def test_overdue_rows_count_days_by_the_calendar_date(city, week):

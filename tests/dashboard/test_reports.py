@@ -1,24 +1,54 @@
+"""Accountability reports: the period, the request once per period, the job that builds them
+(kind report of `jobs`) and who may see and download them."""
+
+import contextlib
 import datetime as dt
 from unittest import mock
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import Notification
 from dashboard import services, tasks
 from dashboard.models import Report
+from jobs.models import Job
+from jobs.services import job_run, job_sweep
+from jobs.tasks import run_job_task
 
 URL = "/api/v1/reports/"
 MONDAY_AFTER = dt.date(2026, 11, 23)
 
 
-def _weekly(city, week):
-    report, created = services.report_request(kind="weekly", by=city.users.office,
-                                              today=MONDAY_AFTER)
-    services.report_generate(report_id=report.pk, now=week.now)
+# What a test that is not about the PDF gets for it: laying out the real one takes seconds.
+STAND_IN_PDF = b"%PDF-1.7\n%test\n"
+
+
+def run_report(report, now=None, *, pdf=False):
+    """Run the report's job here as the worker does (the clock at `now` when given); the
+    PDF drawn for real only with `pdf`, else a stand-in."""
+    report.refresh_from_db()
+    with contextlib.ExitStack() as stack:
+        if now is not None:
+            stack.enter_context(time_machine.travel(now, tick=False))
+        if not pdf:
+            stack.enter_context(mock.patch("dashboard.pdf.render_report_pdf",
+                                           return_value=STAND_IN_PDF))
+        job_run(job_id=report.job_id)
     report.refresh_from_db()
     return report
+
+
+def _weekly(city, week, now="week", *, pdf=False):
+    """Last week's report of 城关区, its job run at the week's Wednesday noon (or at `now`,
+    None for the real clock, after the week)."""
+    report, _created = services.report_request(kind="weekly", by=city.users.office,
+                                               today=MONDAY_AFTER)
+    return run_report(report, week.now if now == "week" else now, pdf=pdf)
 
 
 def test_the_weekly_report_covers_last_monday_to_sunday(city):
@@ -28,8 +58,9 @@ def test_the_weekly_report_covers_last_monday_to_sunday(city):
         dt.date(2026, 11, 1), dt.date(2026, 11, 30))
 
 
-def test_a_requested_report_is_enqueued_once_per_period(city, django_capture_on_commit_callbacks):
-    with mock.patch.object(tasks.generate_report_task, "delay") as delay:
+def test_a_requested_report_is_one_job_enqueued_once_per_period(
+        city, django_capture_on_commit_callbacks):
+    with mock.patch.object(run_job_task, "delay") as delay:
         with django_capture_on_commit_callbacks(execute=True):
             report, created = services.report_request(kind="weekly", by=city.users.office,
                                                       today=MONDAY_AFTER)
@@ -37,15 +68,21 @@ def test_a_requested_report_is_enqueued_once_per_period(city, django_capture_on_
             again, created_again = services.report_request(kind="weekly", by=city.users.office,
                                                            today=MONDAY_AFTER + dt.timedelta(1))
     assert created and not created_again and again.pk == report.pk
-    delay.assert_called_once_with(report.pk)
+    job = Job.objects.get()
+    delay.assert_called_once_with(job.pk)
+    assert (job.kind, job.status, job.created_by, job.unit) == (
+        Job.Kind.REPORT, Job.Status.QUEUED, city.users.office, city.units.a)
+    assert job.params == {"report": report.pk} and report.job == job
     assert Report.objects.count() == 1
 
 
 def test_the_weekly_xlsx_names_the_units_and_matches_the_database(city, week, tmp_path):
     report = _weekly(city, week)
-    assert report.status == Report.Status.DONE and report.progress == 100
+    job = report.job
+    assert job.status == Job.Status.DONE and job.percent == 100
+    assert job.result_name == "城关区周报_20261116-20261122.xlsx"
     path = tmp_path / "w.xlsx"
-    path.write_bytes(report.file.read())
+    path.write_bytes(job.result.read())
     wb = load_workbook(path)
     ws = wb["各单位情况"]
     assert ws.freeze_panes == "A3"
@@ -70,23 +107,32 @@ def test_the_leaders_are_notified(city, week):
     assert not Notification.objects.filter(recipient=city.users.office_b).exists()
 
 
-def test_generating_twice_does_nothing_the_second_time(city, week):
+def test_running_the_job_twice_does_nothing_the_second_time(city, week):
     report = _weekly(city, week)
-    name = report.file.name
-    services.report_generate(report_id=report.pk, now=week.now)
-    report.refresh_from_db()
-    assert report.file.name == name
+    name = report.job.result.name
+    assert job_run(job_id=report.job_id) is None
+    report = run_report(report)
+    assert report.job.result.name == name
     assert Notification.objects.filter(recipient=city.users.leader).count() == 1
 
 
-def test_a_failure_is_kept_on_the_row(city, week):
+def test_a_failure_is_kept_on_the_job(city, week):
     report, _created = services.report_request(kind="weekly", by=city.users.office,
                                                today=MONDAY_AFTER)
     with mock.patch("dashboard.services.write_report", side_effect=ValueError("磁盘已满")):
-        with pytest.raises(ValueError):
-            services.report_generate(report_id=report.pk, now=week.now)
-    report.refresh_from_db()
-    assert report.status == Report.Status.FAILED and "磁盘已满" in report.error
+        report = run_report(report, week.now)
+    assert report.job.status == Job.Status.FAILED and "ValueError" in report.job.message
+    assert report.may_retry
+
+
+def test_a_report_whose_row_is_gone_fails_its_job_in_chinese(city):
+    report, _created = services.report_request(kind="weekly", by=city.users.office,
+                                               today=MONDAY_AFTER)
+    job_id = report.job_id
+    report.delete()
+    job_run(job_id=job_id)
+    job = Job.objects.get(pk=job_id)
+    assert job.status == Job.Status.FAILED and job.message == "这份通报报告已被删除。"
 
 
 def test_only_the_office_requests_reports(city):
@@ -94,11 +140,32 @@ def test_only_the_office_requests_reports(city):
         services.report_request(kind="weekly", by=city.users.leader, today=MONDAY_AFTER)
 
 
-def test_the_beat_task_requests_one_report_per_district(city, django_capture_on_commit_callbacks):
-    with mock.patch.object(tasks.generate_report_task, "delay"):
+def test_the_beat_task_requests_one_report_per_district_with_no_creator(
+        city, django_capture_on_commit_callbacks):
+    with mock.patch.object(run_job_task, "delay"):
         tasks.schedule_reports_task("monthly")
         tasks.schedule_reports_task("monthly")
     assert sorted(Report.objects.values_list("region__name", flat=True)) == ["城关区", "高新区"]
+    jobs = Job.objects.filter(kind=Job.Kind.REPORT)
+    assert jobs.count() == 2 and not jobs.exclude(created_by=None).exists()
+    assert sorted(jobs.values_list("unit__name", flat=True)) == ["城关区", "高新区"]
+
+
+def test_a_job_of_the_beat_runs_without_a_creator(city, week):
+    report, _created = services.report_request(kind="weekly", region=city.units.a,
+                                               today=MONDAY_AFTER)
+    report = run_report(report, week.now)
+    assert report.job.created_by is None and report.job.status == Job.Status.DONE
+    assert report.job.result
+
+
+def test_a_report_job_the_broker_lost_is_sent_again_by_the_jobs_sweeper(city, monkeypatch):
+    report, _created = services.report_request(kind="weekly", by=city.users.office,
+                                               today=MONDAY_AFTER)
+    Job.objects.filter(pk=report.job_id).update(created=timezone.now() - dt.timedelta(hours=1))
+    sent = []
+    monkeypatch.setattr(run_job_task, "delay", sent.append)
+    assert job_sweep() == [report.job_id] and sent == [report.job_id]
 
 
 # API
@@ -106,11 +173,21 @@ def test_the_beat_task_requests_one_report_per_district(city, django_capture_on_
 
 def test_office_requests_a_report_and_gets_202_then_200(city, api):
     client = api.as_user(city.users.office)
-    with mock.patch.object(tasks.generate_report_task, "delay"):
+    with mock.patch.object(run_job_task, "delay"):
         first = client.post(URL, {"kind": "weekly"}, format="json")
         second = client.post(URL, {"kind": "weekly"}, format="json")
     assert first.status_code == 202 and second.status_code == 200
     assert first.json()["id"] == second.json()["id"]
+    job = first.json()["job"]
+    assert (job["kind"], job["kind_display"], job["status"]) == ("report", "督查通报", "queued")
+    assert job["page_url"] == f"/jobs/{job['id']}/"
+
+
+def test_a_report_job_cannot_be_started_through_the_jobs_api(city, api):
+    response = api.as_user(city.users.office).post(
+        "/api/v1/jobs/", {"kind": "report", "params": {"report": 1}}, format="json")
+    assert response.status_code == 400 and "kind" in response.json()
+    assert not Job.objects.exists()
 
 
 def test_bad_kind_names_the_field(city, api):
@@ -125,35 +202,109 @@ def test_an_on_demand_period_in_the_wrong_order_names_the_field(city, api):
     assert response.status_code == 400 and "period_end" in response.json()
 
 
-def test_leader_downloads_but_cannot_request(city, week, api):
+def test_leader_downloads_through_the_job_but_cannot_request(city, week, api):
     report = _weekly(city, week)
     client = api.as_user(city.users.leader)
     assert client.post(URL, {"kind": "weekly"}, format="json").status_code == 403
-    response = client.get(f"{URL}{report.pk}/download/")
+    listed = client.get(URL).json()["results"]
+    assert [r["id"] for r in listed] == [report.pk]
+    download = f"/api/v1/jobs/{report.job_id}/download/"
+    assert listed[0]["job"]["download_url"] == download
+    response = client.get(download)
     assert response.status_code == 200
     assert b"".join(response.streaming_content)[:2] == b"PK"
-    assert [r["id"] for r in client.get(URL).json()["results"]] == [report.pk]
+    # The region's report is among the leader's jobs.
+    assert [j["id"] for j in client.get("/api/v1/jobs/").json()["results"]] == [report.job_id]
 
 
-def test_other_district_and_units_cannot_download(city, week, api):
+def test_other_district_and_units_get_404_or_403_for_the_report_and_its_job(city, week, api):
     report = _weekly(city, week)
-    assert api.as_user(city.users.office_b).get(f"{URL}{report.pk}/download/").status_code == 404
-    # A unit's liaison is in the report's district but not a reader: 403; another
-    # district's liaison does not find it: 404.
-    assert api.as_user(city.users.liaison).get(f"{URL}{report.pk}/download/").status_code == 403
-    assert api.as_user(city.users.liaison_b).get(f"{URL}{report.pk}/download/").status_code == 404
-    assert api.as_user(city.users.liaison).get(URL).status_code == 403
+    job = report.job_id
+    office_b = api.as_user(city.users.office_b)
+    assert office_b.get(f"{URL}{report.pk}/").status_code == 404
+    assert office_b.get(f"/api/v1/jobs/{job}/").status_code == 404
+    assert office_b.get(f"/api/v1/jobs/{job}/download/").status_code == 404
+    # A unit's liaison is in the report's district but not a reader: 403 for the report,
+    # 404 for its job (not theirs); another district's liaison finds neither.
+    liaison = api.as_user(city.users.liaison)
+    assert liaison.get(f"{URL}{report.pk}/").status_code == 403
+    assert liaison.get(URL).status_code == 403
+    assert liaison.get(f"/api/v1/jobs/{job}/download/").status_code == 404
+    liaison_b = api.as_user(city.users.liaison_b)
+    assert liaison_b.get(f"{URL}{report.pk}/").status_code == 404
+    assert liaison_b.get(f"/api/v1/jobs/{job}/download/").status_code == 404
 
 
 def test_anonymous_cannot_list_reports(city, api):
     assert api.get(URL).status_code in (401, 403)
 
 
-def test_the_report_page_lists_and_downloads(city, week, client):
+# Pages
+
+
+def test_the_report_page_links_the_job_page_and_its_download(city, week, client):
     report = _weekly(city, week)
     client.force_login(city.users.leader)
     html = client.get("/dashboard/reports/").content.decode()
-    assert f"/dashboard/reports/{report.pk}/download/" in html
-    assert client.get(f"/dashboard/reports/{report.pk}/download/").status_code == 200
+    assert f"/jobs/{report.job_id}/download/" in html and f'href="/jobs/{report.job_id}/"' in html
+    page = client.get(f"/jobs/{report.job_id}/").content.decode()
+    assert "督查通报" in page and "城关区周报_20261116-20261122.xlsx" in page
+    assert client.get(f"/jobs/{report.job_id}/download/").status_code == 200
     client.force_login(city.users.liaison)
     assert client.get("/dashboard/reports/").status_code == 403
+
+
+def test_another_districts_office_gets_404_for_the_report_jobs_pages(city, week, client):
+    report = _weekly(city, week)
+    for user, expected in ((city.users.office_b, 404), (city.users.liaison, 404),
+                           (city.users.liaison_b, 404), (city.users.office, 200)):
+        client.force_login(user)
+        for url in (f"/jobs/{report.job_id}/", f"/jobs/{report.job_id}/download/"):
+            assert client.get(url).status_code == expected, (user.username, url)
+    client.force_login(city.users.office_b)
+    assert f"/jobs/{report.job_id}/" not in client.get("/jobs/").content.decode()
+
+
+def test_the_office_sees_a_failed_report_and_starts_it_again(city, week, client,
+                                                             django_capture_on_commit_callbacks):
+    report, _created = services.report_request(kind="weekly", by=city.users.office,
+                                               today=MONDAY_AFTER)
+    with mock.patch("dashboard.services.write_report", side_effect=ValueError("磁盘已满")):
+        report = run_report(report, week.now)
+    failed = report.job_id
+    client.force_login(city.users.office)
+    html = client.get("/dashboard/reports/").content.decode()
+    assert "未完成" in html and "处理时出错" in html and "重新生成" in html
+    with mock.patch.object(run_job_task, "delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/dashboard/reports/", {"retry": report.pk})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.job_id != failed and report.job.status == Job.Status.QUEUED
+    delay.assert_called_once_with(report.job_id)
+    assert Job.objects.get(pk=failed).status == Job.Status.FAILED  # kept in the history
+
+
+def _reports(city, days):
+    for day in days:
+        report, _created = services.report_request(
+            kind="on_demand", by=city.users.office, start=dt.date(2026, 1, day),
+            end=dt.date(2026, 1, day))
+        if day % 2:
+            Job.objects.filter(pk=report.job_id).update(status=Job.Status.FAILED, message="失败")
+
+
+def test_the_report_page_costs_the_same_queries_for_2_or_8_reports(city, client):
+    """The page of reports reads each report with its region and job in one query."""
+    client.force_login(city.users.office)
+
+    def count():
+        client.get("/dashboard/reports/")  # warm-up: per-process caches
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/dashboard/reports/").status_code == 200
+        return len(ctx.captured_queries)
+
+    _reports(city, [1, 2])
+    small = count()
+    _reports(city, range(3, 9))
+    assert count() == small

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from config.celery import app
-from dashboard import figures, scoring, services
+from dashboard import figures, services
 from dashboard.models import UnitFigures
 from issues.models import IssueEvent
 
@@ -17,12 +17,10 @@ from .test_ranking import _add_units
 
 
 def _live_scores(units, periods, weights, now):
-    results = figures.live_figures_many(units, periods, now=now)
-    for rows in results:
-        region = scoring.region_rates(rows)
-        for row in rows:
-            scoring.score(row, weights, scoring.DEFAULT_FLOOR, region)
-    return [{r["name"]: r["score"] for r in rows} for rows in results]
+    """{unit name: score} for each of `periods`, from figures counted now, never kept,
+    scored as the ranking scores its kept ones."""
+    return [{r["name"]: r["score"] for r in figures.score_figures(rows, weights)}
+            for rows in figures.live_figures_many(units, periods, now=now)]
 
 
 def _weeks(now, n):

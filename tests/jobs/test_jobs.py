@@ -135,8 +135,9 @@ def test_running_a_job_twice_imports_once(city, market):
     job = _queued_points_import(city, [["西关市场", "农贸市场", "", "", "", "东街街道", "", "", "固定"]])
     assert job.status == Job.Status.QUEUED and job.upload.name.startswith("jobs/uploads/")
     assert services.job_run(job_id=job.pk) is not None
-    run_job_task(job.pk)  # a redelivered message
+    run_job_task(job.pk)  # a duplicate message
     assert services.job_run(job_id=job.pk) is None
+    assert services.job_run(job_id=job.pk, redelivered=True) is None  # done stays done
     job.refresh_from_db()
     assert job.status == Job.Status.DONE and job.attempts == 1
     assert Point.objects.filter(name="西关市场").count() == 1
@@ -151,6 +152,18 @@ def test_a_running_job_is_left_alone_until_its_heartbeat_is_stale(city, market):
     assert services.job_run(job_id=job.pk, now=later) is not None
     job.refresh_from_db()
     assert job.status == Job.Status.DONE and Point.objects.filter(name="西关市场").count() == 1
+
+
+def test_a_message_redelivered_after_its_worker_was_lost_claims_the_running_job(city, market):
+    """The worker running the job was killed: the broker puts the message back flagged
+    redelivered, and the job runs again at once instead of after STALE_AFTER."""
+    job = _queued_points_import(city, [["西关市场", "农贸市场", "", "", "", "东街街道", "", "", "固定"]])
+    now = timezone.now()
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, updated=now, attempts=1)
+    assert services.job_run(job_id=job.pk, now=now, redelivered=True) is not None
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (Job.Status.DONE, 2)
+    assert Point.objects.filter(name="西关市场").count() == 1
 
 
 def test_a_transient_database_error_requeues_the_job_for_the_retry(city):

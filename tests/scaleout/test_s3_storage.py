@@ -110,20 +110,20 @@ def test_the_ledger_zip_export_reads_and_writes_the_bucket(city, client, s3_medi
 
 def test_a_report_is_written_to_the_bucket_and_downloaded_through_the_app(
         city, client, s3_media):
-    from dashboard.models import Report
-    from dashboard.services import report_generate
+    from dashboard.services import report_request
+    from jobs.services import job_run
 
     s3, bucket = s3_media
-    report = Report.objects.create(region=city.units.a, kind=Report.Kind.ON_DEMAND,
-                                   period_start=dt.date(2026, 1, 12),
-                                   period_end=dt.date(2026, 1, 18))
-    report_generate(report_id=report.pk)
+    report, _queued = report_request(kind="on_demand", by=city.users.office,
+                                     start=dt.date(2026, 1, 12), end=dt.date(2026, 1, 18))
+    job_run(job_id=report.job_id)
     report.refresh_from_db()
-    assert report.status == Report.Status.DONE and report.file.name in _keys(s3, bucket)
+    job = report.job
+    assert job.status == job.Status.DONE and job.result.name in _keys(s3, bucket)
     client.force_login(city.users.office)
-    assert _body(client.get(f"/dashboard/reports/{report.pk}/download/"))[:2] == b"PK"
+    assert _body(client.get(f"/jobs/{job.pk}/download/"))[:2] == b"PK"
     client.force_login(city.users.office_b)
-    assert client.get(f"/dashboard/reports/{report.pk}/download/").status_code == 404
+    assert client.get(f"/jobs/{job.pk}/download/").status_code == 404
 
 
 def _validated(f):
