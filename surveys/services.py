@@ -319,8 +319,8 @@ def response_submit(*, survey, community, answers, channel, interviewer=None, de
                         interviewer=interviewer, in_frame=in_frame,
                         device_hash=device_hash(device) if device else "")
     try:
-        with transaction.atomic():
-            response.save()
+        # No savepoint of its own: a refused row ends this transaction with AlreadyAnswered.
+        response.save()
     except IntegrityError:
         raise AlreadyAnswered({"survey": "您已经填写过本问卷，感谢您的参与！"}) from None
     for row in rows:
