@@ -238,6 +238,16 @@ def weights_for(user):
     return found or RankingWeights()
 
 
+def weights_stamp(user):
+    """(id, last saved) of the region's RankingWeights, None for the defaults: what a kept
+    ranking is known by. One query, no model built."""
+    path = user.scope_path
+    if not path:
+        return None
+    return RankingWeights.objects.filter(region__path=path).order_by("pk").values_list(
+        "pk", "updated").first()
+
+
 def _grouped(queryset, key, **counts):
     """(key, GROUP BY queryset with a filtered COUNT per name): evaluated later, for all the
     periods at once (`unit_figures_many` joins the periods' querysets with UNION ALL)."""

@@ -80,8 +80,15 @@ class LedgerSubmissionViewSet(ScopedViewSetMixin, mixins.CreateModelMixin,
         "new_version": {Role.LIAISON},
     }
 
+    def get_queryset(self):
+        if self.action in ("list", "retrieve"):
+            return super().get_queryset()
+        # A write needs the row only to find it in scope (the service locks it again): its
+        # files are read once, afresh, for the answer (_out).
+        return super().get_queryset().prefetch_related(None)
+
     def _out(self, submission, code=status.HTTP_200_OK):
-        fresh = self.get_queryset().get(pk=submission.pk)
+        fresh = super().get_queryset().get(pk=submission.pk)
         return Response(LedgerSubmissionSerializer(fresh, context={"request": self.request}).data,
                         status=code)
 

@@ -22,6 +22,10 @@ class SurveyAdmin(SimpleHistoryAdmin):
     search_fields = ["title"]
     inlines = [SectionInline, QuotaInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.instance.questions_changed()  # the sections may have changed
+
 
 class OptionInline(admin.TabularInline):
     model = Option
@@ -33,6 +37,22 @@ class QuestionAdmin(admin.ModelAdmin):
     list_display = ["text", "survey", "kind", "indicator", "screening", "required", "order"]
     list_filter = ["kind", "indicator"]
     inlines = [OptionInline]
+
+    # Changes here move the survey's questionnaire revision, as the editor's do.
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.instance.survey.questions_changed()
+
+    def delete_model(self, request, obj):
+        survey = obj.survey
+        super().delete_model(request, obj)
+        survey.questions_changed()
+
+    def delete_queryset(self, request, queryset):
+        surveys = list(Survey.objects.filter(questions__in=queryset).distinct())
+        super().delete_queryset(request, queryset)
+        for survey in surveys:
+            survey.questions_changed()
 
 
 @admin.register(Response)

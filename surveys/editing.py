@@ -26,11 +26,14 @@ def locked_message(count):
 
 
 def _editable(survey, by):
-    """The survey row, locked for this transaction; refuses when answers exist."""
+    """The survey row, locked for this transaction; refuses when answers exist. Moves the
+    questionnaire's revision (the edit that follows changes what an answer is checked
+    against)."""
     survey = _check_office(by, survey, lock=True)
     count = survey.responses.count()
     if count:
         raise ValidationError({"survey": locked_message(count)})
+    survey.questions_changed()
     return survey
 
 

@@ -110,9 +110,13 @@ class Survey(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人", null=True,
                                    blank=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField("创建时间", auto_now_add=True)
+    # Moved by every change of the questions, options or sections (surveys.editing, the
+    # admin), in the change's own transaction: the answer check keeps the questionnaire per
+    # revision (services.questionnaire). Only those UPDATEs write it (see save()).
+    questions_revision = models.PositiveIntegerField(default=0, editable=False)
 
     objects = SurveyQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["questions_revision"])
 
     class Meta:
         verbose_name = verbose_name_plural = "问卷"
@@ -125,8 +129,25 @@ class Survey(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        # A survey loaded before a question was edited must not write its old revision back
+        # (the kept questionnaire of that revision would be read again): saves of an existing
+        # row leave the column to `questions_changed`.
+        if self.pk is not None and not self._state.adding and not kwargs.get("force_insert") \
+                and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields
+                                       if not f.primary_key and f.name != "questions_revision"]
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("surveys:detail", args=[self.pk])
+
+    def questions_changed(self):
+        """Move the questionnaire's revision: call inside the transaction that changes the
+        questions, options or sections, so a response checked after it commits reads the
+        new questionnaire (and one checked before holds the survey row against the edit)."""
+        Survey.objects.filter(pk=self.pk).update(
+            questions_revision=models.F("questions_revision") + 1)
 
     def clean(self):
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:

@@ -2,8 +2,10 @@
 
 import datetime
 import hashlib
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
@@ -112,15 +114,75 @@ def survey_copy(*, survey, by, title=None, round_kind=None, starts_on=None, ends
     return new
 
 
-def _clean_answers(survey, raw):
-    """Turn {question_id: value} into Answer rows (unsaved) and the in-frame verdict.
+@dataclass(frozen=True, slots=True)
+class QuestionRule:
+    """What checking an answer needs of one question: `options` maps each option's id to
+    whether choosing it keeps the respondent in the sampling frame."""
+
+    pk: int
+    order: int
+    text: str
+    kind: str
+    required: bool
+    screening: str
+    options: dict
+
+
+QUESTIONNAIRE_SECONDS = 24 * 3600
+# What this process read of the cache, by key: a kept questionnaire never changes (an edit
+# makes a new revision, so a new key); a few hundred surveys at most, cleared when full.
+_questionnaires = {}
+
+
+def questionnaire(survey, revision=None):
+    """The survey's questions in order as `QuestionRule`s, kept per revision of the
+    questionnaire (`revision`, else the one `survey` was read with) in the cache and in the
+    process. Every edit moves the revision in its own transaction (Survey.questions_changed),
+    so what is kept under a revision is what the questions were at it. Two queries when not
+    kept, none when kept; without a cache, read every time."""
+    key = (f"surveys:questionnaire:{survey.pk}:{survey.public_token}:"
+           f"{survey.questions_revision if revision is None else revision}")
+    kept = _questionnaires.get(key)
+    if kept is not None:
+        return kept
+    try:
+        kept = cache.get(key)
+    except Exception:  # noqa: BLE001 - the cache being down must not stop the answers
+        return _read_questionnaire(survey)
+    if kept is None:
+        kept = _read_questionnaire(survey)
+        try:
+            cache.set(key, kept, timeout=QUESTIONNAIRE_SECONDS)
+        except Exception:  # noqa: BLE001 - not kept: read again next time
+            return kept
+    if len(_questionnaires) >= 500:
+        _questionnaires.clear()
+    _questionnaires[key] = kept
+    return kept
+
+
+def _read_questionnaire(survey):
+    options = {}
+    for question_id, pk, in_frame in Option.objects.filter(question__survey=survey).order_by(
+            "question", "order", "pk").values_list("question", "pk", "in_frame"):
+        options.setdefault(question_id, {})[pk] = in_frame
+    return tuple(
+        QuestionRule(pk=pk, order=order, text=text, kind=kind, required=required,
+                     screening=screening, options=options.get(pk, {}))
+        for pk, order, text, kind, required, screening in survey.questions.order_by(
+            "order", "pk").values_list("pk", "order", "text", "kind", "required", "screening"))
+
+
+def _clean_answers(questions, raw):
+    """Turn {question_id: value} into Answer rows (unsaved) and the in-frame verdict, checked
+    against `questions` (from `questionnaire`).
 
     value: an option id for single choice and rating, a list of option ids for multiple
     choice, a string for text. Raises ValidationError with one message per question
-    ("q<id>") or for "answers" as a whole."""
+    ("q<id>") or for "answers" as a whole. Multiple-choice rows carry their option ids in
+    `chosen`."""
     if not isinstance(raw, dict):
         raise ValidationError({"answers": "没有收到任何答案，请作答后再提交。"})
-    questions = list(survey.questions.prefetch_related("options"))
     by_id = {q.pk: q for q in questions}
     errors = {}
     rows = []
@@ -141,8 +203,8 @@ def _clean_answers(survey, raw):
             if q.screening:
                 in_frame = False
             continue
-        options = {o.pk: o for o in q.options.all()}
-        answer = Answer(question=q)
+        options = q.options
+        answer = Answer(question_id=q.pk)
         try:
             if q.kind == Question.Kind.TEXT:
                 if not isinstance(value, str) or len(value) > 2000:
@@ -153,13 +215,14 @@ def _clean_answers(survey, raw):
                 ids = {int(v) for v in ids}
                 if not ids or not ids <= options.keys():
                     raise ValueError
-                answer.chosen = [options[i] for i in sorted(ids)]
+                answer.chosen = sorted(ids)
             else:
                 if isinstance(value, list):
                     raise ValueError
-                answer.option = options[int(value)]
-                if q.screening and not answer.option.in_frame:
+                option_id = int(value)
+                if not options[option_id] and q.screening:  # KeyError: not an option of q
                     in_frame = False
+                answer.option_id = option_id
         except (TypeError, ValueError, KeyError):
             errors[f"q{q.pk}"] = f"第 {q.order} 题“{q.text}”的答案无效，请重新选择。"
             continue
@@ -191,14 +254,23 @@ def community_full(survey, community):
 
 
 def _share_lock(survey):
-    """Hold the survey row against a questionnaire edit until this response is saved: FOR
-    KEY SHARE (the lock the response's foreign key takes anyway, taken before the answers are
-    checked) waits for an edit in progress (FOR UPDATE in surveys.editing) and makes a later
-    edit wait and then see this response, while responses never wait for each other."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT 1 FROM {Survey._meta.db_table} WHERE id = %s FOR KEY SHARE",
-                           [survey.pk])
+    """Hold the survey row against a questionnaire edit until this response is saved, and
+    return the questionnaire's revision as of then. FOR KEY SHARE (the lock the response's
+    foreign key takes anyway, taken before the answers are checked) waits for an edit in
+    progress (FOR UPDATE in surveys.editing) and makes a later edit wait and then see this
+    response, while responses never wait for each other. (SQLite: the transaction holds the
+    whole database already.)"""
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT questions_revision FROM {Survey._meta.db_table} WHERE id = %s"
+                       f"{lock}", [survey.pk])
+        row = cursor.fetchone()
+    return row[0] if row else survey.questions_revision
+
+
+class AlreadyAnswered(ValidationError):
+    """This device's answer to the survey is already stored (the one-per-device constraint
+    refused a second)."""
 
 
 def device_answered(survey, device):
@@ -215,12 +287,13 @@ def response_submit(*, survey, community, answers, channel, interviewer=None, de
     """Save one filled-in questionnaire with its answers, or raise ValidationError.
 
     `device` is the raw device cookie of an online respondent: only its hash is stored, and a
-    second response from the same device to the same survey is refused (the unique constraint
-    holds even when two requests race). Staff entries pass `interviewer` and no device. When
-    `today` is given the survey must be open on that date. Costs about five queries."""
+    second response from the same device to the same survey is refused with AlreadyAnswered
+    (the unique constraint holds even when two requests race). Staff entries pass
+    `interviewer` and no device. When `today` is given the survey must be open on that date.
+    Costs about seven queries (two more when the questionnaire is not kept)."""
     if today is not None and not survey.accepts_answers(today):
         raise ValidationError({"survey": survey.closed_message(today) or "本问卷暂不接受填写。"})
-    _share_lock(survey)
+    revision = _share_lock(survey)
     if channel not in Response.Channel.values:
         raise ValidationError({"channel": "调查渠道无效。"})
     # A missing community and unanswered questions are reported together, so the respondent
@@ -230,31 +303,33 @@ def response_submit(*, survey, community, answers, channel, interviewer=None, de
             or not community.path.startswith(survey.region.path):
         errors["community"] = ["请选择本次调查范围内的社区。"]
     try:
-        rows, in_frame = _clean_answers(survey, answers)
+        rows, in_frame = _clean_answers(questionnaire(survey, revision), answers)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     # The sampling plan's quota, enforced: the row is locked so that two respondents racing
     # for the last place of a community cannot both be counted (PostgreSQL: FOR UPDATE).
-    quota = Quota.objects.select_for_update().filter(survey=survey, community=community).first()
+    # (Unordered: the quota's default order joins the unit, which FOR UPDATE would lock too.)
+    quota = Quota.objects.select_for_update().filter(survey=survey, community=community
+                                                     ).order_by().first()
     if quota is not None and quota_count(survey, community) >= quota.target:
         raise ValidationError({"community": QUOTA_FULL})
     response = Response(survey=survey, community=community, channel=channel,
                         interviewer=interviewer, in_frame=in_frame,
                         device_hash=device_hash(device) if device else "")
     try:
-        with transaction.atomic():
-            response.save()
+        # No savepoint of its own: a refused row ends this transaction with AlreadyAnswered.
+        response.save()
     except IntegrityError:
-        raise ValidationError({"survey": "您已经填写过本问卷，感谢您的参与！"}) from None
+        raise AlreadyAnswered({"survey": "您已经填写过本问卷，感谢您的参与！"}) from None
     for row in rows:
         row.response = response
     Answer.objects.bulk_create(rows)
     through = Answer.choices.through
     through.objects.bulk_create([
-        through(answer_id=row.pk, option_id=opt.pk)
-        for row in rows for opt in getattr(row, "chosen", ())
+        through(answer_id=row.pk, option_id=option_id)
+        for row in rows for option_id in getattr(row, "chosen", ())
     ])
     return response
 

@@ -7,7 +7,8 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
@@ -62,7 +63,7 @@ def _questions(survey):
 def _answers_from_post(survey, post):
     """{question_id: value} from a form post (field q<id>; multiple choice as a list)."""
     raw = {}
-    for q in survey.questions.only("id", "kind"):
+    for q in services.questionnaire(survey):
         key = f"q{q.pk}"
         if q.kind == Question.Kind.MULTIPLE:
             values = [v for v in post.getlist(key) if v]
@@ -401,16 +402,29 @@ def _rate_limited(request):
     limit = getattr(settings, "SURVEY_PUBLIC_RATE_LIMIT", 30)
     key = _client_key(request)
     try:
-        cache.add(key, 0, timeout=3600)
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=3600)
-            count = 1
+        count = _hourly_count(key)
     except Exception:  # noqa: BLE001 - whatever the cache backend raises when it is down
         logger.warning("survey rate limit skipped: the cache is unreachable", exc_info=True)
         return False
     return count > limit
+
+
+def _hourly_count(key):
+    """One more for `key` in the hour from its first use; returns the count. On Redis one
+    round trip (SET NX with the hour, then INCR, pipelined), elsewhere add and incr."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full_key = backend.make_and_validate_key(key)
+        pipe = backend._cache.get_client(full_key, write=True).pipeline(transaction=False)
+        pipe.set(full_key, 0, ex=3600, nx=True)
+        pipe.incr(full_key)
+        return pipe.execute()[1]
+    backend.add(key, 0, timeout=3600)
+    try:
+        return backend.incr(key)
+    except ValueError:  # expired between the two calls
+        backend.set(key, 1, timeout=3600)
+        return 1
 
 
 @login_not_required
@@ -418,51 +432,70 @@ def _rate_limited(request):
 def public_form(request, token, community_id=None):
     """The resident's anonymous form: no login, no IP stored, one answer per device."""
     survey = get_object_or_404(Survey.objects.select_related("region"), public_token=token)
-    communities = _communities(survey)
     fixed = None
     if community_id is not None:
-        fixed = communities.filter(pk=community_id).first()
+        fixed = _community(survey, community_id)
         if fixed is None:
             raise Http404("没有这个社区。")
     today = timezone.localdate()
     # Told at once, before filling anything in: this phone's answer is already counted (the
-    # cookie is only read, nothing is stored). A repeated submit gets the same page.
-    if services.device_answered(survey, request.COOKIES.get(DEVICE_COOKIE, "")):
-        return render(request, "surveys/public_answered.html", {"survey": survey},
-                      status=400 if request.method == "POST" else 200)
+    # cookie is only read, nothing is stored). A form sent again is refused by the
+    # one-per-device constraint below and gets the same page.
+    if request.method != "POST" and services.device_answered(
+            survey, request.COOKIES.get(DEVICE_COOKIE, "")):
+        return _answered(request, survey)
     device = request.COOKIES.get(DEVICE_COOKIE) or secrets.token_urlsafe(18)
-    context = {"survey": survey, "fixed_community": fixed, "communities": communities,
-               "questions": _questions(survey), "errors": {}, "values": request.POST}
     if not survey.accepts_answers(today):
-        context["closed_message"] = survey.closed_message(today)
-        return render(request, "surveys/public_closed.html", context)
+        return _form_page(request, survey, fixed, "surveys/public_closed.html",
+                          closed_message=survey.closed_message(today))
     if fixed is not None and services.community_full(survey, fixed):
-        context["closed_message"] = services.QUOTA_FULL
-        return render(request, "surveys/public_closed.html", context)
-    status = 200
+        return _form_page(request, survey, fixed, "surveys/public_closed.html",
+                          closed_message=services.QUOTA_FULL)
+    status, errors = 200, {}
     if request.method == "POST":
         if _rate_limited(request):
-            context["errors"] = {"survey": ["提交过于频繁，请稍后再试。"]}
-            status = 429
+            status, errors = 429, {"survey": ["提交过于频繁，请稍后再试。"]}
         else:
-            community = fixed or communities.filter(
-                pk=request.POST.get("community") if request.POST.get("community", "").isdigit()
-                else 0).first()
+            community = fixed or _community(survey, request.POST.get("community", ""))
             try:
                 services.response_submit(survey=survey, community=community,
                                          answers=_answers_from_post(survey, request.POST),
                                          channel=Response.Channel.ONLINE, device=device,
                                          today=today)
+            except services.AlreadyAnswered:
+                return _answered(request, survey)
+            except ValidationError as exc:
+                status, errors = 400, exc.message_dict
+            else:
                 response = render(request, "surveys/public_thanks.html", {"survey": survey})
                 response.set_cookie(DEVICE_COOKIE, device, max_age=3600 * 24 * 365,
                                     httponly=True, samesite="Lax",
                                     secure=request.is_secure())
                 return response
-            except ValidationError as exc:
-                context["errors"] = exc.message_dict
-                status = 400
-    response = render(request, "surveys/public_form.html", context, status=status)
+    response = _form_page(request, survey, fixed, "surveys/public_form.html", status=status,
+                          errors=errors)
     if DEVICE_COOKIE not in request.COOKIES:
         response.set_cookie(DEVICE_COOKIE, device, max_age=3600 * 24 * 365, httponly=True,
                             samesite="Lax", secure=request.is_secure())
     return response
+
+
+def _community(survey, pk):
+    """The active community `pk` (an id or its text) of the survey's region, or None."""
+    if not str(pk).isdigit():
+        return None
+    return Unit.objects.filter(pk=pk, path__startswith=survey.region.path,
+                               kind=Unit.Kind.COMMUNITY, is_active=True).first()
+
+
+def _answered(request, survey):
+    return render(request, "surveys/public_answered.html", {"survey": survey},
+                  status=400 if request.method == "POST" else 200)
+
+
+def _form_page(request, survey, fixed, template, *, status=200, errors=None, **extra):
+    """The form (or the closed page) with the survey's communities and questions."""
+    return render(request, template, {
+        "survey": survey, "fixed_community": fixed, "communities": _communities(survey),
+        "questions": _questions(survey), "errors": errors or {}, "values": request.POST,
+        **extra}, status=status)

@@ -93,3 +93,27 @@ def test_one_scope_reads_one_kept_ranking_until_the_weights_change(city, week, a
     other = api.as_user(city.users.office_b).get(URL, WEEK).json()
     assert {i["unit"]["name"] for i in other["results"]}.isdisjoint(
         {i["unit"]["name"] for i in first["results"]})
+
+
+def test_the_kept_answer_is_the_counted_one_byte_for_byte_per_scope(city, week, api,
+                                                                    settings):
+    """The ranking is kept rendered: a kept read answers the very bytes the first read
+    counted and wrote, still as JSON; the browsable page and an indented answer are drawn
+    from the same data; another district's kept answer is its own."""
+    settings.RANKING_CACHE_SECONDS = 60
+    client = api.as_user(city.users.leader)
+    first = client.get(URL, WEEK)
+    again = client.get(URL, WEEK)
+    assert again.status_code == 200 and again["Content-Type"] == "application/json"
+    assert again.content == first.content
+    assert [i["unit"]["name"] for i in again.json()["results"]] == ["区城管局", "东街街道",
+                                                                    "区住建局"]
+    indented = client.get(URL, WEEK, HTTP_ACCEPT="application/json; indent=2")
+    assert indented.status_code == 200 and indented.json() == first.json()
+    assert b'\n  "period"' in indented.content
+    page = client.get(URL, {**WEEK, "format": "api"})
+    assert page.status_code == 200 and "区城管局" in page.content.decode()
+    other = api.as_user(city.users.office_b).get(URL, WEEK)
+    assert [i["unit"]["name"] for i in other.json()["results"]] == ["高新区城管局"]
+    back = api.as_user(city.users.leader).get(URL, WEEK)
+    assert back.content == first.content

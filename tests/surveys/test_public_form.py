@@ -2,6 +2,8 @@
 outside the dates, refused when empty or malformed, rate limited per address."""
 
 import datetime
+import os
+import uuid
 
 import pytest
 from django.test import Client
@@ -159,3 +161,28 @@ def test_unknown_token_or_foreign_community_is_404(survey, city):
     s, _q = survey
     assert Client().get("/surveys/s/nope/").status_code == 404
     assert Client().get(s.public_path(city.units.b_dept)).status_code == 404
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="需要 Redis（REDIS_URL=redis://...）")
+def test_rate_limit_on_redis_counts_the_hour_from_the_first_answer(survey, city, settings):
+    """On Redis the count is one pipelined SET NX (with the hour) and INCR per answer: the
+    third answer of the hour from one address is refused, and the count expires an hour
+    after the first."""
+    from django.core.cache import caches
+
+    prefix = f"test-rate-{uuid.uuid4().hex}"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": os.environ["REDIS_URL"], "KEY_PREFIX": prefix}}
+    settings.SURVEY_PUBLIC_RATE_LIMIT = 2
+    s, q = survey
+    redis = caches["default"]._cache.get_client(None, write=True)
+    try:
+        codes = [Client().post(s.public_path(city.units.community), full_post(q)).status_code
+                 for _ in range(3)]
+        assert codes == [200, 200, 429]
+        [key] = redis.keys(f"{prefix}:*survey-rate*")
+        assert int(redis.get(key)) == 3 and 3590 <= redis.ttl(key) <= 3600
+    finally:
+        for key in redis.keys(f"{prefix}:*"):
+            redis.delete(key)
+    assert Response.objects.count() == 2
