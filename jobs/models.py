@@ -78,6 +78,9 @@ class Job(models.Model):
     pdf = models.FileField("PDF 文件", upload_to=result_to, blank=True, max_length=255)
     pdf_name = models.CharField("PDF 文件名", max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField("执行次数", default=0)
+    # The broker message that claimed the job last: only that same message, put back because
+    # its worker was lost, may take the running job over before its heartbeat is stale.
+    task_id = models.CharField("执行消息", max_length=64, blank=True, editable=False)
     created = models.DateTimeField("创建时间", auto_now_add=True)
     started = models.DateTimeField("开始时间", null=True, blank=True)
     finished = models.DateTimeField("完成时间", null=True, blank=True)

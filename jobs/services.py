@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=30)
 # A queued job older than this probably never reached the broker: the sweeper sends it again.
 QUEUED_GRACE = timedelta(minutes=2)
+# A job claimed this many times without finishing (its worker died each time: out of memory
+# on a huge file, say) is failed instead of being run again.
+MAX_ATTEMPTS = 3
 
 
 class Progress:
@@ -110,23 +113,29 @@ def _finish(job, status, message, errors=None):
                             "pdf_name", "updated"])
 
 
-def job_run(*, job_id, now=None, redelivered=False):
+def job_run(*, job_id, now=None, task_id="", redelivered=False):
     """Run job `job_id` once. Idempotent: the job is claimed with one conditional UPDATE
     (queued, or running with a stale heartbeat), so a swept or duplicate message for a job
-    that is running, done or failed does nothing. A message the broker `redelivered` because
-    the worker running it was lost (CELERY_TASK_REJECT_ON_WORKER_LOST puts it back) claims a
-    running job at once: nobody holds it any more. A transient database error puts the job
-    back in the queue and re-raises (the task retries); any other error fails the job with a
-    message. Returns the job, or None when there was nothing to claim."""
+    that is running, done or failed does nothing. The message that claimed a job (`task_id`),
+    put back by the broker (`redelivered`) because the worker running it was lost
+    (CELERY_TASK_REJECT_ON_WORKER_LOST), claims the running job at once: nobody holds it any
+    more. Another message does not, redelivered or not. A job claimed MAX_ATTEMPTS times
+    without finishing is failed rather than run again. A transient database error puts the
+    job back in the queue and re-raises (the task retries); any other error fails the job
+    with a message. Returns the job, or None when there was nothing to claim."""
     now = now or timezone.now()
-    running = Q(status=Job.Status.RUNNING)
-    if not redelivered:
-        running &= Q(updated__lt=now - STALE_AFTER)
-    claimable = Q(status=Job.Status.QUEUED) | running
-    claimed = Job.objects.filter(claimable, pk=job_id).update(
+    held_by_nobody = Q(updated__lt=now - STALE_AFTER)
+    if redelivered and task_id:
+        held_by_nobody |= Q(task_id=task_id)
+    claimable = Q(status=Job.Status.QUEUED) | Q(status=Job.Status.RUNNING) & held_by_nobody
+    jobs = Job.objects.filter(claimable, pk=job_id)
+    claimed = jobs.filter(attempts__lt=MAX_ATTEMPTS).update(
         status=Job.Status.RUNNING, started=now, updated=now, attempts=F("attempts") + 1,
-        progress_done=0, message="", errors=[])
+        task_id=task_id, progress_done=0, message="", errors=[])
     if not claimed:
+        jobs.filter(attempts__gte=MAX_ATTEMPTS).update(
+            status=Job.Status.FAILED, finished=now, updated=now,
+            message=f"处理已中断 {MAX_ATTEMPTS} 次，未完成。请检查文件大小或联系管理员后重新发起。")
         return None
     job = Job.objects.select_related("created_by__unit", "unit").get(pk=job_id)
     jt = registry.job_type(job.kind)

@@ -7,12 +7,13 @@ from django.db import OperationalError
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True,
              retry_jitter=True, max_retries=5)
 def run_job_task(self, job_id):
-    """Run one job; a message for a job already claimed does nothing, unless the broker
-    redelivered it because its worker was lost."""
+    """Run one job; a message for a job already claimed does nothing, unless it is the
+    message that claimed it, redelivered because its worker was lost."""
     from .services import job_run
 
     delivery = self.request.delivery_info or {}
-    job_run(job_id=job_id, redelivered=bool(delivery.get("redelivered")))
+    job_run(job_id=job_id, task_id=self.request.id or "",
+            redelivered=bool(delivery.get("redelivered")))
 
 
 @shared_task

@@ -155,15 +155,34 @@ def test_a_running_job_is_left_alone_until_its_heartbeat_is_stale(city, market):
 
 
 def test_a_message_redelivered_after_its_worker_was_lost_claims_the_running_job(city, market):
-    """The worker running the job was killed: the broker puts the message back flagged
-    redelivered, and the job runs again at once instead of after STALE_AFTER."""
+    """The worker running the job was killed: the broker puts the message that claimed it back
+    flagged redelivered, and the job runs again at once instead of after STALE_AFTER. Another
+    message (the sweeper's resend, say), redelivered or not, leaves the running job alone."""
     job = _queued_points_import(city, [["西关市场", "农贸市场", "", "", "", "东街街道", "", "", "固定"]])
     now = timezone.now()
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, updated=now, attempts=1)
-    assert services.job_run(job_id=job.pk, now=now, redelivered=True) is not None
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, updated=now, attempts=1,
+                                         task_id="message-1")
+    assert services.job_run(job_id=job.pk, now=now, task_id="message-2", redelivered=True) is None
+    assert services.job_run(job_id=job.pk, now=now, task_id="message-1") is None
+    assert Job.objects.get(pk=job.pk).status == Job.Status.RUNNING
+    assert services.job_run(job_id=job.pk, now=now, task_id="message-1", redelivered=True)
     job.refresh_from_db()
     assert (job.status, job.attempts) == (Job.Status.DONE, 2)
     assert Point.objects.filter(name="西关市场").count() == 1
+
+
+def test_a_job_whose_worker_dies_every_time_is_failed_after_three_claims(city, market):
+    """Each claim counts; the third lost worker ends it: the job fails with a message instead
+    of killing the next worker."""
+    job = _queued_points_import(city, [["西关市场", "农贸市场", "", "", "", "东街街道", "", "", "固定"]])
+    now = timezone.now()
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, updated=now, attempts=3,
+                                         task_id="message-1")
+    assert services.job_run(job_id=job.pk, now=now, task_id="message-1", redelivered=True) is None
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and job.attempts == 3
+    assert job.message == "处理已中断 3 次，未完成。请检查文件大小或联系管理员后重新发起。"
+    assert not Point.objects.filter(name="西关市场").exists()
 
 
 def test_a_transient_database_error_requeues_the_job_for_the_retry(city):
