@@ -46,9 +46,22 @@ def _region_of(user):
 
 
 def _report_job_start(report, by):
-    """Start the job that builds `report` (locked, or just created) and point it there."""
-    report.job = job_start(kind=Job.Kind.REPORT, by=by, unit=report.region,
-                           params={"report": report.pk})
+    """Start the job that builds `report` (locked, or just created) and point it there. A
+    report is counted as of its first job: a later job (after a failure, or for a missing
+    PDF) counts the same moment, and one that only lacks its PDF keeps the Excel file already
+    handed out (the 约谈 records cite it) and draws the PDF from the same figures."""
+    earlier = report.job
+    params = {"report": report.pk}
+    if earlier is not None:
+        # (a report kept from before its jobs noted the moment: when its Excel was written)
+        as_of = earlier.params.get("as_of") or (
+            earlier.finished.isoformat() if earlier.result and earlier.finished else None)
+        if as_of:
+            params["as_of"] = as_of
+    report.job = job_start(kind=Job.Kind.REPORT, by=by, unit=report.region, params=params)
+    if earlier is not None and earlier.status == Job.Status.DONE and earlier.result:
+        Job.objects.filter(pk=report.job.pk).update(result=earlier.result.name,
+                                                    result_name=earlier.result_name)
     report.save(update_fields=["job"])
 
 
@@ -112,19 +125,27 @@ def report_job(job, progress):
         pk=job.params.get("report")).first()
     if report is None:
         raise JobFailed("这份通报报告已被删除。")
-    data = report_data(report)
-    buffer = io.BytesIO()
-    write_report(buffer, report, data)
-    save_result(job, buffer, report.download_name)
-    message = "已生成 Excel 版和 PDF 版。"
+    if job.params.get("as_of"):
+        now = dt.datetime.fromisoformat(job.params["as_of"])
+    else:  # the report's first job: the moment every later job of it counts
+        now = timezone.now()
+        job.params["as_of"] = now.isoformat()
+        Job.objects.filter(pk=job.pk).update(params=job.params)
+    data = report_data(report, now=now)
+    if job.result:  # the Excel file of an earlier job of this report, kept as handed out
+        message = "已生成 PDF 版（Excel 版不变）。"
+    else:
+        buffer = io.BytesIO()
+        write_report(buffer, report, data)
+        save_result(job, buffer, report.download_name)
+        message = "已生成 Excel 版和 PDF 版。"
     try:
         content = pdf.render_report_pdf(report_pdf_context(report, data))
     except pdf.PdfUnavailable as exc:
         message = f"已生成 Excel 版；PDF 版未生成：{exc}"
-    except Exception as exc:  # the Excel version stands; the office may ask for the PDF again
+    except Exception:  # the Excel version stands; the office may ask for the PDF again
         logger.exception("PDF of report %s failed", report.pk)
-        message = ("已生成 Excel 版；PDF 版生成失败，请稍后在通报报告页点“重新生成 PDF”"
-                   f"（{type(exc).__name__}）。")
+        message = "已生成 Excel 版；PDF 版生成失败，请稍后在通报报告页点“重新生成 PDF”。"
     else:
         save_result(job, io.BytesIO(content), report.pdf_download_name, field="pdf")
     _announce(report)

@@ -65,10 +65,11 @@ def _check_may_start(kind, by):
 def job_start(*, kind, by, params=None, upload=None, unit=None):
     """Create a queued job of `by` (scoped to their unit, or to `unit` when given) and
     enqueue it after commit. `by=None` with a `unit` is a job the beat starts, for kinds
-    registered with `own_start`. An upload is stored under a random name outside any public
+    registered with `own_start`; a superuser (who has no unit) starts one only for a given
+    `unit`. An upload is stored under a random name outside any public
     URL. Raises PermissionDenied when the role may not start this kind, ValidationError for
     bad parameters."""
-    if by is not None:
+    if by is not None and not (by.is_superuser and unit is not None):
         _check_may_start(kind, by)
     elif unit is None or not getattr(registry.job_type(kind), "own_start", False):
         raise PermissionDenied("不支持的任务类型。")

@@ -1,6 +1,7 @@
 """The printable accountability report (PDF), the second file of the report's job: its
 text, the missing-font message, starting it again and who may download it."""
 
+import datetime as dt
 import io
 from unittest import mock
 
@@ -86,7 +87,7 @@ def test_an_unexpected_pdf_error_keeps_the_excel_file(city, week):
         report = run_report(report, week.now, pdf=True)
     job = report.job
     assert job.status == Job.Status.DONE and job.result and not job.pdf
-    assert "PDF 版生成失败" in job.message and "RuntimeError" in job.message
+    assert job.message == "已生成 Excel 版；PDF 版生成失败，请稍后在通报报告页点“重新生成 PDF”。"
 
 
 def test_the_office_starts_a_report_without_its_pdf_again(city, week,
@@ -248,3 +249,36 @@ def test_overdue_rows_count_days_by_the_calendar_date(city, week):
     html = render_to_string("dashboard/report_pdf.html",
                             services.report_pdf_context(report, data))
     assert "不足1天" in html
+
+
+def test_asking_again_for_a_missing_pdf_keeps_the_excel_and_the_moment_counted(
+        city, week, settings, tmp_path):
+    """The Excel file handed out (and cited by the 约谈 records) stays the report's; the PDF
+    drawn later counts the same moment as the first job, not the day it is asked for."""
+    settings.MEDIA_ROOT = tmp_path
+    report = _without_pdf(_weekly(city, week))
+    first = report.job
+    assert dt.datetime.fromisoformat(first.params["as_of"]) == week.now
+    assert services.report_retry(report=report, by=city.users.office) is True
+    report.refresh_from_db()
+    assert report.job_id != first.pk
+    assert report.job.result.name == first.result.name
+    assert dt.datetime.fromisoformat(report.job.params["as_of"]) == week.now
+    later = week.now + dt.timedelta(days=9)
+    with mock.patch("dashboard.services.report_data", wraps=services.report_data) as counted:
+        run_report(report, later)
+    assert counted.call_args.kwargs["now"] == week.now
+    report.refresh_from_db()
+    assert report.job.status == Job.Status.DONE and report.job.pdf.name.endswith(".pdf")
+    assert report.job.result.name == first.result.name
+    assert report.job.message == "已生成 PDF 版（Excel 版不变）。"
+
+
+def test_a_superuser_asks_for_a_report_of_a_region(city, week):
+    from accounts.models import User
+
+    root = User.objects.create_superuser("root", password="x-long-password-1")
+    report, created = services.report_request(kind="weekly", by=root, region=city.units.a,
+                                              today=MONDAY_AFTER)
+    assert created and report.job.status == Job.Status.QUEUED
+    assert report.job.unit_id == city.units.a.pk
