@@ -24,6 +24,7 @@ from .models import BaseMapLayer
 MAX_BYTES = 5 * 1024 * 1024
 MAX_FEATURES = 3000
 MAX_POSITIONS = 200_000
+TOO_MANY_POSITIONS = f"文件的坐标点超过 {MAX_POSITIONS} 个，请先在制图软件中简化轮廓再上传。"
 # China with a margin (WGS-84 / CGCS2000 degrees): a file in projected metres, or with
 # latitude and longitude swapped, falls outside and is refused.
 LNG_RANGE = (70.0, 140.0)
@@ -58,7 +59,7 @@ def _polygon(rings, where, counter):
             _fail(f"{where}的多边形边界少于 4 个点，不是闭合的轮廓。")
         counter[0] += len(ring)
         if counter[0] > MAX_POSITIONS:
-            _fail(f"文件的坐标点超过 {MAX_POSITIONS} 个，请先在制图软件中简化轮廓再上传。")
+            _fail(TOO_MANY_POSITIONS)
         out.append([_position(p, where) for p in ring])
     return out
 
@@ -154,7 +155,8 @@ def _zip_members(raw):
         path = PurePosixPath(name)
         if name.startswith("/") or ".." in path.parts or ":" in name:
             _fail("压缩包中的文件路径不正常（含“..”或从根目录开始），请重新压缩后再上传。")
-        if info.is_dir() or path.parts[0] == "__MACOSX" or path.name.startswith("._"):
+        if info.is_dir() or not path.parts or path.parts[0] == "__MACOSX" \
+                or path.name.startswith("._"):
             continue
         by_path[name.lower()] = info
     shps = sorted(p for p in by_path if p.endswith(".shp"))
@@ -195,14 +197,21 @@ def _cpg_encoding(cpg):
     if text.isdigit():
         text = f"cp{text}"
     try:
-        return codecs.lookup(text).name if text else None
+        codec = codecs.lookup(text) if text else None
     except LookupError:
         return None
+    # Only a text encoding that keeps ASCII as it is (not base64, rot13, UTF-16 …).
+    if codec is None or not codec._is_text_encoding or "abc".encode(codec.name) != b"abc":
+        return None
+    return codec.name
 
 
 def _shapefile_table(parts):
     """(field names, [(GeoJSON geometry or None, record values)]) with the text still as
     pyshp read it in latin-1, one character a byte, to be decoded once the encoding is known."""
+    # Each position takes 16 bytes of the .shp: refused before any geometry is built.
+    if len(parts[".shp"]) // 16 > MAX_POSITIONS:
+        _fail(TOO_MANY_POSITIONS)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

@@ -33,11 +33,14 @@ def names_drawn(client, user):
 
 
 @pytest.mark.parametrize("encoding, cpg", [("gbk", None), ("utf-8", None), ("gbk", b"936"),
-                                           ("utf-8", b"UTF-8"), ("gbk", b"UTF-8")])
+                                           ("utf-8", b"UTF-8"), ("gbk", b"UTF-8"),
+                                           ("gbk", b"base64"), ("utf-8", b"UTF-16")])
 def test_a_shapefile_is_converted_and_every_map_of_the_district_draws_it(client, city, encoding,
                                                                          cpg):
     parts = shapefile_parts(STREET_ROWS, encoding=encoding)
-    if cpg is not None:  # the last case: a .cpg that says UTF-8 over GBK text
+    # The last cases: a .cpg that says UTF-8 over GBK text, one naming a codec that is no
+    # text encoding, one naming an encoding that does not keep ASCII: the text decides.
+    if cpg is not None:
         parts[".cpg"] = cpg
     client.force_login(city.users.office)
     response = post(client, zipped({**parts, ".prj": WGS84_PRJ.encode()}), follow=True)
@@ -55,6 +58,12 @@ def test_a_shapefile_is_converted_and_every_map_of_the_district_draws_it(client,
     assert [len(part[0]) for part in west["geometry"]["coordinates"]] == [5, 5]
     assert names_drawn(client, city.users.liaison) == ["东街街道", "西街街道"]
     assert names_drawn(client, city.users.office_b) == []
+
+
+def test_an_archive_entry_without_a_name_is_passed_over(client, city):
+    client.force_login(city.users.office)
+    response = post(client, zipped(GOOD, **{".": b"x", "": b"y"}), follow=True)
+    assert "共 2 个轮廓" in response.content.decode()
 
 
 def test_the_name_comes_from_the_field_the_office_names(client, city):
