@@ -321,16 +321,31 @@ class ResponseListView(RoleRequiredMixin, TemplateView):
         return ctx
 
 
+def _minute(text):
+    """The minute a void form names, in local time when it says no zone; None when it is no
+    date and time (the service then asks for one)."""
+    try:
+        minute = parse_datetime(text.strip())
+    except ValueError:
+        return None
+    if minute is not None and timezone.is_naive(minute):
+        minute = timezone.make_aware(minute)
+    return minute
+
+
 @require_POST
 def survey_void(request, pk):
     survey = _office_survey(request, pk)
     args = {"ids": [int(i) for i in request.POST.getlist("ids") if i.isdigit()] or None}
     if request.POST.get("minute"):
-        args = {"community": Unit.objects.filter(pk=request.POST.get("community")).first(),
+        community = request.POST.get("community", "")
+        args = {"community": Unit.objects.filter(pk=community).first()
+                if community.isascii() and community.isdigit() else None,
                 "channel": request.POST.get("channel"),
-                "minute": parse_datetime(request.POST["minute"])}
+                "minute": _minute(request.POST["minute"])}
     reason = request.POST.get("reason", "").strip()
-    if reason and (args.get("ids") or args.get("minute")):  # otherwise the service refuses
+    # Otherwise the service refuses at once.
+    if reason and (args.get("ids") or args.get("minute") and args.get("community")):
         what = (f"作废选中的 {len(args['ids'])} 份答卷" if args.get("ids") else
                 f"作废 {timezone.localtime(args['minute']):%Y-%m-%d %H:%M} 这一分钟内"
                 f"{getattr(args['community'], 'name', '')}的全部答卷")

@@ -32,3 +32,28 @@ def test_voiding_asks_first_then_voids(client, city):
     # Without a reason nothing is asked: the refusal comes at once.
     refused = client.post(url, {"ids": [kept.pk]}, follow=True)
     assert "请填写作废原因" in refused.content.decode()
+
+
+@pytest.mark.parametrize("minute, community", [
+    ("2026-12-03T10:00", None),  # no zone: the office's local time
+    ("2026-12-03 10:00:00+08:00", None),
+    ("2026-13-45T10:00", None),  # no such date
+    ("不是时间", None),
+    ("2026-12-03T10:00", "x1"),  # no such community id
+])
+def test_voiding_one_minute_takes_a_local_time_and_refuses_nonsense_in_words(
+        client, city, minute, community):
+    s, q = survey_with_questions(city.units.a)
+    response_submit(survey=s, community=city.units.community, answers=answers(q),
+                    channel="household")
+    client.force_login(city.users.office)
+    data = {"minute": minute, "channel": "household", "reason": "同一时刻集中提交",
+            "community": community or city.units.community.pk}
+    answer = client.post(f"/surveys/{s.pk}/void/", data, follow=True)
+    assert answer.status_code == 200
+    body = answer.content.decode()
+    if community is None and minute.startswith("2026-12"):
+        assert "作废 2026-12-03 10:00 这一分钟内" in body  # the confirmation, in local time
+    else:
+        assert "请选择要作废的答卷" in body
+    assert not Response.objects.filter(voided=True).exists()
