@@ -22,6 +22,7 @@ from .exports import clean_export_params
 from .filters import IssueFilterSet
 from .models import WORKFLOW, WRITE_ROLES, Issue, IssueCategory, IssueEvent
 from .pagination import LateRowPagination
+from .rows import ROW_VALUES, api_rows
 from .serializers import (
     AssignSerializer,
     BulkAssignSerializer,
@@ -110,6 +111,12 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
 
     def get_serializer_class(self):
         return IssueDetailSerializer if self.action == "retrieve" else IssueSerializer
+
+    def list(self, request, *args, **kwargs):
+        # The page's rows as plain values written by one function: what IssueSerializer
+        # writes, without a model instance and a serializer field per cell (issues/rows.py).
+        rows = self.filter_queryset(self.get_queryset()).values(*ROW_VALUES)
+        return self.get_paginated_response(api_rows(self.paginate_queryset(rows)))
 
     def _answer(self, result, code=status.HTTP_200_OK):
         if isinstance(result, Response):
