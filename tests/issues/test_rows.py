@@ -2,21 +2,25 @@
 and the template wrote for the same issues: the list API's JSON byte for byte as
 `IssueSerializer(many=True)` writes it, and the list page's table rows as the template loop
 drew them — for issues of every status, with and without a point, a unit, a deadline and
-coordinates, overdue, relapsed twice, with photos, and texts that need escaping."""
+coordinates, overdue, relapsed twice, with photos, and texts that need escaping; and one
+issue's detail (photos, events, actions, look-alikes) as `IssueDetailSerializer` writes it."""
 
 import datetime as dt
 import re
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from django.db.models import Prefetch
 from django.template import engines
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
+from evidence.processing import hash_bands
 from issues import services
-from issues.models import Issue, IssueEvent
+from issues.models import ExtensionRequest, Issue, IssueEvent
 from issues.rows import ROW_VALUES, api_rows, html_rows
-from issues.serializers import IssueSerializer
+from issues.serializers import IssueDetailSerializer, IssueSerializer
 
 from .factories import photo
 
@@ -141,3 +145,66 @@ def test_the_list_page_shows_the_rows_and_says_when_there_are_none(client, city,
     assert f'href="/issues/{mixed[9].pk}/">#{mixed[9].pk}</a>' in page
     empty = client.get("/issues/?status=submitted&source=daily&q=没有这个词").content.decode()
     assert "没有符合条件的问题" in empty and '<tr class="' not in empty
+
+
+@pytest.fixture
+def detailed(city, mixed, point):
+    """The mixed issues, with what only the detail shows: an event with its unit, deadline
+    and actor, processed photos with EXIF and review flags, a pending extension request,
+    and look-alikes (same point and category; the same photo filed twice)."""
+    now = timezone.now()
+    first, overdue, filed_twice = mixed[0], mixed[3], mixed[11]
+    IssueEvent.objects.create(issue=overdue, kind=IssueEvent.Kind.ASSIGN, actor=city.users.office,
+                              from_status="new", to_status="assigned", unit=city.units.cg,
+                              deadline=now + dt.timedelta(days=3), reason="请 <尽快> 处理")
+    photo_row = first.photos.model.objects.filter(issue=filed_twice).order_by("pk").first()
+    type(photo_row).objects.filter(pk=photo_row.pk).update(
+        thumbnail="issues/x/thumb.webp", display="issues/x/display.webp",
+        exif_taken_at=now - dt.timedelta(days=40), exif_lat=36.06, exif_lng=103.83,
+        review_flags=["EXIF 时间早于问题发现时间"])
+    ExtensionRequest.objects.create(issue=overdue, requested_by=city.users.liaison,
+                                    reason="雨天", requested_deadline=now + dt.timedelta(days=9))
+    again = services.issue_file(by=city.users.office, category=first.category,
+                                description="飞线充电（又一次）", address="幸福巷 3 号",
+                                photos=[photo(seed=4)])
+    # The same photo twice (processing, which hashes, runs in the worker): 2 bits apart.
+    for row, phash in ((photo_row, 0x0F0F_1234_5678_9ABC), (again.photos.get(), 0x0F0F_1234_5678_9ABF)):
+        bands = dict(zip(("phash_band0", "phash_band1", "phash_band2", "phash_band3"),
+                         hash_bands(phash), strict=True))
+        type(row).objects.filter(pk=row.pk).update(phash=phash, **bands)
+    return [*mixed, again]
+
+
+def _detail_reference(issue, user):
+    qs = (Issue.objects.visible_to(user).for_list(timezone.now()).with_pending_extension()
+          .prefetch_related("photos", Prefetch("events",
+                                               queryset=IssueEvent.objects.select_related("actor"))))
+    context = {"request": SimpleNamespace(user=user)}
+    return _json(IssueDetailSerializer(qs.get(pk=issue.pk), context=context).data)
+
+
+@pytest.mark.parametrize("role", ["office", "liaison"])
+def test_the_detail_api_answers_the_serializers_json(api, city, detailed, role):
+    user = getattr(city.users, role)
+    client = api.as_user(user)
+    seen = 0
+    for issue in detailed:
+        response = client.get(f"/api/v1/issues/{issue.pk}/")
+        if not Issue.objects.visible_to(user).filter(pk=issue.pk).exists():
+            assert response.status_code == 404  # another unit's issue does not exist
+            continue
+        seen += 1
+        assert response.content == _detail_reference(issue, user), issue.pk
+    assert seen == (13 if role == "office" else 5)
+    if role == "office":  # what the comparison covered
+        body = client.get(f"/api/v1/issues/{detailed[3].pk}/").json()
+        assert {"grant_extension", "refuse_extension"} <= set(body["actions"])
+        assert body["events"][0]["actor"] and body["events"][0]["unit"] == city.units.cg.pk
+        relapsed = client.get(f"/api/v1/issues/{detailed[9].pk}/").json()
+        assert [e["actor"] for e in relapsed["events"]] == ["", ""]
+        assert body["possible_duplicates"]
+        twice = client.get(f"/api/v1/issues/{detailed[11].pk}/").json()
+        assert twice["photos"][0]["thumbnail_url"].endswith("/thumbnail/")
+        assert twice["photos"][0]["url"].endswith("/display/")
+        assert {"id": detailed[12].pk, "reasons": ["照片相似（相差 2 位）"]}.items() <= (
+            twice["possible_duplicates"][0].items())
