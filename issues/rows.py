@@ -14,11 +14,10 @@ tests/issues/test_rows.py compares both with the serializer's and the template's
 issues of every status, with and without a point, unit and deadline, overdue and relapsed.
 """
 
-import datetime as dt
+import unicodedata
 from decimal import Decimal
 from html import escape
 
-from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils import timezone
@@ -98,12 +97,21 @@ RELAPSED = ' <span class="badge bg-warning text-dark">反弹{}</span>'
 
 
 def _short_time(value):
-    # The template's `{{ deadline|date:"m-d H:i"|default:"—" }}`, in local time.
+    # The template's `{{ deadline|date:"m-d H:i"|default:"—" }}`, in local time: those four
+    # codes are strftime's zero-padded digits, whatever the language.
     if value is None:
         return "—"
-    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+    if timezone.is_aware(value):
         value = timezone.localtime(value)
-    return date_filter(value, "m-d H:i") or "—"
+    return value.strftime("%m-%d %H:%M")
+
+
+def _truncated(text, length=40):
+    # `truncatechars:40`, which also returns the text NFC-normalised: a short text that is
+    # normalised already comes back as it is (combining marks only shorten the count).
+    if len(text) <= length and unicodedata.is_normalized("NFC", text):
+        return text
+    return truncatechars(text, length)
 
 
 def html_rows(rows, *, detail_url, can_dispatch):
@@ -133,7 +141,7 @@ def html_rows(rows, *, detail_url, can_dispatch):
         out.append(ROW_HTML.format(
             "table-danger" if overdue else "", box, url, pk, pk,
             escape(r["category__name"]), escape(SOURCE_LABELS.get(r["source"], r["source"])),
-            escape(where), escape(truncatechars(r["description"], 40)),
+            escape(where), escape(_truncated(r["description"])),
             escape(r["responsible_unit__name"] or "—"), escape(_short_time(r["deadline"])),
             OVERDUE if overdue else "", escape(status),
             escape(STATUS_LABELS.get(status, status)),

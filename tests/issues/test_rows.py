@@ -49,7 +49,8 @@ def mixed(city, make_issue, point):
         make_issue(status="new", point=point, source="undercover", description=long_text),
         make_issue(status="new", point=None, address="", latitude=Decimal("36.061234"),
                    longitude=Decimal("103.834567"), source="hotline"),
-        make_issue(status="new", point=None, address="东街 <1> 号 \"北\"", source="citizen"),
+        make_issue(status="new", point=None, address="东街 <1> 号 \"北\"", source="citizen",
+                   description="咖啡馆 Cafe\u0301 门口乱停"),  # short, not NFC
         make_issue(status="assigned", responsible_unit=cg, deadline=now - dt.timedelta(days=2),
                    point=point, severity="severe"),  # overdue
         make_issue(status="assigned", responsible_unit=zj, deadline=now + dt.timedelta(days=3),
