@@ -368,7 +368,7 @@ SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 REST_FRAMEWORK = {
     # Token first: an anonymous API call then gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

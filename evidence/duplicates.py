@@ -68,25 +68,36 @@ def _band_q(phash):
 def find_near_duplicates(phash, *, exclude=(), max_distance=None, models=None):
     """Photos whose pHash is within `max_distance` bits of `phash`, nearest first.
 
-    `exclude` is an iterable of (model, pk) pairs (e.g. the photo itself). Costs one query per
-    concrete image model; reads only band candidates, never the whole table.
+    `phash` may also be a list of hashes (the photos of one issue): a photo is then as far
+    as the nearest of them, and all are looked up in the same query. `exclude` is an
+    iterable of (model, pk) pairs (e.g. the photo itself). Costs one query per concrete
+    image model; reads only band candidates, never the whole table.
     """
-    if phash is None:
+    hashes = [phash] if isinstance(phash, int) else [h for h in phash or () if h is not None]
+    if not hashes:
         return []
     limit = max_bits() if max_distance is None else min(max_distance, MAX_SUPPORTED_BITS)
     skip = {(m._meta.label_lower, pk) for m, pk in exclude}
+    bands = Q()
+    for h in hashes:
+        bands |= _band_q(h)
+    distance = ", ".join(["bit_count((phash # %s)::bit(64))"] * len(hashes))
+    distance = distance if len(hashes) == 1 else f"LEAST({distance})"
     matches = []
     on_postgres = connection.vendor == "postgresql"
     for model in models or image_models():
-        qs = model._default_manager.filter(_band_q(phash)).exclude(phash__isnull=True)
+        # No ordering: the matches are sorted below, and a model ordered by its owner
+        # (issue photos) would join the owner's table for nothing.
+        qs = model._default_manager.filter(bands).exclude(phash__isnull=True).order_by()
         if on_postgres:
             rows = (
-                qs.annotate(hamming=RawSQL("bit_count((phash # %s)::bit(64))", (phash,)))
+                qs.annotate(hamming=RawSQL(distance, tuple(hashes)))
                 .filter(hamming__lte=limit)
                 .values_list("pk", "hamming")
             )
         else:
-            rows = [(pk, hamming(h, phash)) for pk, h in qs.values_list("pk", "phash")]
+            rows = [(pk, min(hamming(h, q) for q in hashes))
+                    for pk, h in qs.values_list("pk", "phash")]
         label = model._meta.label_lower
         matches += [
             Match(model, pk, int(d)) for pk, d in rows

@@ -18,10 +18,12 @@ from jobs.serializers import JobSerializer
 from jobs.services import job_start
 
 from . import services
+from .duplicates import possible_duplicates
 from .exports import clean_export_params
 from .filters import IssueFilterSet
 from .models import WORKFLOW, WRITE_ROLES, Issue, IssueCategory, IssueEvent
 from .pagination import LateRowPagination
+from .rows import ROW_VALUES, api_rows, issue_detail
 from .serializers import (
     AssignSerializer,
     BulkAssignSerializer,
@@ -100,16 +102,42 @@ class IssueViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     }
 
     def get_queryset(self):
-        qs = super().get_queryset().for_list(timezone.now())
+        qs = self.scoped().for_list(timezone.now())
         if self.action == "retrieve":
-            qs = qs.prefetch_related(
+            qs = qs.with_pending_extension().prefetch_related(
                 "photos",
                 Prefetch("events", queryset=IssueEvent.objects.select_related("actor")),
             )
         return qs
 
+    def filter_queryset(self, queryset):
+        # One issue by its id: the list's filters and ordering choose nothing there (the
+        # schema offers them on the list only) and building them cost a tenth of the answer.
+        if self.action == "retrieve":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def scoped(self):
+        """The caller's issues, read once a request (the scope's region ids are a query)."""
+        if getattr(self, "_scoped", None) is None:
+            self._scoped = super().get_queryset()
+        return self._scoped
+
     def get_serializer_class(self):
         return IssueDetailSerializer if self.action == "retrieve" else IssueSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        # What IssueDetailSerializer writes, from the instances without a serializer field
+        # per cell (issues/rows.py); the look-alikes among the issues already scoped.
+        issue = self.get_object()
+        duplicates = possible_duplicates(issue, request.user, visible=self.scoped())
+        return Response(issue_detail(issue, user=request.user, duplicates=duplicates))
+
+    def list(self, request, *args, **kwargs):
+        # The page's rows as plain values written by one function: what IssueSerializer
+        # writes, without a model instance and a serializer field per cell (issues/rows.py).
+        rows = self.filter_queryset(self.get_queryset()).values(*ROW_VALUES)
+        return self.get_paginated_response(api_rows(self.paginate_queryset(rows)))
 
     def _answer(self, result, code=status.HTTP_200_OK):
         if isinstance(result, Response):

@@ -25,12 +25,15 @@ def _box(lat, lng, radius_m):
             "longitude__range": (lng - dlng, lng + dlng)}
 
 
-def possible_duplicates(issue, user):
+def possible_duplicates(issue, user, *, visible=None):
     """[{"id", "status", "category_name", "point_name", "created", "reasons": [...]}], nearest
     first, at most 10. A few queries whatever the number of issues: one for the point, one
-    for the place, one per photo hash band lookup, one to read the matches."""
+    for the place, one per photo hash band lookup, one to read the matches. `visible` is
+    `user`'s issues when the caller has them already."""
     reasons = {}
-    visible = Issue.objects.visible_to(user).exclude(pk=issue.pk)
+    if visible is None:
+        visible = Issue.objects.visible_to(user)
+    visible = visible.exclude(pk=issue.pk)
     if issue.point_id:
         for pk in visible.filter(point_id=issue.point_id, category_id=issue.category_id,
                                  status__in=OPEN).values_list("pk", flat=True)[:LIMIT]:
@@ -48,13 +51,11 @@ def possible_duplicates(issue, user):
             d = distance_m(lat, lng, float(olat), float(olng))
             if d <= radius:
                 reasons.setdefault(pk, []).append(f"相距约 {d:.0f} 米")
-    photo_hits = {}
-    for photo in issue.photos.all():
-        if photo.phash is None:
-            continue
-        for match in find_near_duplicates(photo.phash, exclude=[(IssuePhoto, photo.pk)],
-                                          models=[IssuePhoto]):
-            photo_hits[match.pk] = min(photo_hits.get(match.pk, 64), match.distance)
+    # Every photo of the issue in one lookup: a match's distance is to the nearest of them.
+    photos = [photo for photo in issue.photos.all() if photo.phash is not None]
+    photo_hits = {match.pk: match.distance for match in find_near_duplicates(
+        [photo.phash for photo in photos], exclude=[(IssuePhoto, p.pk) for p in photos],
+        models=[IssuePhoto])}
     if photo_hits:
         for photo_pk, issue_id in IssuePhoto.objects.filter(
                 pk__in=list(photo_hits), issue__in=visible).values_list("pk", "issue_id"):

@@ -4,7 +4,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -25,6 +24,7 @@ from .forms import ActionForm, IssueFileForm
 from .models import Issue, IssuePhoto, Status
 from .pagination import LateRowPaginator
 from .reminders import interview_candidates, notice_draft
+from .rows import ROW_VALUES, html_rows, unit_options
 from .word import notice_document
 
 
@@ -35,7 +35,8 @@ class IssueListView(ScopedListView):
     paginator_class = LateRowPaginator
 
     def get_queryset(self):
-        return super().get_queryset().for_list(timezone.now())
+        # The rows as plain values, written by `html_rows` (issues/rows.py).
+        return super().get_queryset().for_list(timezone.now()).values(*ROW_VALUES)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -45,11 +46,12 @@ class IssueListView(ScopedListView):
         if ctx["can_dispatch"]:
             # The bulk-dispatch select's few hundred options written in Python (the same
             # markup): through the template's loop they were half of the page's render.
-            ctx["unit_options"] = format_html_join(
-                "", '<option value="{}">{}</option>',
+            ctx["unit_options"] = unit_options(
                 services.visible_responsible_units(user).values_list("pk", "name"))
         # Rows link to their page by id: one reverse for the page instead of one per row.
         ctx["detail_url"] = reverse("issues:issue-detail", args=[0]).removesuffix("0/")
+        ctx["rows"] = html_rows(ctx["object_list"], detail_url=ctx["detail_url"],
+                                can_dispatch=ctx["can_dispatch"])
         return ctx
 
 
