@@ -6,6 +6,8 @@ enqueues work after commit. Errors: `NotInScope` (another unit's → 404), `Perm
 `ValidationError` (missing material → 400).
 """
 
+import datetime as dt
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -31,6 +33,9 @@ from .models import (
 
 S = LedgerSubmission.Status
 A = LedgerEvent.Action
+# A removed draft file is purged this long after its removal: the undo window and a margin
+# for the clocks of the web hosts and the worker.
+PURGE_AFTER = UNDO_WINDOW + dt.timedelta(minutes=5)
 CAPTION_FIELDS = ("caption_time", "caption_place", "caption_people", "caption_subject",
                   "caption_reason")
 
@@ -154,8 +159,8 @@ def ledger_file_restore(*, submission, by, photo_id=None, document_id=None, now=
     is not removed. Writes a `restore_file` event; returns the file."""
     submission = _locked_draft(submission, by)
     model, pk = _file_model(photo_id, document_id)
-    item = model.with_removed.filter(submission=submission, pk=pk,
-                                     removed_at__isnull=False).first()
+    item = model.with_removed.select_for_update().filter(
+        submission=submission, pk=pk, removed_at__isnull=False).first()
     if item is None:
         raise ValidationError({"file": "该文件没有被删除，或已过撤销时限被清除，请刷新页面。"})
     check_undo(removed_at=item.removed_at, removed_by_id=item.removed_by_id, by=by,
@@ -167,13 +172,20 @@ def ledger_file_restore(*, submission, by, photo_id=None, document_id=None, now=
 
 
 def ledger_removed_files_purge(*, now):
-    """Delete, with their stored files, the draft files removed more than UNDO_WINDOW ago
-    (beat, every 10 minutes). Returns how many."""
+    """Delete, with their stored files, the draft files removed more than PURGE_AFTER ago
+    (beat, every 10 minutes). Each file is locked and checked again before it goes, so an
+    撤销 that got there first keeps it. Returns how many."""
+    cutoff = now - PURGE_AFTER
     purged = 0
     for model in (LedgerPhoto, LedgerDocument):
-        for item in model.with_removed.filter(removed_at__lt=now - UNDO_WINDOW)[:500]:
-            item.delete()
-            purged += 1
+        for pk in model.with_removed.filter(removed_at__lt=cutoff).values_list(
+                "pk", flat=True)[:500]:
+            with transaction.atomic():
+                item = model.with_removed.select_for_update(skip_locked=True).filter(
+                    pk=pk, removed_at__lt=cutoff).first()
+                if item is not None:
+                    item.delete()
+                    purged += 1
     return purged
 
 
