@@ -209,9 +209,6 @@ def _cpg_encoding(cpg):
 def _shapefile_table(parts):
     """(field names, [(GeoJSON geometry or None, record values)]) with the text still as
     pyshp read it in latin-1, one character a byte, to be decoded once the encoding is known."""
-    # Each position takes 16 bytes of the .shp: refused before any geometry is built.
-    if len(parts[".shp"]) // 16 > MAX_POSITIONS:
-        _fail(TOO_MANY_POSITIONS)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -225,6 +222,13 @@ def _shapefile_table(parts):
                 _fail(BROKEN_SHAPEFILE)
             if reader.shapeType not in SHAPE_POLYGONS:
                 _fail("形状文件中是点或线，不能作为区域轮廓：请上传面（多边形）图层。")
+            # Refused before any geometry is built: beyond the file's header (100 bytes) and
+            # each record's (52 at least), a position takes 16 bytes of the .shp (x, y), 24
+            # with a measure, 32 with a height and a measure.
+            per_position = {shapefile.POLYGONZ: 32, shapefile.POLYGONM: 24}.get(
+                reader.shapeType, 16)
+            if (len(parts[".shp"]) - 100 - 52 * len(reader)) // per_position > MAX_POSITIONS:
+                _fail(TOO_MANY_POSITIONS)
             x0, y0, x1, y1 = reader.bbox
             if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
                 _fail(NOT_DEGREES)

@@ -8,6 +8,7 @@ import zipfile
 
 import pytest
 import shapefile
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -164,3 +165,37 @@ def test_the_page_says_both_formats_are_accepted(client, city):
     page = client.get(reverse("points:basemap")).content.decode()
     assert "GeoJSON 文件或形状文件压缩包（.geojson、.json 或 .zip）" in page
     assert "名称字段" in page
+
+
+def _circle(positions, height=None):
+    """A closed ring of `positions` points around 东街 (with a height for PolygonZ)."""
+    import math
+
+    ring = [[100.45 + 0.01 * math.cos(2 * math.pi * i / (positions - 1)),
+             38.93 + 0.01 * math.sin(2 * math.pi * i / (positions - 1))]
+            for i in range(positions - 1)]
+    ring.append(ring[0])
+    return [p + [height] for p in ring] if height is not None else ring
+
+
+def test_the_position_limit_counts_positions_whatever_bytes_each_takes():
+    """200,000 positions at most. A PolygonZ takes 32 bytes a position: 110,000 of them
+    (3.5 MB of .shp) are within the limit; 2-D positions over it are refused."""
+    from points.basemap import MAX_POSITIONS, TOO_MANY_POSITIONS, parse_shapefile_zip
+
+    shp, shx, dbf = io.BytesIO(), io.BytesIO(), io.BytesIO()
+    writer = shapefile.Writer(shp=shp, shx=shx, dbf=dbf, shapeType=shapefile.POLYGONZ)
+    writer.field("NAME", "C", 50)
+    writer.polyz([_circle(110_000, height=1500.0)])
+    writer.record("东街街道")
+    writer.close()
+    parts = {".shp": shp.getvalue(), ".shx": shx.getvalue(), ".dbf": dbf.getvalue()}
+    assert len(parts[".shp"]) // 16 > MAX_POSITIONS  # more than 16 bytes a position
+    (feature,) = parse_shapefile_zip(zipped(parts))["features"]
+    assert feature["properties"] == {"name": "东街街道"}
+    assert len(feature["geometry"]["coordinates"][0]) == 110_000
+
+    flat = shapefile_parts([([_circle(MAX_POSITIONS + 10)], ["东街街道"])])
+    with pytest.raises(ValidationError) as refused:
+        parse_shapefile_zip(zipped(flat))
+    assert TOO_MANY_POSITIONS in str(refused.value)
