@@ -52,7 +52,8 @@ class RankingWeights(models.Model):
     # 数据不足 and not ranked, so one passed inspection cannot top the 红榜.
     min_items = models.PositiveSmallIntegerField(
         "参与排名最少计分事项", default=3, validators=[MaxValueValidator(1000)],
-        help_text="本期办结问题、在办问题、点位检查、到期台账任务合计少于此数的单位不参与排名")
+        help_text="本期办结或反弹的问题、期末逾期的问题、点位检查、到期台账任务合计"
+                  "少于此数的单位不参与排名（期限未到的在办问题还没有结果，不计）")
     min_subscores = models.PositiveSmallIntegerField(
         "参与排名最少指标项数", default=1, validators=[MaxValueValidator(len(SUBSCORES))],
         help_text="有数据的指标少于此数的单位不参与排名")

@@ -47,9 +47,12 @@ kinds of work nobody in the region had drop out).
 Who is ranked: the coverage floor
 ---------------------------------
 Re-weighting over what is present would let a unit with one passed inspection and nothing
-else score 100 and top the 红榜. A unit is ranked only when its scored items (issues closed
-in the period and issues it holds at the period's end, inspections, ledger tasks due) reach
-the office's `min_items` and its sub-scores present (with a weight) reach `min_subscores`.
+else score 100 and top the 红榜. A unit is ranked only when its scored items reach the
+office's `min_items` and its sub-scores present (with a weight) reach `min_subscores`.
+Scored items are those whose outcome the period settled: issues closed or relapsed in it
+(the 反弹 rate's items), issues overdue at its end, inspections and ledger tasks due. An
+issue still within its deadline has no outcome yet: a unit holding three fresh issues and
+nothing else has done no scored work, however clean its 逾期 rate of 100 looks.
 The others keep their figures, have no index and no rank, and are listed below the ranked
 units as 数据不足; the 红黑榜 takes only ranked units.
 """
@@ -121,8 +124,10 @@ def adjusted(row, region=None):
 
 def coverage(row, scores, weights):
     """How much scored work the unit had: {"items": n, "subscores": k} (sub-scores present
-    that carry a weight)."""
-    items = row["closed"] + row["rectifying"] + row["inspections"] + row["ledgers_due"]
+    that carry a weight). Items are the settled outcomes (module docstring): issues closed
+    or relapsed, issues overdue at the end, inspections and ledger tasks due."""
+    settled_issues = max(row["closed"], row["relapsed"]) + row["overdue"]
+    items = settled_issues + row["inspections"] + row["ledgers_due"]
     present = sum(1 for k, s in scores.items() if s is not None and weights[k])
     return {"items": items, "subscores": present}
 

@@ -20,14 +20,15 @@ def week(city):
     18th (10–13, 16, 17; more than 5 → counts as 2 issues) → 逾期: 2 closed + 1 held + 1
     extra weight = 4, 2 of them late → 50; no relapse with 2 closed → 反弹 2/2 = 100; its
     supervised point passed 1 of 2 inspections → 达标 50.
-    Scored items 2 closed + 1 held + 2 inspections = 5, 4 sub-scores: ranked.
+    Scored items (settled in the week) 2 closed + 1 overdue + 2 inspections = 5, 4 sub-scores:
+    ranked.
 
     东街街道 (with 幸福社区): nothing received or closed, one reopening → 反弹 0/1 = 0; its
     open issue is not late → 逾期 1/1 = 100; the point lies in its community → 达标 1/2 = 50.
-    Scored items 1 held + 2 inspections = 3, 3 sub-scores: ranked (the default floor is 3
-    items, 1 sub-score).
+    Scored items 1 relapsed + 2 inspections = 3 (its open issue, not late, settled nothing),
+    3 sub-scores: ranked (the default floor is 3 items, 1 sub-score).
 
-    区住建局: 1 received, not due yet: 1 scored item, 1 sub-score (逾期 1/1 = 100) → below
+    区住建局: 1 received, not due yet: no scored item, 1 sub-score (逾期 1/1 = 100) → below
     the floor of 3 items: 数据不足, no index, no rank.
 
     The index draws each rate toward the region's with 5 items (dashboard.scoring). Region

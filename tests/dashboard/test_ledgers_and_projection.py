@@ -33,9 +33,9 @@ def _requirement(city, *, lead, deadline, contributors=()):
 def test_ledger_subscores_count_tasks_due_in_the_period(city, week):
     """住建局 leads a task due this week, 城管局 contributes: 住建局's current version is
     approved after one return (完成 100, 通过 1/2 = 50); 城管局's version is signed but not
-    yet approved (完成 0: only 审核通过 counts; 通过 no data). The office's floor here is 2
-    scored items (住建局: its open issue and the task)."""
-    RankingWeights.objects.create(region=city.units.a, min_items=2)
+    yet approved (完成 0: only 审核通过 counts; 通过 no data). The office's floor here is 1
+    scored item (住建局: the task; its open issue is not due yet, so it settled nothing)."""
+    RankingWeights.objects.create(region=city.units.a, min_items=1)
     requirement = _requirement(city, lead=city.units.zj, deadline=at(11, 19),
                                contributors=[city.units.cg])
     S = LedgerSubmission.Status

@@ -159,7 +159,8 @@ def test_a_score_of_zero_is_shown_as_zero_not_as_missing(city, client):
 def test_the_ranking_page_lists_units_below_the_floor_and_says_how(city, week, client):
     client.force_login(city.users.leader)
     html = client.get("/dashboard/" + WEEK).content.decode()
-    assert "数据不足（1 项事项、1 项指标）" in html  # 区住建局: one fresh issue
+    assert "数据不足（计分事项 0 项、有数据的指标 1 项）" in html  # 区住建局: one fresh issue
+    assert "期限未到的在办问题还没有结果，不计" in html
     assert "不参与排名" in html
     assert "少于 3 项或有数据的指标少于 1 项" in html  # the footnote names the floor
 

@@ -29,10 +29,11 @@ def test_it_ranks_units_by_the_hand_computed_composite(city, week):
                               "point_pass": 50.0, "satisfaction": None}
     assert cg["score"] == 56.0
     assert (cg["received"], cg["closed"], cg["closed_on_time"], cg["overdue"]) == (2, 2, 1, 1)
-    # One fresh issue scores 逾期 100 but is one scored item: 数据不足, not first.
+    # One fresh issue scores 逾期 100 but settled nothing (not due yet): no scored item,
+    # 数据不足, not first.
     zj = by_name["区住建局"]
     assert (zj["score"], zj["rank"], zj["ranked"]) == (None, None, False)
-    assert zj["coverage"] == {"items": 1, "subscores": 1}
+    assert zj["coverage"] == {"items": 0, "subscores": 1}
     assert zj["scores"]["overdue"] == 100.0
     street = by_name["东街街道"]
     assert street["relapsed"] == 1 and street["scores"]["relapse"] == 0.0

@@ -36,6 +36,24 @@ def test_one_passed_inspection_is_not_enough_to_rank():
     assert (red, black) == ([], [])  # one ranked unit: nobody to compare with
 
 
+def test_only_settled_work_counts_toward_the_floor():
+    """区市场监管局 holds 3 fresh issues (not due) and closed none: 逾期 3/3 = 100, but its
+    period settled nothing → 0 scored items, 数据不足. 西关街道 holds 3 issues, all ≤ 5
+    working days late: 逾期 0/3 = 0 on 3 settled items → ranked. 区住建局 closed 1 and had 2
+    relapses this week: the relapse rate's items max(1, 2) = 2, plus 1 passed inspection →
+    3 items, ranked."""
+    fresh = scoring.score(_row(name="区市场监管局", rectifying=3), WEIGHTS, FLOOR)
+    assert fresh["scores"]["overdue"] == 100.0
+    assert fresh["coverage"] == {"items": 0, "subscores": 1}
+    assert (fresh["ranked"], fresh["score"]) == (False, None)
+    late = scoring.score(_row(name="西关街道", rectifying=3, overdue=3), WEIGHTS, FLOOR)
+    assert late["scores"]["overdue"] == 0.0
+    assert late["coverage"] == {"items": 3, "subscores": 1} and late["ranked"] is True
+    zj = scoring.score(_row(name="区住建局", closed=1, closed_on_time=1, relapsed=2,
+                            inspections=1, inspections_passed=1), WEIGHTS, FLOOR)
+    assert zj["coverage"] == {"items": 3, "subscores": 4} and zj["ranked"] is True
+
+
 def test_the_office_raises_the_floor_of_sub_scores():
     """3 passed inspections: 3 items but one sub-score; with a floor of 2 sub-scores the
     unit is not ranked, with the default 1 it is (达标 100)."""
