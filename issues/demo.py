@@ -77,6 +77,8 @@ PLAN = (
     + ["submitted"] * 14 + ["disputed"] * 6 + ["closed"] * 34 + ["rejected_closed"] * 4
     + ["relapse"] * 8
 )
+# Days ago each relapse came back, one per relapse of PLAN.
+RELAPSE_AGES = (1, 2, 4, 9, 15, 22, 33, 50)
 SOURCES = [Source.DAILY, Source.DAILY, Source.UNDERCOVER, Source.MOCK, Source.CITIZEN,
            Source.HOTLINE, Source.DAILY, Source.PROVINCIAL]
 
@@ -191,6 +193,7 @@ def seed(city):
     choices = [city.units["区城管局"], city.units["区住建局"]]
     liaisons = _unit_liaisons(city, city.departments() + city.streets()
                               + [city.units["幸福社区"]])
+    relapses = 0
     for n, plan in enumerate(PLAN):
         point = happy[n % len(happy)] if happy and n % 6 == 0 else points[rng.randrange(len(points))]
         category = categories[n % len(categories)]
@@ -207,13 +210,19 @@ def seed(city):
             unit = services.suggest_unit(point=point, category=category) or choices[0]
         if unit.pk not in liaisons:
             unit = choices[n % 2]
-        # The demo's story: 西关街道 lets its back-street issues run late (it is summoned,
-        # dashboard.demo), while the bureaus close theirs on time.
-        laggard = city.units.get("西关街道")
-        if plan == "overdue" and n % 4 and laggard is not None and laggard.pk in liaisons:
+        # The demo's story: the streets let their back-street issues run late, 西关街道 most
+        # (it is summoned, dashboard.demo), while the bureaus close theirs on time.
+        laggard = city.units.get("西关街道" if n % 4 else "北山镇")
+        if plan == "overdue" and laggard is not None and laggard.pk in liaisons:
             unit = laggard
         age = {"new": rng.randint(0, 3), "due_soon": rng.randint(1, 4),
                "overdue": rng.randint(6, 25)}.get(plan, rng.randint(3, 80))
+        if plan in ("closed", "rejected_closed") and n % 3 == 0:
+            age = rng.randint(1, 5)  # a third of the closes fall in the last few days
+        if plan == "relapse":
+            reopened = now - dt.timedelta(days=RELAPSE_AGES[relapses % len(RELAPSE_AGES)])
+            relapses += 1
+            age = (now - reopened).days + rng.randint(8, 30)
         found = now - dt.timedelta(days=age, hours=rng.randint(1, 9))
         issue = services.issue_file(
             by=inspector if n % 3 else office, category=category, point=point,
@@ -250,14 +259,36 @@ def seed(city):
                                    reason="现场复核，整改到位。")
         finished = None
         if plan in ("closed", "rejected_closed"):
-            finished = min(found + dt.timedelta(days=rng.randint(1, 6)), now)
+            finished = min(found + dt.timedelta(days=rng.randint(1, 6)),
+                           now - dt.timedelta(minutes=5))
+        if plan == "relapse":
+            finished = found + dt.timedelta(days=rng.randint(2, 5))
         issue.refresh_from_db()
         backdate(issue, found, finished)
         if plan == "relapse":
-            # Some relapses are already overdue: reopened as of a day before their deadline.
-            deadline = _day_end(now + dt.timedelta(days=rng.randint(-2, 4)))
-            services.issue_reopen(issue=issue, by=inspector, reason="复查发现问题反弹。",
-                                  deadline=deadline, now=min(now, deadline))
+            _relapse(issue, by=inspector, liaison=actor, reopened=reopened, seed=n, now=now)
+
+
+def _relapse(issue, *, by, liaison, reopened, seed, now):
+    """A closed issue came back at `reopened` with five days to rectify it again; one that
+    came back more than a week ago has been rectified and closed again since."""
+    deadline = _day_end(reopened + dt.timedelta(days=5))
+    services.issue_reopen(issue=issue, by=by, reason="复查发现问题反弹。", deadline=deadline,
+                          now=reopened)
+    moments = [reopened]
+    if now - reopened > dt.timedelta(days=7):
+        services.issue_submit(issue=issue, by=liaison, note="已重新整改，并纳入日常巡查。",
+                              photos=[draw_photo(seed + 2000, after=True,
+                                                 name=f"再次整改{seed}.jpg")])
+        _process(issue)
+        services.issue_approve(issue=issue, by=by, reason="复查合格，再次销号。")
+        moments += [reopened + dt.timedelta(days=2), reopened + dt.timedelta(days=3)]
+        Issue.objects.filter(pk=issue.pk).update(closed_at=moments[-1])
+    events = issue.events.filter(kind__in=[IssueEvent.Kind.REOPEN, IssueEvent.Kind.SUBMIT,
+                                           IssueEvent.Kind.APPROVE]).order_by("-id")
+    latest = list(events.values_list("pk", flat=True)[:len(moments)])
+    for pk, moment in zip(reversed(latest), moments, strict=True):
+        IssueEvent.objects.filter(pk=pk).update(created=moment)
 
 
 def seed_inspections(city):
