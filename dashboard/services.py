@@ -131,7 +131,10 @@ def report_job(job, progress):
         now = timezone.now()
         job.params["as_of"] = now.isoformat()
         Job.objects.filter(pk=job.pk).update(params=job.params)
+    # Three steps on the job's page: the figures counted, the Excel written, the PDF written.
+    progress(0, 3, step=True)
     data = report_data(report, now=now)
+    progress(1, step=True)
     if job.result:  # the Excel file of an earlier job of this report, kept as handed out
         message = "已生成 PDF 版（Excel 版不变）。"
     else:
@@ -139,6 +142,7 @@ def report_job(job, progress):
         write_report(buffer, report, data)
         save_result(job, buffer, report.download_name)
         message = "已生成 Excel 版和 PDF 版。"
+    progress(2, step=True)
     try:
         content = pdf.render_report_pdf(report_pdf_context(report, data))
     except pdf.PdfUnavailable as exc:
@@ -148,6 +152,7 @@ def report_job(job, progress):
         message = "已生成 Excel 版；PDF 版生成失败，请稍后在通报报告页点“重新生成 PDF”。"
     else:
         save_result(job, io.BytesIO(content), report.pdf_download_name, field="pdf")
+    progress(3)
     _announce(report)
     return message
 

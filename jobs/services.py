@@ -31,18 +31,19 @@ MAX_ATTEMPTS = 3
 
 class Progress:
     """`progress(done, total=None)` from a handler: written on the job row at most every
-    `interval` seconds (and always when done == total), outside any transaction of the
-    handler's, so the page sees it while the work goes on."""
+    `interval` seconds (and always when done == total, or for a handler's few long steps
+    with `step=True`), outside any transaction of the handler's, so the page sees it while
+    the work goes on."""
 
     def __init__(self, job, interval=1.0):
         self.job, self.interval, self._last = job, interval, 0.0
 
-    def __call__(self, done, total=None):
+    def __call__(self, done, total=None, *, step=False):
         if total is not None:
             self.job.progress_total = total
         self.job.progress_done = done
         now = time.monotonic()
-        if now - self._last < self.interval and done != self.job.progress_total:
+        if not step and now - self._last < self.interval and done != self.job.progress_total:
             return
         self._last = now
         Job.objects.filter(pk=self.job.pk).update(

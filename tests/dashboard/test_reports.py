@@ -107,6 +107,26 @@ def test_the_leaders_are_notified(city, week):
     assert not Notification.objects.filter(recipient=city.users.office_b).exists()
 
 
+def test_the_job_page_shows_the_report_step_by_step(city, week):
+    """Three steps: figures counted (1 of 3), Excel written (2 of 3, 66 % while the PDF is
+    drawn), PDF written (3 of 3, done)."""
+    report, _created = services.report_request(kind="weekly", by=city.users.office,
+                                               today=MONDAY_AFTER)
+    seen = []
+
+    def drawing(context):
+        job = Job.objects.get(pk=report.job_id)
+        seen.append((job.progress_done, job.progress_total, job.percent))
+        return STAND_IN_PDF
+
+    with time_machine.travel(week.now, tick=False), \
+            mock.patch("dashboard.pdf.render_report_pdf", side_effect=drawing):
+        job_run(job_id=report.job_id)
+    assert seen == [(2, 3, 66)]
+    job = Job.objects.get(pk=report.job_id)
+    assert (job.status, job.progress_done, job.progress_total) == (Job.Status.DONE, 3, 3)
+
+
 def test_running_the_job_twice_does_nothing_the_second_time(city, week):
     report = _weekly(city, week)
     name = report.job.result.name
@@ -233,6 +253,23 @@ def test_other_district_and_units_get_404_or_403_for_the_report_and_its_job(city
     liaison_b = api.as_user(city.users.liaison_b)
     assert liaison_b.get(f"{URL}{report.pk}/").status_code == 404
     assert liaison_b.get(f"/api/v1/jobs/{job}/download/").status_code == 404
+
+
+def test_a_saved_report_file_link_leads_to_its_jobs_file(city, week, api):
+    """The report's own download and pdf addresses (links saved before the files moved to
+    the report's job) redirect to the job's, which checks access again: another district's
+    office 404 at the report, a liaison 403."""
+    report = _weekly(city, week)
+    for name in ("download", "pdf"):
+        leader = api.as_user(city.users.leader)
+        response = leader.get(f"{URL}{report.pk}/{name}/")
+        assert response.status_code == 302
+        assert response["Location"] == f"/api/v1/jobs/{report.job_id}/{name}/"
+        assert leader.get(response["Location"]).status_code == 200
+        assert api.as_user(city.users.office_b).get(
+            f"{URL}{report.pk}/{name}/").status_code == 404
+        assert api.as_user(city.users.liaison).get(
+            f"{URL}{report.pk}/{name}/").status_code == 403
 
 
 def test_anonymous_cannot_list_reports(city, api):
