@@ -3,8 +3,9 @@ import json
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -243,6 +244,25 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             start=data.get("period_start"), end=data.get("period_end"))
         return Response(ReportSerializer(report).data,
                         status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
+
+    def _moved_to_job(self, name):
+        report = self.get_object()
+        if report.job_id is None:
+            raise NotFound("这份通报报告还没有生成。")
+        return HttpResponseRedirect(reverse(name, kwargs={"pk": report.job_id}))
+
+    @extend_schema(deprecated=True, responses={302: None, 404: None})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """Moved: the report's Excel file is its job's (302 to `/api/v1/jobs/{id}/download/`,
+        which checks access again), kept for links saved before."""
+        return self._moved_to_job("job-download")
+
+    @extend_schema(deprecated=True, responses={302: None, 404: None})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, pk=None):
+        """Moved: the report's PDF is its job's (302 to `/api/v1/jobs/{id}/pdf/`)."""
+        return self._moved_to_job("job-pdf")
 
 
 router.register("dashboard/ranking", RankingViewSet, basename="dashboard-ranking")
