@@ -117,7 +117,6 @@ def normalise_collection(data):
 SHAPE_MAX_UNPACKED = 20 * 1024 * 1024  # what the .zip's shapefile may unpack to
 SHAPE_POLYGONS = (shapefile.POLYGON, shapefile.POLYGONZ, shapefile.POLYGONM)
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-NOT_DEGREES = "形状文件的坐标不是经纬度（WGS84），请在制图软件中另存为 WGS84 后再上传。"
 BROKEN_SHAPEFILE = ("形状文件已损坏，无法读取：请确认 .shp、.shx、.dbf 来自同一个图层，"
                     "在制图软件中重新导出后再上传。")
 # pyshp raises these on a truncated or inconsistent .shp/.shx/.dbf.
@@ -190,6 +189,109 @@ def _zip_members(raw):
     return parts
 
 
+# The .prj's coordinate system, read from its WKT (ESRI's WKT1, OGC WKT1 or WKT2) without a
+# projection library: only which kind of system it is, its name, its datum and ellipsoid.
+PROJECTED_KEYS = {"PROJCS", "PROJCRS", "PROJECTEDCRS"}
+GEOGRAPHIC_KEYS = {"GEOGCS", "GEOGCRS", "GEOGRAPHICCRS", "GEODCRS", "GEODETICCRS"}
+GEOCENTRIC_KEYS = {"GEOCCS"}
+DATUM_KEYS = {"DATUM", "GEODETICDATUM", "TRF", "ENSEMBLE"}
+SPHEROID_KEYS = {"SPHEROID", "ELLIPSOID"}
+METRE_NAMES = {"METER", "METRE", "METERS", "METRES", "M"}
+# A keyword, its bracket and the quoted name it opens with ("" inside a name is a quote).
+WKT_NODE = re.compile(r'([A-Za-z_]\w*)\s*[\[(]\s*"((?:[^"]|"")*)"')
+# Datums and ellipsoids as _squashed writes them. WGS 84 and CGCS2000 differ by well under a
+# metre: both are accepted. Beijing 1954 (Krasovsky ellipsoid) and Xian 1980 (IAG 1975) lie
+# tens to over a hundred metres off and are not transformed here: refused.
+SAME_AS_WGS84 = ("WGS1984", "WGS84", "WORLDGEODETICSYSTEM1984", "CHINA2000", "CGCS2000",
+                 "CHINAGEODETICCOORDINATESYSTEM2000")
+BEIJING_1954 = ("BEIJING", "KRASOVSKY", "KRASSOWSKY", "KRASSOVSKY")
+XIAN_1980 = ("XIAN", "IAG1975", "IAG75")
+LONLAT_ADVICE = ("本平台需要经纬度坐标（WGS84 或 CGCS2000 国家 2000 地理坐标）。"
+                 "请在 GIS 制图软件中转换为 WGS84 或 CGCS2000 经纬度后重新上传。")
+
+
+def _squashed(text):
+    """`text` upper-cased with everything but letters and digits dropped, so "Xi'an 1980",
+    "D_Xian_1980" and "Xian_1980" all read XIAN1980."""
+    return re.sub(r"[^A-Z0-9]", "", text.upper())
+
+
+def _prj_text(prj):
+    """The .prj's text: UTF-8 or GBK (a Chinese name), else a character a byte."""
+    for encoding in ("utf-8-sig", "gbk", "latin-1"):
+        try:
+            return prj.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+
+
+def prj_system(prj):
+    """What a .prj's WKT says: {"kind": "projected" | "geographic" | "geocentric", "name",
+    "datum", "spheroid", "metres"}, or None for an empty .prj or one whose text names no
+    coordinate system. The first system keyword in the text decides, as a compound or bound
+    system holds its horizontal one first; its datum and ellipsoid are the first after it."""
+    text = _prj_text(prj or b"")
+    nodes = [(key.upper(), name.replace('""', '"').strip())
+             for key, name in WKT_NODE.findall(text)]
+    kinds = {**dict.fromkeys(PROJECTED_KEYS, "projected"),
+             **dict.fromkeys(GEOGRAPHIC_KEYS, "geographic"),
+             **dict.fromkeys(GEOCENTRIC_KEYS, "geocentric")}
+    start = next((i for i, (key, _) in enumerate(nodes) if key in kinds), None)
+    if start is None:
+        return None
+    key, name = nodes[start]
+    kind = kinds[key]
+    if kind == "geographic" and re.search(r"\bCS\s*[\[(]\s*Cartesian", text, re.I):
+        kind = "geocentric"  # a WKT2 GEODCRS in X, Y, Z metres
+    rest = nodes[start + 1:]
+    return {"kind": kind, "name": name[:80],
+            "datum": next((n for k, n in rest if k in DATUM_KEYS), ""),
+            "spheroid": next((n for k, n in rest if k in SPHEROID_KEYS), ""),
+            "metres": any(k in ("UNIT", "LENGTHUNIT") and _squashed(n) in METRE_NAMES
+                          for k, n in rest)}
+
+
+def check_prj(prj):
+    """Refuse a .prj whose coordinates the map would draw in the wrong place: a projected or
+    geocentric system (metres), or Beijing 1954 or Xian 1980 degrees. WGS 84 and CGCS2000
+    degrees pass (returns ""); so do a missing or unreadable .prj and an unknown geographic
+    system, whose numbers are then taken as WGS 84 degrees and must fall within longitude and
+    latitude: returned is what was assumed, for the message should they not."""
+    system = prj_system(prj)
+    if system is None:
+        return ("压缩包中没有 .prj 坐标系文件，按经纬度读取" if prj is None
+                else "压缩包中的 .prj 坐标系文件无法识别，按经纬度读取")
+    name = system["name"] or "未命名"
+    if system["kind"] == "projected":
+        unit = "，单位米" if system["metres"] else ""
+        _fail(f"底图坐标系为「{name}」（投影坐标{unit}），{LONLAT_ADVICE}")
+    if system["kind"] == "geocentric":
+        _fail(f"底图坐标系为「{name}」（地心直角坐标，单位米），{LONLAT_ADVICE}")
+    datum = _squashed(system["datum"] + " " + system["name"])
+    spheroid = _squashed(system["spheroid"])
+    if any(w in datum for w in SAME_AS_WGS84):
+        return ""
+    for words, label in ((XIAN_1980, "西安 1980 坐标系"), (BEIJING_1954, "北京 1954 坐标系")):
+        if any(w in datum or w in spheroid for w in words):
+            _fail(f"底图坐标系为「{name}」（{label}，与 WGS84 相差几十米到一百多米，"
+                  f"本平台不做换算），{LONLAT_ADVICE}")
+    return f"本平台不认识 .prj 中的坐标系「{name}」，按经纬度读取"
+
+
+def _number(value):
+    """A coordinate as a clerk reads it: 512000, 38.93 (not 5.12e+05)."""
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def not_degrees(bbox, assumed):
+    """The refusal of numbers outside longitude and latitude, with the corner that shows it
+    and what was assumed of the coordinate system."""
+    x0, y0 = bbox[:2]
+    assumed = f"（{assumed}）" if assumed else ""
+    return (f"形状文件的坐标不是经纬度{assumed}：如 {_number(x0)}, {_number(y0)}，经度应在 -180 到 "
+            f"180 之间、纬度在 -90 到 90 之间，像是投影坐标（米）或经纬度前后颠倒。{LONLAT_ADVICE}")
+
+
 def _cpg_encoding(cpg):
     """The codec a .cpg names ("UTF-8", "GBK", "936", "ANSI 936", "65001"); None when there is
     no .cpg or it names nothing Python knows."""
@@ -206,18 +308,16 @@ def _cpg_encoding(cpg):
     return codec.name
 
 
-def _shapefile_table(parts):
+def _shapefile_table(parts, assumed=""):
     """(field names, [(GeoJSON geometry or None, record values)]) with the text still as
-    pyshp read it in latin-1, one character a byte, to be decoded once the encoding is known."""
+    pyshp read it in latin-1, one character a byte, to be decoded once the encoding is known.
+    `assumed` is what the refusal of numbers outside degrees says was taken of the .prj."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             reader = shapefile.Reader(
                 shp=io.BytesIO(parts[".shp"]), dbf=io.BytesIO(parts[".dbf"]),
                 shx=io.BytesIO(parts[".shx"]) if ".shx" in parts else None, encoding="latin-1")
-            prj = (parts.get(".prj") or b"").decode("latin-1").upper()
-            if re.search(r"\b(PROJCS|PROJCRS|PROJECTEDCRS|GEOCCS)\[", prj):
-                _fail(NOT_DEGREES)
             if reader.shapeType == shapefile.NULL:
                 _fail(BROKEN_SHAPEFILE)
             if reader.shapeType not in SHAPE_POLYGONS:
@@ -231,7 +331,7 @@ def _shapefile_table(parts):
                 _fail(TOO_MANY_POSITIONS)
             x0, y0, x1, y1 = reader.bbox
             if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
-                _fail(NOT_DEGREES)
+                _fail(not_degrees(reader.bbox, assumed))
             if len(reader) > MAX_FEATURES:
                 _fail(f"一个图层最多 {MAX_FEATURES} 个轮廓，本文件有 {len(reader)} 个。")
             names = [field.name for field in reader.fields[1:]]
@@ -258,14 +358,17 @@ def _decoded(names, rows, encodings):
 def parse_shapefile_zip(raw, *, name_field=""):
     """A shapefile in a .zip converted to the same normalised FeatureCollection as an uploaded
     GeoJSON. The attribute table is read in the encoding its .cpg names, else (no .cpg, or one
-    the text does not fit) UTF-8, else GBK (as Chinese shapefiles often are). Coordinates must be degrees: a projected .prj or numbers
-    outside longitude and latitude ranges are refused. The name is `name_field`, else the
-    first of NAME_KEYS the table has. ValidationError on `file` (or `name_field`)."""
+    the text does not fit) UTF-8, else GBK (as Chinese shapefiles often are). Coordinates must
+    be WGS 84 or CGCS2000 degrees: a .prj of a projected system, Beijing 1954 or Xian 1980
+    (check_prj), or numbers outside longitude and latitude ranges are refused. The name is
+    `name_field`, else the first of NAME_KEYS the table has. ValidationError on `file` (or
+    `name_field`)."""
     if len(raw) > MAX_BYTES:
         _fail(f"文件不能超过 {MAX_BYTES // 1024 // 1024} MB，请先简化轮廓再上传。")
     parts = _zip_members(raw)
+    assumed = check_prj(parts.get(".prj"))
     encoding = _cpg_encoding(parts.get(".cpg"))
-    names, rows = _shapefile_table(parts)
+    names, rows = _shapefile_table(parts, assumed)
     tried = [e for e in dict.fromkeys([encoding, "utf-8", "gbk"]) if e]
     names, records = _decoded(names, rows, tried)
     wanted = [name_field.strip()] if name_field.strip() else NAME_KEYS

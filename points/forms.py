@@ -66,7 +66,8 @@ class BaseMapUploadForm(forms.Form):
                            help_text="可上传 GeoJSON 文件，或把形状文件的 .shp、.shx、.dbf"
                                      "（有 .prj、.cpg 也一起）压缩成一个 .zip 上传，上传时自动转换。"
                                      "每个轮廓为面（多边形），属性中有“名称”字段，坐标为经纬度"
-                                     "（WGS84），不超过 5 MB。同一图层再次上传会替换原来的轮廓。")
+                                     "（WGS84 或国家 2000 坐标系；投影坐标和北京 54、西安 80 "
+                                     "坐标系请先转换），不超过 5 MB。同一图层再次上传会替换原来的轮廓。")
     name_field = forms.CharField(label="名称字段（仅形状文件，可不填）", required=False,
                                  max_length=50,
                                  help_text="属性表中作为轮廓名称的字段名；不填时自动找"

@@ -18,7 +18,8 @@ from .shapefiles import PROJECTED_PRJ, STREET_ROWS, WGS84_PRJ, ring, shapefile_p
 
 pytestmark = pytest.mark.django_db
 
-NOT_DEGREES = "形状文件的坐标不是经纬度（WGS84），请在制图软件中另存为 WGS84 后再上传。"
+# Numbers outside degrees with no .prj: refused, saying they were read as degrees.
+NOT_DEGREES = "形状文件的坐标不是经纬度（压缩包中没有 .prj 坐标系文件，按经纬度读取）"
 
 
 def post(client, raw, name="街道.zip", follow=False, **data):
@@ -119,7 +120,8 @@ BAD = [
     ("街道.zip", _bomb(), "压缩包解开后超过 20 MB"),
     ("街道.zip", zipped({**GOOD, ".shp": GOOD[".shp"][:150]}), "形状文件已损坏"),
     ("街道.zip", zipped({**GOOD, ".dbf": b"not a table" * 8}), "形状文件已损坏"),
-    ("街道.zip", zipped({**GOOD, ".prj": PROJECTED_PRJ.encode()}), NOT_DEGREES),
+    ("街道.zip", zipped({**GOOD, ".prj": PROJECTED_PRJ.encode()}),
+     "底图坐标系为「CGCS2000_3_Degree_GK_CM_102E」（投影坐标，单位米）"),
     # Gauss-Krüger metres with the .prj left out.
     ("街道.zip", zipped(shapefile_parts([([ring(512000.0, 4310000.0, 1000)], ["东街"])])),
      NOT_DEGREES),
