@@ -20,6 +20,27 @@ class LedgersConfig(AppConfig):
         from .home import home_panel
 
         register_panel("ledgers/partials/home.html", home_panel)
+        self._recheck_flags_on_delete()
+
+    @staticmethod
+    def _recheck_flags_on_delete():
+        """Every evidence photo deleted for good (a purged or replaced draft photo, an issue
+        or a public report deleted in the admin with its photos) has the ledger photos
+        flagged as its copies checked again, in the delete's transaction. A receiver because
+        issue and report photos are deleted where the ledgers are not known, and a cascade
+        calls no service."""
+        from django.db.models.signals import post_delete
+
+        from evidence.duplicates import image_models
+
+        from .services import ledger_photo_flags_recheck
+
+        def recheck(sender, instance, **kwargs):
+            ledger_photo_flags_recheck(model=sender, pks=[instance.pk])
+
+        for model in image_models():
+            post_delete.connect(recheck, sender=model, weak=False,
+                                dispatch_uid=f"ledgers-duplicate-flags-{model._meta.label}")
 
     @staticmethod
     def _register_requirement_import(Job, Importer, register_importer):

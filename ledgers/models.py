@@ -342,6 +342,11 @@ class LedgerPhoto(RemovableFile, EvidenceImage):
     class Meta:
         verbose_name = verbose_name_plural = "台账照片"
         ordering = ["id"]
+        # A photo deleted for good finds the photos flagged as its copies (the few flagged
+        # rows only), once per deleted photo: see services.ledger_photo_flags_recheck.
+        indexes = [models.Index(fields=["duplicate_of_id", "duplicate_of_model"],
+                                condition=Q(duplicate_of_id__isnull=False),
+                                name="ledgers_photo_duplicate_of_idx")]
 
     def __str__(self):
         return self.caption_text or self.original_name

@@ -174,7 +174,9 @@ def ledger_file_restore(*, submission, by, photo_id=None, document_id=None, now=
 def ledger_removed_files_purge(*, now):
     """Delete, with their stored files, the draft files removed more than PURGE_AFTER ago
     (beat, every 10 minutes). Each file is locked and checked again before it goes, so an
-    撤销 that got there first keeps it. Returns how many."""
+    撤销 that got there first keeps it. The photos flagged as copies of a purged photo are
+    checked again as it goes (`ledger_photo_flags_recheck`); while it was only removed the
+    pair stood. Returns how many."""
     cutoff = now - PURGE_AFTER
     purged = 0
     for model in (LedgerPhoto, LedgerDocument):
@@ -200,7 +202,8 @@ def _kind(model):
 @transaction.atomic
 def ledger_photo_replace(*, submission, by, photo_id, uploaded):
     """Swap a draft's photo for a new one (validated upload carrying `evidence_info`),
-    keeping its five-element caption. Locks the submission; enqueues the new photo's
+    keeping its five-element caption. Locks the submission; the photos flagged as copies of
+    the old one are checked again (`ledger_photo_flags_recheck`); enqueues the new photo's
     processing; the old file is deleted after commit."""
     submission = _locked_draft(submission, by)
     old = LedgerPhoto.objects.filter(submission=submission, pk=photo_id).first()
@@ -426,3 +429,19 @@ def ledger_photo_check(*, photo, now=None):
                               "duplicate_distance", "no_exif", "exif_outside_window",
                               "checked_at"])
     return photo
+
+
+def ledger_photo_flags_recheck(*, model, pks, now=None):
+    """A photo deleted for good leaves no flag pointing at it: the ledger photos flagged as
+    copies of the `model` photos `pks` (removed ones within undo included, so one put back
+    shows the right partner) are checked again with `ledger_photo_check`, each then pointing
+    at another near-identical photo that remains or at none. Called by the delete receiver of
+    every evidence image model (ledgers/apps.py), in the delete's transaction and after the
+    rows are gone, so the lookup cannot find them again. One query finds the flagged photos;
+    each re-check costs what `ledger_photo_check` costs. Returns how many were re-checked."""
+    flagged = list(LedgerPhoto.with_removed.filter(
+        duplicate_of_model=model._meta.label_lower, duplicate_of_id__in=list(pks),
+    ).select_related("submission__requirement"))
+    for photo in flagged:
+        ledger_photo_check(photo=photo, now=now)
+    return len(flagged)
