@@ -283,6 +283,7 @@ class ScreenView(RoleRequiredMixin, TemplateView):
         red, black = scoring.red_black(rows, min(data["top_n"], 5))
         totals = {key: sum(r[key] for r in rows) for key in ("received", "closed", "overdue",
                                                               "relapsed")}
+        totals["ranked"] = sum(1 for r in rows if r["ranked"])
         next_url = ""
         if district is not None and len(districts) > 1:
             following = districts[(districts.index(district) + 1) % len(districts)]
@@ -320,7 +321,7 @@ class UnitScorecardView(RoleRequiredMixin, TemplateView):
                   .open().for_list(now).order_by("deadline", "pk"))
         ctx.update(
             unit=unit, period=period, compared=data["compared"], row=row,
-            ranked=len(data["rows"]),
+            ranked=sum(1 for r in data["rows"] if r["ranked"]),
             subscores=[(label, row["scores"][key] if row else None,
                         data["weights"].weights().get(key)) for key, label in SUBSCORES],
             trend=figures.trend(user, names={unit.pk}, this_week=data["rows"]

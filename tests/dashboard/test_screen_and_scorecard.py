@@ -75,3 +75,19 @@ def test_ranking_names_link_to_the_scorecard(city, week, client):
     html = client.get("/dashboard/").content.decode()
     assert reverse("dashboard:unit-scorecard", args=[city.units.cg.pk]) in html
     assert reverse("dashboard:screen") in html
+
+
+def test_the_screen_and_the_scorecard_count_only_the_ranked_units(city, week, client,
+                                                                    monkeypatch):
+    """The hand-built week: 区城管局 and 东街街道 are ranked, 区住建局 (one fresh issue) is
+    数据不足. The screen says 2 ranked of the 3 listed, the scorecard ranks 东街街道
+    "1 / 2" and says 住建局 is not ranked."""
+    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
+    client.force_login(city.users.leader)
+    html = client.get(reverse("dashboard:screen")).content.decode()
+    assert '参与排名单位（共 3 个）</div><div class="value">2</div>' in html
+    card = reverse("dashboard:unit-scorecard", args=[city.units.zj.pk])
+    assert "数据不足，不参与排名" in client.get(card, {"period": "week"}).content.decode()
+    card = reverse("dashboard:unit-scorecard", args=[city.units.street.pk])
+    html = client.get(card, {"period": "week"}).content.decode()
+    assert '1<small class="fs-6 text-muted"> / 2</small>' in html
