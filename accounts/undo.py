@@ -13,11 +13,15 @@ UNDO_WINDOW = dt.timedelta(minutes=10)
 UNDO_MINUTES = int(UNDO_WINDOW.total_seconds() // 60)
 
 
-def with_undo(request, text, *, action, fields):
-    """The success message `text` followed by a 撤销 button that posts `fields` to `action`."""
+def with_undo(request, text, *, action, fields, window=True):
+    """The success message `text` followed by a 撤销 button that posts `fields` to `action`.
+    Without `window` the undo is no soft delete but the same record added again (a row the
+    fields hold whole, such as a holiday), so it has no time limit to announce."""
     button = render_to_string("includes/undo_button.html",
                               {"action": action, "fields": list(fields.items())},
                               request=request)
+    if not window:
+        return format_html("{}{}", text, button)
     return format_html("{}{} 分钟内可以撤销。{}", text, UNDO_MINUTES, button)
 
 

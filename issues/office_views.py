@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 from accounts.confirm import confirmation_page
 from accounts.forms import apply_errors
 from accounts.scoping import ReferenceDataWriteMixin, RoleRequiredMixin
+from accounts.undo import with_undo
 from jobs.models import Job
 from jobs.views import BaseImportView, ImportTemplateView
 
@@ -130,8 +131,11 @@ class HolidayView(ReferenceDataWriteMixin, TemplateView):
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
-                messages.success(request, f"{data['date']:%Y-%m-%d} 已设为"
-                                          f"{'调休上班' if data['kind'] == 'work' else '放假'}。")
+                day, kind = f"{data['date']:%Y-%m-%d}", dict(HolidayForm.KIND_CHOICES)[data["kind"]]
+                text = f"{day} 已设为{kind}。"
+                if request.POST.get("undo"):
+                    text = f"已撤销删除：{day} {data['name']}（{kind}）已恢复。"
+                messages.success(request, text)
                 return redirect(reverse("issues:holidays") + f"?year={data['date'].year}")
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
@@ -149,7 +153,12 @@ class HolidayDeleteView(ReferenceDataWriteMixin, View):
         if page is not None:
             return page
         services.holiday_delete(holiday=holiday, by=request.user)
-        messages.success(request, f"已删除：{holiday.date:%Y-%m-%d} {holiday.name}。")
+        # 撤销 adds the same day back through the calendar's own form.
+        messages.success(request, with_undo(
+            request, f"已删除：{holiday.date:%Y-%m-%d} {holiday.name}。",
+            action=reverse("issues:holidays"), window=False,
+            fields={"date": f"{holiday.date:%Y-%m-%d}", "name": holiday.name,
+                    "kind": "work" if holiday.is_workday else "off", "undo": "1"}))
         return redirect(back)
 
 

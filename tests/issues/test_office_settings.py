@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from openpyxl import Workbook
@@ -115,8 +116,25 @@ def test_holidays_and_adjusted_weekends_move_working_day_deadlines(client, city,
     asked = client.post(f"/issues/holidays/{holiday.pk}/delete/")
     assert asked.status_code == 200 and "确认删除节假日" in asked.content.decode()
     assert Holiday.objects.filter(date="2026-10-02").exists()  # asked first, nothing deleted
-    done = client.post(f"/issues/holidays/{holiday.pk}/delete/", {"confirmed": "1"})
-    assert done.status_code == 302
+    done = client.post(f"/issues/holidays/{holiday.pk}/delete/", {"confirmed": "1"},
+                       follow=True)
+    assert not Holiday.objects.filter(date="2026-10-02").exists()
+    # 撤销 on the message adds the same day back, named and kind as it was.
+    page = done.content.decode()
+    assert "已删除：2026-10-02 国庆节。" in page and "撤销" in page
+    undo = re.search(r'<form method="post" action="/issues/holidays/"[^>]*data-undo>(.*?)</form>',
+                     page, re.S).group(1)
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', undo))
+    assert {k: fields[k] for k in ("date", "name", "kind", "undo")} == {
+        "date": "2026-10-02", "name": "国庆节", "kind": "off", "undo": "1"}
+    undone = client.post("/issues/holidays/", fields, follow=True)
+    assert "已撤销删除：2026-10-02 国庆节（放假）已恢复。" in undone.content.decode()
+    restored = Holiday.objects.get(date="2026-10-02")
+    assert (restored.name, restored.is_workday) == ("国庆节", False)
+    # The undo is the calendar's own form: a district office may not use it either.
+    restored.delete()
+    client.force_login(city.users.office)
+    assert client.post("/issues/holidays/", fields).status_code == 403
     assert not Holiday.objects.filter(date="2026-10-02").exists()
 
 
