@@ -116,6 +116,10 @@ def report_retry(*, report, by):
     return _report_rerun(report, by)
 
 
+# The report job's steps, as its page names them while each runs.
+REPORT_STEPS = ("正在统计各单位数据", "正在生成 Excel 版", "正在生成 PDF 版")
+
+
 def report_job(job, progress):
     """The job of kind report (registered in DashboardConfig.ready): the figures of report
     `job.params["report"]` counted once, written as the XLSX, then as the PDF; the region's
@@ -131,8 +135,7 @@ def report_job(job, progress):
         now = timezone.now()
         job.params["as_of"] = now.isoformat()
         Job.objects.filter(pk=job.pk).update(params=job.params)
-    # Three steps on the job's page: the figures counted, the Excel written, the PDF written.
-    progress(0, 3, step=True)
+    progress(0, len(REPORT_STEPS), step=True)
     data = report_data(report, now=now)
     progress(1, step=True)
     if job.result:  # the Excel file of an earlier job of this report, kept as handed out

@@ -37,6 +37,14 @@ class JobType:
     # Started by its own app's service only (not by POST /api/v1/jobs/), and run even
     # without an active creator: the beat starts it with none (the accountability report).
     own_start: bool = False
+    # A handler that goes in a few long steps names them: its page says 第 n 步（共 N 步）
+    # and the step's name instead of rows done.
+    steps: tuple = ()
+
+    def step_text(self, done):
+        """What the page says of a running job at step `done` (0-based) of `steps`."""
+        n = min(done, len(self.steps) - 1)
+        return f"第 {n + 1} 步（共 {len(self.steps)} 步）：{self.steps[n]}"
 
 
 @dataclass(frozen=True)
@@ -67,11 +75,11 @@ _importers = {}
 
 
 def register(kind, handler, *, roles=None, denied=None, clean=None, allowed=None,
-             own_start=False):
+             own_start=False, steps=()):
     _types[kind] = JobType(kind=kind, handler=handler,
                            roles=frozenset(roles) if roles is not None else None,
                            denied=denied or JobType.denied, clean=clean, allowed=allowed,
-                           own_start=own_start)
+                           own_start=own_start, steps=tuple(steps))
 
 
 def register_importer(importer):

@@ -49,6 +49,9 @@ class JobDetailView(ScopedDetailView):
         if registry.is_import(job.kind):
             imp = registry.importer(job.kind)
             ctx["importer"] = imp
+        job_type = registry.job_type(job.kind)
+        if job_type is not None and job_type.steps:
+            ctx["step_text"] = job_type.step_text(job.progress_done)
         return ctx
 
 

@@ -107,16 +107,20 @@ def test_the_leaders_are_notified(city, week):
     assert not Notification.objects.filter(recipient=city.users.office_b).exists()
 
 
-def test_the_job_page_shows_the_report_step_by_step(city, week):
+def test_the_job_page_shows_the_report_step_by_step(city, week, client):
     """Three steps: figures counted (1 of 3), Excel written (2 of 3, 66 % while the PDF is
-    drawn), PDF written (3 of 3, done)."""
+    drawn, the page naming the third step), PDF written (3 of 3, done)."""
     report, _created = services.report_request(kind="weekly", by=city.users.office,
                                                today=MONDAY_AFTER)
+    client.force_login(city.users.office)
     seen = []
 
     def drawing(context):
         job = Job.objects.get(pk=report.job_id)
         seen.append((job.progress_done, job.progress_total, job.percent))
+        page = client.get(f"/jobs/{job.pk}/").content.decode()
+        assert "正在处理：第 3 步（共 3 步）：正在生成 PDF 版" in page
+        assert "行" not in page.split("正在处理：")[1].split("</p>")[0]
         return STAND_IN_PDF
 
     with time_machine.travel(week.now, tick=False), \
