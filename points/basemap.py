@@ -203,22 +203,25 @@ WKT_NODE = re.compile(r'([A-Za-z_]\w*)\s*[\[(]\s*"((?:[^"]|"")*)"')
 # metre: both are accepted. Beijing 1954 (Krasovsky ellipsoid) and Xian 1980 (IAG 1975) lie
 # tens to over a hundred metres off and are not transformed here: refused.
 SAME_AS_WGS84 = ("WGS1984", "WGS84", "WORLDGEODETICSYSTEM1984", "CHINA2000", "CGCS2000",
-                 "CHINAGEODETICCOORDINATESYSTEM2000")
-BEIJING_1954 = ("BEIJING", "KRASOVSKY", "KRASSOWSKY", "KRASSOVSKY")
-XIAN_1980 = ("XIAN", "IAG1975", "IAG75")
-LONLAT_ADVICE = ("本平台需要经纬度坐标（WGS84 或 CGCS2000 国家 2000 地理坐标）。"
+                 "CHINAGEODETICCOORDINATESYSTEM2000", "2000国家", "国家2000")
+BEIJING_1954 = ("BEIJING", "KRASOVSKY", "KRASSOWSKY", "KRASSOVSKY", "北京")
+XIAN_1980 = ("XIAN", "IAG1975", "IAG75", "西安")
+LONLAT_ADVICE = ("本平台需要经纬度坐标（WGS84 或 2000 国家大地坐标系 CGCS2000 的经纬度）。"
                  "请在 GIS 制图软件中转换为 WGS84 或 CGCS2000 经纬度后重新上传。")
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def _squashed(text):
-    """`text` upper-cased with everything but letters and digits dropped, so "Xi'an 1980",
-    "D_Xian_1980" and "Xian_1980" all read XIAN1980."""
-    return re.sub(r"[^A-Z0-9]", "", text.upper())
+    """`text` upper-cased with everything but letters, digits and Chinese characters dropped,
+    so "Xi'an 1980", "D_Xian_1980" and "Xian_1980" all read XIAN1980, "西安80" 西安80."""
+    return re.sub(r"[^A-Z0-9\u4e00-\u9fff]", "", text.upper())
 
 
 def _prj_text(prj):
-    """The .prj's text: UTF-8 or GBK (a Chinese name), else a character a byte."""
-    for encoding in ("utf-8-sig", "gbk", "latin-1"):
+    """The .prj's text: UTF-8 or GBK (a Chinese name), else a character a byte; a UTF-8
+    byte-order mark is dropped first, whatever follows it."""
+    prj = prj.removeprefix(UTF8_BOM)
+    for encoding in ("utf-8", "gbk", "latin-1"):
         try:
             return prj.decode(encoding)
         except UnicodeDecodeError:
@@ -262,19 +265,23 @@ def check_prj(prj):
         return ("压缩包中没有 .prj 坐标系文件，按经纬度读取" if prj is None
                 else "压缩包中的 .prj 坐标系文件无法识别，按经纬度读取")
     name = system["name"] or "未命名"
-    if system["kind"] == "projected":
-        unit = "，单位米" if system["metres"] else ""
-        _fail(f"底图坐标系为「{name}」（投影坐标{unit}），{LONLAT_ADVICE}")
-    if system["kind"] == "geocentric":
-        _fail(f"底图坐标系为「{name}」（地心直角坐标，单位米），{LONLAT_ADVICE}")
     datum = _squashed(system["datum"] + " " + system["name"])
     spheroid = _squashed(system["spheroid"])
-    if any(w in datum for w in SAME_AS_WGS84):
+    old = None if any(w in datum for w in SAME_AS_WGS84) else next(
+        (label for words, label in ((XIAN_1980, "西安 1980 坐标系"),
+                                    (BEIJING_1954, "北京 1954 坐标系"))
+         if any(w in datum or w in spheroid for w in words)), None)
+    if system["kind"] in ("projected", "geocentric"):
+        what = "投影坐标" + ("，单位米" if system["metres"] else "") \
+            if system["kind"] == "projected" else "地心直角坐标，单位米"
+        # Degrees of the same old datum would be refused next: say so now.
+        based = f"，基于{old}，需同时转换到 WGS84 或 CGCS2000" if old else ""
+        _fail(f"底图坐标系为「{name}」（{what}{based}），{LONLAT_ADVICE}")
+    if old is None and any(w in datum for w in SAME_AS_WGS84):
         return ""
-    for words, label in ((XIAN_1980, "西安 1980 坐标系"), (BEIJING_1954, "北京 1954 坐标系")):
-        if any(w in datum or w in spheroid for w in words):
-            _fail(f"底图坐标系为「{name}」（{label}，与 WGS84 相差几十米到一百多米，"
-                  f"本平台不做换算），{LONLAT_ADVICE}")
+    if old:
+        _fail(f"底图坐标系为「{name}」（{old}，与 WGS84 相差几十米到一百多米，"
+              f"本平台不做换算），{LONLAT_ADVICE}")
     return f"本平台不认识 .prj 中的坐标系「{name}」，按经纬度读取"
 
 

@@ -60,7 +60,22 @@ WGS84_WKT2_PRJ = (
 TOKYO_PRJ = ('GEOGCS["GCS_Tokyo",DATUM["D_Tokyo",SPHEROID["Bessel_1841",6377397.155,'
              '299.1528128]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]')
 
-ADVICE = ("本平台需要经纬度坐标（WGS84 或 CGCS2000 国家 2000 地理坐标）。"
+XIAN80_GK_PRJ = (
+    'PROJCS["Xian_1980_3_Degree_GK_CM_108E",GEOGCS["GCS_Xian_1980",DATUM["D_Xian_1980",'
+    'SPHEROID["Xian_1980",6378140.0,298.257]],PRIMEM["Greenwich",0.0],'
+    'UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],'
+    'PARAMETER["False_Easting",500000.0],PARAMETER["False_Northing",0.0],'
+    'PARAMETER["Central_Meridian",108.0],PARAMETER["Scale_Factor",1.0],'
+    'PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]')
+# Written by a Chinese desktop GIS: the names in Chinese, saved as GBK after a UTF-8 mark.
+XIAN80_CHINESE_PRJ = (b"\xef\xbb\xbf" + 'GEOGCS["西安80坐标系",DATUM["西安1980",'
+                      'SPHEROID["IAG_75",6378140.0,298.257]],PRIMEM["Greenwich",0.0],'
+                      'UNIT["Degree",0.0174532925199433]]'.encode("gbk"))
+CGCS2000_CHINESE_PRJ = ('GEOGCS["2000国家大地坐标系",DATUM["2000国家大地坐标系",'
+                        'SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],'
+                        'UNIT["Degree",0.0174532925199433]]').encode("gbk")
+
+ADVICE = ("本平台需要经纬度坐标（WGS84 或 2000 国家大地坐标系 CGCS2000 的经纬度）。"
           "请在 GIS 制图软件中转换为 WGS84 或 CGCS2000 经纬度后重新上传。")
 OFFSET = "与 WGS84 相差几十米到一百多米，本平台不做换算"
 DEGREES = STREET_ROWS  # 东街, 西街 around 100.4°E 38.9°N
@@ -75,10 +90,10 @@ def upload(prj, rows=DEGREES):
     return parse_shapefile_zip(zipped(parts))
 
 
-@pytest.mark.parametrize("prj", [WGS84_PRJ, CGCS2000_PRJ, WGS84_WKT2_PRJ, TOKYO_PRJ, None,
-                                 b"", b"not a coordinate system"],
-                         ids=["wgs84", "cgcs2000", "wgs84-wkt2", "unknown", "no-prj",
-                              "empty-prj", "garbage-prj"])
+@pytest.mark.parametrize("prj", [WGS84_PRJ, CGCS2000_PRJ, WGS84_WKT2_PRJ, CGCS2000_CHINESE_PRJ,
+                                 TOKYO_PRJ, None, b"", b"not a coordinate system"],
+                         ids=["wgs84", "cgcs2000", "wgs84-wkt2", "cgcs2000-chinese", "unknown",
+                              "no-prj", "empty-prj", "garbage-prj"])
 def test_degrees_in_wgs84_or_cgcs2000_or_an_unknown_system_are_drawn_as_they_are(prj):
     east, west = upload(prj)["features"]
     assert east["properties"] == {"name": "东街街道"}
@@ -90,7 +105,13 @@ REFUSED = [
     ("cgcs2000-gk", CGCS2000_GK_PRJ, METRES,
      f"底图坐标系为「CGCS2000_3_Degree_GK_CM_105E」（投影坐标，单位米），{ADVICE}"),
     ("utm48n", UTM48N_PRJ, METRES, f"底图坐标系为「WGS_1984_UTM_Zone_48N」（投影坐标，单位米），{ADVICE}"),
+    # A projection of an old datum says so: its degrees would be refused next.
+    ("xian80-gk", XIAN80_GK_PRJ, METRES,
+     "底图坐标系为「Xian_1980_3_Degree_GK_CM_108E」（投影坐标，单位米，基于西安 1980 坐标系，"
+     f"需同时转换到 WGS84 或 CGCS2000），{ADVICE}"),
     # Refused by the .prj even with numbers that would pass for degrees.
+    ("xian80-chinese", XIAN80_CHINESE_PRJ, DEGREES,
+     f"底图坐标系为「西安80坐标系」（西安 1980 坐标系，{OFFSET}），{ADVICE}"),
     ("beijing54", BEIJING54_PRJ, DEGREES,
      f"底图坐标系为「GCS_Beijing_1954」（北京 1954 坐标系，{OFFSET}），{ADVICE}"),
     ("beijing54-gdal", BEIJING54_GDAL_PRJ, DEGREES,
