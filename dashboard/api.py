@@ -248,7 +248,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def _moved_to_job(self, name):
         report = self.get_object()
         if report.job_id is None:
-            raise NotFound("这份通报报告还没有生成。")
+            raise NotFound("这份通报报告的文件已不存在，请在通报报告页重新生成。")
         return HttpResponseRedirect(reverse(name, kwargs={"pk": report.job_id}))
 
     @extend_schema(deprecated=True, responses={302: None, 404: None})

@@ -76,6 +76,8 @@ def _follow_up(city, issues, *, rectified):
                 photos=[draw_photo(6000 + issue.pk, after=True, name=f"整改后{n}.jpg")])
             issue_services.issue_approve(issue=issue, by=office, reason="复查合格，予以销号。")
             finished = found + dt.timedelta(days=3)
+        elif rectified:  # left open: handed to the street the day it was found
+            finished = found + dt.timedelta(hours=12)
         issue.refresh_from_db()
         backdate(issue, found, finished)
 
