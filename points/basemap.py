@@ -127,12 +127,13 @@ ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplement
               RuntimeError, EOFError, OSError, ValueError)
 
 
-def parse_upload(name, raw, *, name_field=""):
+def parse_upload(name, raw, *, name_field="", notes=None):
     """The normalised FeatureCollection of an uploaded file: a .zip (by its content or its
-    name) is read as a shapefile, anything else as GeoJSON."""
+    name) is read as a shapefile, anything else as GeoJSON. `notes` (a list) gets what was
+    assumed in reading it, for the message that says it was saved."""
     lower = (name or "").lower()
     if raw[:4] in ZIP_MAGIC or lower.endswith(".zip"):
-        return parse_shapefile_zip(raw, name_field=name_field)
+        return parse_shapefile_zip(raw, name_field=name_field, notes=notes)
     if lower.endswith((".shp", ".shx", ".dbf", ".prj", ".cpg")):
         _fail("形状文件请把同名的 .shp、.shx、.dbf 文件（有 .prj、.cpg 也一起）压缩成一个 "
               ".zip 文件后上传。")
@@ -362,18 +363,20 @@ def _decoded(names, rows, encodings):
           "或把说明编码的 .cpg 文件一起压缩后上传。")
 
 
-def parse_shapefile_zip(raw, *, name_field=""):
+def parse_shapefile_zip(raw, *, name_field="", notes=None):
     """A shapefile in a .zip converted to the same normalised FeatureCollection as an uploaded
     GeoJSON. The attribute table is read in the encoding its .cpg names, else (no .cpg, or one
     the text does not fit) UTF-8, else GBK (as Chinese shapefiles often are). Coordinates must
     be WGS 84 or CGCS2000 degrees: a .prj of a projected system, Beijing 1954 or Xian 1980
     (check_prj), or numbers outside longitude and latitude ranges are refused. The name is
     `name_field`, else the first of NAME_KEYS the table has. ValidationError on `file` (or
-    `name_field`)."""
+    `name_field`). A missing or unknown .prj read as degrees is added to `notes`."""
     if len(raw) > MAX_BYTES:
         _fail(f"文件不能超过 {MAX_BYTES // 1024 // 1024} MB，请先简化轮廓再上传。")
     parts = _zip_members(raw)
     assumed = check_prj(parts.get(".prj"))
+    if assumed and notes is not None:
+        notes.append(assumed)
     encoding = _cpg_encoding(parts.get(".cpg"))
     names, rows = _shapefile_table(parts, assumed)
     tried = [e for e in dict.fromkeys([encoding, "utf-8", "gbk"]) if e]
@@ -403,7 +406,8 @@ def region_of(user):
 @transaction.atomic
 def basemap_upload(*, user, kind, upload, name_field=""):
     """Store (or replace) the `kind` layer of the user's region from an uploaded GeoJSON file
-    or a shapefile in a .zip (its names from `name_field` when given)."""
+    or a shapefile in a .zip (its names from `name_field` when given). The layer's `notes`
+    say what was assumed in reading it (a shapefile without a known .prj read as degrees)."""
     if not (user.is_superuser or user.is_office):
         raise PermissionDenied("只有创城办可以上传底图。")
     if kind not in BaseMapLayer.Kind.values:
@@ -412,7 +416,8 @@ def basemap_upload(*, user, kind, upload, name_field=""):
         raise ValidationError({"file": FILE_REQUIRED})
     if upload.size > MAX_BYTES:
         _fail(f"文件不能超过 {MAX_BYTES // 1024 // 1024} MB，请先简化轮廓再上传。")
-    collection = parse_upload(upload.name, upload.read(), name_field=name_field)
+    notes = []
+    collection = parse_upload(upload.name, upload.read(), name_field=name_field, notes=notes)
     region = region_of(user)
     if region is None:
         raise PermissionDenied("您的账号没有所属区域，不能上传底图。")
@@ -422,6 +427,7 @@ def basemap_upload(*, user, kind, upload, name_field=""):
     layer.file_name = (upload.name or "")[:200]
     layer.uploaded_by = user
     layer.save()
+    layer.notes = notes  # what reading the file assumed, for the message (not stored)
     return layer
 
 

@@ -168,3 +168,25 @@ def test_the_upload_page_answers_400_with_the_reason_and_keeps_the_layer_it_had(
     assert post(CGCS2000_PRJ, DEGREES).status_code == 302
     layer.refresh_from_db()
     assert layer.feature_count == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("prj, said", [
+    (WGS84_PRJ, None),
+    (None, "（压缩包中没有 .prj 坐标系文件，按经纬度读取，请在下面的地图上核对位置）"),
+    (TOKYO_PRJ, "（本平台不认识 .prj 中的坐标系「GCS_Tokyo」，按经纬度读取，请在下面的地图上核对位置）"),
+], ids=["wgs84", "no-prj", "unknown"])
+def test_a_saved_layer_says_when_it_was_read_as_degrees_by_assumption(client, city, prj, said):
+    parts = shapefile_parts(DEGREES)
+    if prj is not None:
+        parts[".prj"] = prj.encode()
+    client.force_login(city.users.office)
+    upload = SimpleUploadedFile("街道.zip", zipped(parts), content_type="application/zip")
+    page = client.post(reverse("points:basemap"), {"kind": "street", "file": upload},
+                       follow=True).content.decode()
+    assert "已保存城关区的街道（镇）界，共 2 个轮廓" in page
+    assert BaseMapLayer.objects.get().feature_count == 2
+    if said is None:
+        assert "按经纬度读取" not in page
+    else:
+        assert said in page
