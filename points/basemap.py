@@ -75,7 +75,38 @@ def parse_geojson(raw):
         _fail("文件不是有效的 GeoJSON（应为 UTF-8 编码的 JSON 文本）。")
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         _fail("文件应为 GeoJSON 的要素集合（一个文件含多个轮廓）。")
+    check_geojson_crs(data.get("crs"))
     return normalise_collection(data)
+
+
+# The EPSG codes an older GeoJSON's "crs" member names, as Chinese GIS software writes them:
+# WGS 84 and CGCS2000 degrees are drawn; Beijing 1954 and Xian 1980 degrees, and the
+# Gauss-Krüger zones of CGCS2000, Xian 1980 and Beijing 1954 (metres), are refused.
+EPSG_DEGREES = {4326, 4490}
+EPSG_OLD_DEGREES = {4214: "北京 1954 坐标系", 4555: "新北京 1954 坐标系", 4610: "西安 1980 坐标系"}
+EPSG_PROJECTED = [(4491, 4554, "CGCS2000 高斯-克吕格投影"), (2327, 2390, "西安 1980 高斯-克吕格投影"),
+                  (2401, 2442, "北京 1954 高斯-克吕格投影"), (21413, 21483, "北京 1954 高斯-克吕格投影"),
+                  (32601, 32660, "WGS84 UTM 投影"), (3857, 3857, "Web 墨卡托投影")]
+
+
+def check_geojson_crs(crs):
+    """Refuse a GeoJSON whose "crs" member (GeoJSON 2008; RFC 7946 dropped it) names a system
+    the map would draw in the wrong place. No member, or one naming no EPSG code or an unknown
+    one: read as WGS 84 degrees, as RFC 7946 says."""
+    name = crs.get("properties", {}).get("name", "") if isinstance(crs, dict) and isinstance(
+        crs.get("properties"), dict) else ""
+    match = re.search(r"EPSG:+(\d+)", str(name), re.I)
+    if match is None:
+        return
+    code = int(match.group(1))
+    if code in EPSG_DEGREES:
+        return
+    if code in EPSG_OLD_DEGREES:
+        _fail(f"底图坐标系为 EPSG:{code}（{EPSG_OLD_DEGREES[code]}，与 WGS84 相差几十米到一百多米，"
+              f"本平台不做换算），{LONLAT_ADVICE}")
+    for low, high, label in EPSG_PROJECTED:
+        if low <= code <= high:
+            _fail(f"底图坐标系为 EPSG:{code}（{label}，单位米），{LONLAT_ADVICE}")
 
 
 def normalise_collection(data):

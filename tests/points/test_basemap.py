@@ -137,3 +137,37 @@ def test_scope_other_roles_403_other_districts_layer_404(client, city):
                            {"confirmed": "1"}, follow=True)
     assert "已删除：高新区的街道（镇）界" in response.content.decode()
     assert not BaseMapLayer.objects.exists()
+
+
+def _with_crs(name):
+    return {**STREETS, "crs": {"type": "name", "properties": {"name": name}}}
+
+
+@pytest.mark.parametrize("name", ["urn:ogc:def:crs:EPSG::4490", "EPSG:4326",
+                                  "urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4301"],
+                         ids=["cgcs2000", "wgs84", "crs84", "unknown-code"])
+def test_a_geojson_crs_in_degrees_or_unknown_is_drawn(client, city, name):
+    client.force_login(city.users.office)
+    response = client.post(reverse("points:basemap"),
+                           {"kind": "street", "file": upload(_with_crs(name))})
+    assert response.status_code == 302
+    assert BaseMapLayer.objects.get().feature_count == 2
+
+
+@pytest.mark.parametrize("name, message", [
+    ("urn:ogc:def:crs:EPSG::4214", "底图坐标系为 EPSG:4214（北京 1954 坐标系，与 WGS84 相差"),
+    ("EPSG:4610", "底图坐标系为 EPSG:4610（西安 1980 坐标系，"),
+    ("urn:ogc:def:crs:EPSG::4545", "底图坐标系为 EPSG:4545（CGCS2000 高斯-克吕格投影，单位米）"),
+    ("EPSG:2383", "底图坐标系为 EPSG:2383（西安 1980 高斯-克吕格投影，单位米）"),
+    ("EPSG:2435", "底图坐标系为 EPSG:2435（北京 1954 高斯-克吕格投影，单位米）"),
+    ("EPSG:32648", "底图坐标系为 EPSG:32648（WGS84 UTM 投影，单位米）"),
+])
+def test_a_geojson_crs_the_map_would_misplace_is_refused_by_name(client, city, name, message):
+    """Refused by the crs member even with numbers that pass for degrees."""
+    client.force_login(city.users.office)
+    response = client.post(reverse("points:basemap"),
+                           {"kind": "street", "file": upload(_with_crs(name))})
+    assert response.status_code == 400
+    (said,) = response.context["form"].errors["file"]
+    assert said.startswith(message) and said.endswith("经纬度后重新上传。"), said
+    assert not BaseMapLayer.objects.exists()
