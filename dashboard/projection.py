@@ -32,7 +32,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Unit
-from ledgers.models import LedgerRequirement, LedgerSubmission
+from ledgers.models import LedgerRequirement, LedgerSubmission, completion_rate
 from points.models import FrameworkItem, Inspection
 from rounds.selectors import latest_field_score
 from surveys.models import INDICATORS, Indicator, Survey
@@ -90,6 +90,10 @@ def online_part(path, year):
     if not total:
         return _part("online", None, "无数据：台账任务对应的测评标准未填分值", detail)
     earned = sum(float(s["score"]) * s["ok"] / s["required"] for s in standards.values())
+    # Not the 完成率 of the 工作台 (approved ÷ required by count): a standard worth more
+    # points weighs more here, as in the assessment.
+    detail += f"；按各标准分值加权（按份数计的完成率为 {completion_rate(n_ok, n_required)}%）" \
+        if n_required else ""
     return _part("online", _pct(earned, total), "有数据", detail,
                  required=n_required, approved=n_ok)
 

@@ -76,8 +76,12 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         red, black = scoring.red_black(rows, data["top_n"])
         watched = {r["id"] for r in red + black}
         query = self.request.GET.copy()
+        # A unit's scorecard opens on the same period as the ranking it was clicked in.
+        period_query = urlencode({key: query[key] for key in ("period", "start", "end")
+                                  if query.get(key)})
         ctx.update(
             period=period, compared_note=figures.compared_note(data["compared"]), rows=rows,
+            period_query=period_query,
             red=red, black=black, kind=kind, subscore_labels=[label for _key, label in SUBSCORES],
             period_kinds=figures.Period.KINDS, querystring=query.urlencode(),
             trend=figures.trend(

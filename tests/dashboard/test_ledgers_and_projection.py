@@ -108,6 +108,10 @@ def test_online_part_weighs_each_standard_by_its_score(city):
                                     unit=city.units.zj, status=A)
     part = online_part(city.units.a.path, 2026)
     assert (part["value"], part["required"], part["approved"]) == (62.5, 3, 2)
+    # The count the 工作台's 完成率 takes (2 of 3 = 66.7) is named beside it, so the two
+    # figures of the same material are not read as a contradiction.
+    assert part["detail"] == ("2 项标准，应报 3 份，审核通过 2 份；按各标准分值加权"
+                              "（按份数计的完成率为 66.7%）")
     assert online_part(city.units.b.path, 2026)["value"] is None
 
 

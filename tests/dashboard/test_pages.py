@@ -3,6 +3,7 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from dashboard.models import Escalation, NegativeListEvent, RankingWeights
@@ -159,7 +160,8 @@ def test_a_score_of_zero_is_shown_as_zero_not_as_missing(city, client):
 def test_the_ranking_page_lists_units_below_the_floor_and_says_how(city, week, client):
     client.force_login(city.users.leader)
     html = client.get("/dashboard/" + WEEK).content.decode()
-    assert "数据不足（计分事项 0 项、有数据的指标 1 项）" in html  # 区住建局: one fresh issue
+    # 区住建局: one fresh issue; the office's floor is named beside it.
+    assert "数据不足（计分事项 0 项，需 3 项；有数据的指标 1 项，需 1 项）" in html
     assert "期限未到的在办问题还没有结果，不计" in html
     assert "不参与排名" in html
     assert "少于 3 项或有数据的指标少于 1 项" in html  # the footnote names the floor
@@ -176,6 +178,35 @@ def test_the_workbench_warns_from_november_when_next_year_has_no_holidays(city):
     assert home_panel(leader, today=dt.date(2026, 11, 1))["missing_calendar"] == 2027
     Holiday.objects.create(date=dt.date(2027, 1, 1), name="元旦")
     assert home_panel(leader, today=dt.date(2026, 11, 1))["missing_calendar"] is None
+
+
+def test_a_unit_name_opens_its_scorecard_for_the_ranking_s_period(city, week, client):
+    client.force_login(city.users.leader)
+    card = reverse("dashboard:unit-scorecard", args=[city.units.cg.pk])
+    html = client.get("/dashboard/?period=custom&start=2026-11-16&end=2026-11-22").content.decode()
+    assert f'href="{card}?period=custom&amp;start=2026-11-16&amp;end=2026-11-22"' in html
+    assert f'href="{card}?period=year"' in client.get("/dashboard/?period=year").content.decode()
+    assert f'href="{card}"' in client.get("/dashboard/").content.decode()
+
+
+def test_the_calendar_warning_sends_only_the_city_office_to_the_calendar(client, city,
+                                                                          city_office):
+    """The district's office and leader read the city's calendar: the warning tells them
+    whom to ask; the city office gets the link to enter the days."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2026, 11, 16, 9, tzinfo=ZoneInfo("Asia/Shanghai"))):
+        for user in (city.users.leader, city.users.office):
+            client.force_login(user)
+            page = client.get("/").content.decode()
+            assert "2027 年的节假日和调休还没有录入" in page
+            assert "请联系市创城办" in page and "去录入节假日" not in page
+        client.force_login(city_office)
+        page = client.get("/").content.decode()
+        assert "去录入节假日" in page and "请联系市创城办" not in page
 
 
 def test_the_ranking_footnote_says_how_relapse_and_the_drill_down_work(client, city):

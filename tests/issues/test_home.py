@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -79,6 +80,10 @@ def test_leader_sees_headline_counts(client, city, issues):
     assert panel["close_rate"] == round(100 / 6, 1)
     page = _home(client, city.users.leader)
     assert "销号率" in page and "16.7%" in page
+    # Each count opens the list that counts the same: 5 open issues, 1 overdue.
+    link = re.search(r'href="([^"]+)"><div class="fs-3 fw-bold">5</div>', page).group(1)
+    assert link == "/issues/?open=true"
+    assert client.get(link).context["page_obj"].paginator.count == 5
 
 
 def test_panel_queries_do_not_grow_with_issues(city, make_issue, django_assert_num_queries):
