@@ -89,10 +89,15 @@ class FastWidgetRenderer:
 class FilterForm(forms.Form):
     """Base form of list filter sets (`Meta.form`)."""
 
+    # A yes/no filter left alone filters nothing: it reads 全部 (Django's says 未知).
+    YES_NO_ALL = (("unknown", "全部"), ("true", "是"), ("false", "否"))
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("renderer", FastWidgetRenderer())
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            if isinstance(field.widget, forms.NullBooleanSelect):
+                field.widget.choices = self.YES_NO_ALL
             if isinstance(field, forms.ModelChoiceField) and not isinstance(
                     field, forms.ModelMultipleChoiceField):
                 # ModelChoiceField returns `_choices` when set (validation still uses the

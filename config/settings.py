@@ -386,6 +386,8 @@ REST_FRAMEWORK = {
     # our own proxies wrote it, never as the client sent it.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
+# A list filter's select left alone filters nothing: its first choice reads 全部.
+FILTERS_EMPTY_CHOICE_LABEL = "全部"
 # The schema (/api/schema/) and its page (/api/docs/) need a login outside DEBUG unless this
 # says otherwise (an integrator's test system).
 API_SCHEMA_PUBLIC = env.bool("API_SCHEMA_PUBLIC", default=False)
