@@ -11,10 +11,11 @@ class DashboardConfig(AppConfig):
         from jobs.models import Job
         from jobs.registry import register
 
-        from .services import REPORT_STEPS, report_job
+        from .services import REPORT_STEPS, report_job, report_job_subject
 
         register(Job.Kind.REPORT, report_job, roles={Role.OFFICE},
-                 denied="只有创城办可以生成通报报告。", own_start=True, steps=REPORT_STEPS)
+                 denied="只有创城办可以生成通报报告。", own_start=True, steps=REPORT_STEPS,
+                 describe=report_job_subject)
 
         from .home import home_panel
 

@@ -120,6 +120,17 @@ def report_retry(*, report, by):
 REPORT_STEPS = ("正在统计各单位数据", "正在生成 Excel 版", "正在生成 PDF 版")
 
 
+def report_job_subject(job):
+    """The report a job of kind report makes, as its page names it, and the reports page."""
+    report = Report.objects.select_related("region").filter(
+        pk=job.params.get("report")).first()
+    back = reverse("dashboard:report-list")
+    if report is None:
+        return "（这份通报报告已被删除）", back
+    return (f"{report.region.name}{report.get_kind_display()}（{report.period_start:%Y-%m-%d} 至 "
+            f"{report.period_end:%Y-%m-%d}）"), back
+
+
 def report_job(job, progress):
     """The job of kind report (registered in DashboardConfig.ready): the figures of report
     `job.params["report"]` counted once, written as the XLSX, then as the PDF; the region's

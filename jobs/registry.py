@@ -40,6 +40,9 @@ class JobType:
     # A handler that goes in a few long steps names them: its page says 第 n 步（共 N 步）
     # and the step's name instead of rows done.
     steps: tuple = ()
+    # describe(job) -> (what the job makes, in words; the URL of the page it belongs to):
+    # the job's page names them under its heading and links back.
+    describe: Callable | None = None
 
     def step_text(self, done):
         """What the page says of a running job at step `done` (0-based) of `steps`."""
@@ -75,11 +78,11 @@ _importers = {}
 
 
 def register(kind, handler, *, roles=None, denied=None, clean=None, allowed=None,
-             own_start=False, steps=()):
+             own_start=False, steps=(), describe=None):
     _types[kind] = JobType(kind=kind, handler=handler,
                            roles=frozenset(roles) if roles is not None else None,
                            denied=denied or JobType.denied, clean=clean, allowed=allowed,
-                           own_start=own_start, steps=tuple(steps))
+                           own_start=own_start, steps=tuple(steps), describe=describe)
 
 
 def register_importer(importer):

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import FormView
@@ -13,7 +14,7 @@ from . import registry
 from .excel import ImportFileError
 from .forms import ImportForm
 from .models import Job
-from .services import import_start
+from .services import QUEUED_GRACE, import_start
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -52,6 +53,11 @@ class JobDetailView(ScopedDetailView):
         job_type = registry.job_type(job.kind)
         if job_type is not None and job_type.steps:
             ctx["step_text"] = job_type.step_text(job.progress_done)
+        if job_type is not None and job_type.describe is not None:
+            ctx["subject"], ctx["subject_url"] = job_type.describe(job)
+        # Queued past the sweeper's grace: say so, rather than "马上开始" for ever.
+        ctx["waiting_long"] = (job.status == Job.Status.QUEUED
+                               and timezone.now() - job.created > QUEUED_GRACE)
         return ctx
 
 

@@ -290,9 +290,26 @@ def test_the_report_page_links_the_job_page_and_its_download(city, week, client)
     assert f"/jobs/{report.job_id}/download/" in html and f'href="/jobs/{report.job_id}/"' in html
     page = client.get(f"/jobs/{report.job_id}/").content.decode()
     assert "督查通报" in page and "城关区周报_20261116-20261122.xlsx" in page
+    # The job's page names the report as the list does and leads back to it.
+    assert '<a href="/dashboard/reports/">城关区周报（2026-11-16 至 2026-11-22）</a>' in page
+    assert '<a href="/dashboard/reports/">返回</a>' in page
     assert client.get(f"/jobs/{report.job_id}/download/").status_code == 200
     client.force_login(city.users.liaison)
     assert client.get("/dashboard/reports/").status_code == 403
+
+
+def test_a_job_left_in_the_queue_says_so_after_two_minutes(city, client):
+    """No worker took the job: 马上开始 for the first two minutes (the sweeper's grace),
+    then a warning that the background service may not be running."""
+    report, _created = services.report_request(kind="weekly", by=city.users.office,
+                                               today=MONDAY_AFTER)
+    client.force_login(city.users.office)
+    url = f"/jobs/{report.job_id}/"
+    assert "排队中，马上开始" in client.get(url).content.decode()
+    Job.objects.filter(pk=report.job_id).update(
+        created=timezone.now() - dt.timedelta(minutes=3))
+    page = client.get(url).content.decode()
+    assert "还没有开始：后台任务服务可能没有运行" in page and "马上开始" not in page
 
 
 def test_another_districts_office_gets_404_for_the_report_jobs_pages(city, week, client):
