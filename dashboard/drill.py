@@ -34,7 +34,7 @@ from ledgers.models import LedgerRequirement, LedgerSubmission
 from points.models import Inspection
 from surveys.models import Answer, Indicator, Question
 
-from . import figures
+from . import figures, scoring
 
 COLUMNS = {
     "received": "收到问题", "closed": "销号", "closed_on_time": "按期销号",
@@ -42,7 +42,7 @@ COLUMNS = {
     "overdue_7": "逾期超过 5 个工作日", "overdue_30": "逾期超过 20 个工作日",
     "inspections": "督查次数", "inspections_passed": "督查达标",
     "ledgers_due": "应报台账", "ledgers_approved": "台账审核通过", "ledgers_returned": "台账退回",
-    "survey_answered": "满意度作答", "survey_satisfied": "满意作答",
+    "survey_answered": "满意度题作答（题次）", "survey_satisfied": "满意的作答（题次）",
 }
 # The column a sub-score's link opens: its denominator (the list marks the numerator).
 SUBSCORE_COLUMN = {
@@ -79,9 +79,38 @@ def _deadline_note(deadline, prefix="期限"):
 def figure_and_records(unit, column, period, *, now):
     """(the number on `unit`'s ranking row for `column`, the records behind it): what the
     drill-down page and its API show."""
+    row, rows = figures_and_records(unit, column, period, now=now)
+    return row[column], rows
+
+
+def figures_and_records(unit, column, period, *, now):
+    """(`unit`'s figures row over `period`, the records behind `column`)."""
     (row,), = figures.unit_figures_many(unit.__class__.objects.filter(pk=unit.pk), [period],
                                         now=now)
-    return row[column], records(unit, column, period, now=now)
+    return row, records(unit, column, period, now=now)
+
+
+# How each sub-score is taken from the counts, in words: (numerator, denominator).
+RATE_WORDS = {
+    "ontime": ("按期销号", "销号"),
+    "overdue": ("未逾期", "本期办结和期末在办（逾期问题按逾期工作日计 1、2 或 4 件）"),
+    "relapse": ("未反弹", "销号（不少于反弹数）"),
+    "ledger_completion": ("审核通过", "应报台账"),
+    "ledger_approval": ("审核通过", "审核通过和退回"),
+    "point_pass": ("达标", "督查次数"),
+    "satisfaction": ("满意的作答", "满意度题作答"),
+}
+
+
+def rate_sentence(row, key, label):
+    """The sub-score `key` of a figures row as a sum a clerk can check: 群众满意率 = 满意的作答
+    113 ÷ 满意度题作答 144 = 78.5%. None when the unit had no items of that kind."""
+    good, items = scoring.rate_counts(row)[key]
+    value = scoring.subscores(row)[key]
+    if value is None:
+        return None
+    top, bottom = RATE_WORDS[key]
+    return f"{label} = {top} {good} ÷ {bottom} {items} = {value}%"
 
 
 def records(unit, column, period, *, now):

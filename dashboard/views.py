@@ -53,7 +53,8 @@ def _issue_links(row, period):
         return f"{reverse('dashboard:unit-records', args=[row['id'], column])}?{query}"
 
     links = {column: link(column) for column in drill.COLUMNS}
-    links["subscores"] = {key: links[column] for key, column in drill.SUBSCORE_COLUMN.items()}
+    links["subscores"] = {key: f"{links[column]}&rate={key}"
+                          for key, column in drill.SUBSCORE_COLUMN.items()}
     return links
 
 
@@ -360,16 +361,21 @@ class UnitRecordsView(RoleRequiredMixin, TemplateView):
                 {"errors": exc.message_dict, "unit": unit, "column": column,
                  "column_label": drill.COLUMNS[column]}, status=400)
         now = timezone.now()
-        figure, rows = drill.figure_and_records(unit, column, period, now=now)
+        figures_row, rows = drill.figures_and_records(unit, column, period, now=now)
         if request.GET.get("format") == "xlsx":
             return self._xlsx(unit, column, period, rows)
         page = Paginator(rows, self.paginate_by).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         query.pop("format", None)
+        # Opened from a rate (?rate=satisfaction): the sum behind it, over this list.
+        rate = request.GET.get("rate")
+        rate_text = drill.rate_sentence(figures_row, rate, dict(SUBSCORES)[rate]) \
+            if drill.SUBSCORE_COLUMN.get(rate) == column else None
         return self.render_to_response(self.get_context_data(
             unit=unit, column=column, column_label=drill.COLUMNS[column], period=period,
-            figure=figure, count=len(rows), page_obj=page, rows=page.object_list,
+            figure=figures_row[column], rate_text=rate_text, count=len(rows),
+            page_obj=page, rows=page.object_list,
             querystring=query.urlencode(), past=figures.is_snapshotted(period, now),
             columns=[(key, label) for key, label in drill.COLUMNS.items()]))
 

@@ -100,6 +100,31 @@ def test_the_ranking_links_each_number_to_its_list(city, week, client):
 
 
 @time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(("unit", "rate", "column", "sentence"), [
+    # 区城管局: 1 of its 2 closes on time (conftest.week).
+    ("cg", "ontime", "closed", "按期整改率 = 按期销号 1 ÷ 销号 2 = 50.0%"),
+    # 2 closed + 1 held 6 working days late (weighs 2): 2 of 4 not late.
+    ("cg", "overdue", "overdue",
+     "逾期情况 = 未逾期 2 ÷ 本期办结和期末在办（逾期问题按逾期工作日计 1、2 或 4 件） 4 = 50.0%"),
+    ("cg", "point_pass", "inspections", "点位达标率 = 达标 1 ÷ 督查次数 2 = 50.0%"),
+    # 东街街道: one reopening, nothing closed: 0 of max(0, 1).
+    ("street", "relapse", "relapsed", "反弹控制 = 未反弹 0 ÷ 销号（不少于反弹数） 1 = 0.0%"),
+])
+def test_a_rate_opens_its_list_with_the_sum_behind_it(city, week, client, unit, rate, column,
+                                                      sentence):
+    client.force_login(city.users.leader)
+    pk = getattr(city.units, unit).pk
+    ranking = client.get("/dashboard/" + WEEK).content.decode()
+    link = f"/dashboard/units/{pk}/records/{column}/?period=week&amp;rate={rate}"
+    assert link in ranking
+    html = client.get(link.replace("&amp;", "&")).content.decode()
+    assert f'records-rate">{sentence}</p>' in html
+    # The same list without the rate: no sum (a count, not a rate, was clicked).
+    plain = client.get(f"/dashboard/units/{pk}/records/{column}/{WEEK}").content.decode()
+    assert "records-rate" not in plain
+
+
+@time_machine.travel(NOW, tick=False)
 def test_a_past_period_lists_the_state_at_its_end(city, week, client):
     """The custom week 9–15 November: 区城管局's team held the issue due on the 9th, late at
     the period's end (Monday 16th 00:00) by the 10th–13th: 4 whole working days → overdue 1,
