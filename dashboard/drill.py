@@ -72,8 +72,16 @@ def _event_rows(events, note):
     return [_issue_row(e.issue, e.created, note(e), e.unit) for e in events]
 
 
-def _deadline_note(deadline, prefix="期限"):
-    return f"{prefix} {_fmt(deadline)}" if deadline else "无期限"
+def _deadline_note(deadline, prefix="期限", *, as_of=None, calendar=None):
+    """期限 2026-11-09 23:59, and when it had passed at `as_of` how late in whole working days
+    (as the overdue weights count them): 逾期 6 个工作日."""
+    if not deadline:
+        return "无期限"
+    note = f"{prefix} {_fmt(deadline)}"
+    if as_of is not None and deadline < as_of:
+        days = deadlines.working_days_late(deadline, as_of, calendar)
+        note += f"，逾期 {days} 个工作日" if days else "，已过期限（不足 1 个工作日）"
+    return note
 
 
 def figure_and_records(unit, column, period, *, now):
@@ -195,13 +203,16 @@ def _held(ids, column, as_of, now):
             issues = issues.filter(deadline__lt=limit)
         issues = issues.select_related("category", "point", "responsible_unit") \
             .order_by("deadline", "pk")
-        return [_issue_row(i, i.created, _deadline_note(i.deadline)) for i in issues]
+        return [_issue_row(i, i.created, _deadline_note(i.deadline, as_of=now,
+                                                        calendar=calendar)) for i in issues]
     held = figures.held_at(as_of, ids)
     if limit is not None:
         held = held.filter(deadline__lt=limit)
     held = held.select_related("issue__category", "issue__point", "unit") \
         .order_by("deadline", "pk")
-    return [_issue_row(e.issue, e.issue.created, _deadline_note(e.deadline, "当时期限"), e.unit)
+    return [_issue_row(e.issue, e.issue.created,
+                       _deadline_note(e.deadline, "当时期限", as_of=as_of, calendar=calendar),
+                       e.unit)
             for e in held]
 
 

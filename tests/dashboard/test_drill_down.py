@@ -71,6 +71,8 @@ def test_the_overdue_list_names_the_late_issue(city, week, client):
     html = client.get(f"/dashboard/units/{city.units.cg.pk}/records/overdue/{WEEK}") \
         .content.decode()
     assert f"#{week.overdue.pk}" in html and "区城管局" in html
+    # Due Monday 9 November: 10–13, 16 and 17 November are over by Wednesday noon.
+    assert "期限 2026-11-09 10:00，逾期 6 个工作日" in html
 
 
 @time_machine.travel(NOW, tick=False)
