@@ -110,15 +110,17 @@ RATE_WORDS = {
 }
 
 
-def rate_sentence(row, key, label):
-    """The sub-score `key` of a figures row as a sum a clerk can check: 群众满意率 = 满意的作答
-    113 ÷ 满意度题作答 144 = 78.5%. None when the unit had no items of that kind."""
-    good, items = scoring.rate_counts(row)[key]
-    value = scoring.subscores(row)[key]
-    if value is None:
-        return None
-    top, bottom = RATE_WORDS[key]
-    return f"{label} = {top} {good} ÷ {bottom} {items} = {value}%"
+def rate_sentences(row, labels):
+    """Each sub-score of a figures row as a sum a clerk can check, {key: 群众满意率 = 满意的作答
+    113 ÷ 满意度题作答 144 = 78.5%}; None for a kind the unit had no items of. `labels`:
+    {key: label}."""
+    scores = row.get("scores") or scoring.subscores(row)
+    sentences = {}
+    for key, (good, items) in scoring.rate_counts(row).items():
+        top, bottom = RATE_WORDS[key]
+        sentences[key] = None if scores[key] is None else \
+            f"{labels[key]} = {top} {good} ÷ {bottom} {items} = {scores[key]}%"
+    return sentences
 
 
 def records(unit, column, period, *, now):

@@ -44,6 +44,9 @@ def _kind(request):
     return kind if kind in figures.RANKED_KINDS else None
 
 
+LABELS = dict(SUBSCORES)
+
+
 def _issue_links(row, period):
     """Drill-down: each number of the row opens the records behind it, same period and scope
     (`dashboard.drill`); a sub-score opens its denominator's list, which marks the numerator."""
@@ -72,8 +75,11 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         rows = data["rows"]
         for row in rows:
             row["links"] = _issue_links(row, period)
-            row["score_cells"] = [(row["scores"][key], row["links"]["subscores"][key])
-                                  for key, _label in SUBSCORES]
+            # Each rate says its sum on hover (按期整改率 = 按期销号 1 ÷ 销号 1 = 100.0%), so
+            # 100 beside 3 overdue reads as what it is.
+            sums = drill.rate_sentences(row, LABELS)
+            row["score_cells"] = [(row["scores"][key], row["links"]["subscores"][key],
+                                   sums[key]) for key, _label in SUBSCORES]
         red, black = scoring.red_black(rows, data["top_n"])
         watched = {r["id"] for r in red + black}
         query = self.request.GET.copy()
@@ -370,7 +376,7 @@ class UnitRecordsView(RoleRequiredMixin, TemplateView):
         query.pop("format", None)
         # Opened from a rate (?rate=satisfaction): the sum behind it, over this list.
         rate = request.GET.get("rate")
-        rate_text = drill.rate_sentence(figures_row, rate, dict(SUBSCORES)[rate]) \
+        rate_text = drill.rate_sentences(figures_row, LABELS)[rate] \
             if drill.SUBSCORE_COLUMN.get(rate) == column else None
         return self.render_to_response(self.get_context_data(
             unit=unit, column=column, column_label=drill.COLUMNS[column], period=period,

@@ -118,7 +118,7 @@ def test_a_rate_opens_its_list_with_the_sum_behind_it(city, week, client, unit, 
     pk = getattr(city.units, unit).pk
     ranking = client.get("/dashboard/" + WEEK).content.decode()
     link = f"/dashboard/units/{pk}/records/{column}/?period=week&amp;rate={rate}"
-    assert link in ranking
+    assert f'href="{link}" title="{sentence}"' in ranking  # the sum on hover, too
     html = client.get(link.replace("&amp;", "&")).content.decode()
     assert f'records-rate">{sentence}</p>' in html
     # The same list without the rate: no sum (a count, not a rate, was clicked).
