@@ -39,13 +39,15 @@
         },
         yAxis: { type: "value", min: 0, max: 100, interval: 20, axisLabel: { fontSize: font } },
         series: trend.series.map(function (s) {
+          var dark = document.body.classList.contains("screen");
           var average = s.name === "平均";
           return {
             name: s.name, type: "line", data: s.data, connectNulls: true,
             symbolSize: wide ? 9 : 6, emphasis: { focus: "series" },
             lineStyle: { width: average ? (wide ? 4 : 3) : (wide ? 3 : 2),
                          type: average ? "dashed" : "solid" },
-            itemStyle: average ? { color: "#212529" } : undefined
+            // the average dark on the page, light on the big screen's dark background
+            itemStyle: average ? { color: dark ? "#f5f5f5" : "#212529" } : undefined
           };
         })
       };

@@ -85,7 +85,7 @@ def test_the_screen_and_the_scorecard_count_only_the_ranked_units(city, week, cl
     monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
     client.force_login(city.users.leader)
     html = client.get(reverse("dashboard:screen")).content.decode()
-    assert '参与排名单位（共 3 个）</div><div class="value">2</div>' in html
+    assert '参与排名单位</div><div class="value">2<small class="fs-5 fw-normal"> / 共 3 个</small></div>' in html
     card = reverse("dashboard:unit-scorecard", args=[city.units.zj.pk])
     assert "数据不足，不参与排名" in client.get(card, {"period": "week"}).content.decode()
     card = reverse("dashboard:unit-scorecard", args=[city.units.street.pk])
