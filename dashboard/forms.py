@@ -15,6 +15,22 @@ class DateInput(forms.DateInput):
 
 
 class RankingWeightsForm(forms.ModelForm):
+    # The page shows the settings in the groups the office thinks of them in.
+    GROUPS = [
+        ("综合指数：各项指标的权重（不必合计 100，按权重占比计算）",
+         ["w_ontime", "w_overdue", "w_relapse", "w_ledger_completion", "w_ledger_approval",
+          "w_point_pass", "w_satisfaction"]),
+        ("参与排名和红黑榜", ["min_items", "min_subscores", "top_n"]),
+        ("测评得分预估：三种测评方式的占比（合计 100）",
+         ["method_online", "method_field", "method_survey"]),
+        ("测评得分预估：三年测评周期", ["year1_weight", "year2_weight", "year3_weight",
+                              "cycle_start_year"]),
+    ]
+
+    def groups(self):
+        """[(legend, [bound fields])] in GROUPS' order."""
+        return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]
+
     class Meta:
         model = RankingWeights
         fields = ["w_ontime", "w_overdue", "w_relapse", "w_ledger_completion",

@@ -82,7 +82,13 @@ def test_only_the_office_edits_the_weights(city, client):
     client.force_login(city.users.leader)
     assert client.get("/dashboard/weights/").status_code == 403
     client.force_login(city.users.office)
-    assert client.get("/dashboard/weights/").status_code == 200
+    page = client.get("/dashboard/weights/").content.decode()
+    # Grouped as the office thinks of them, every setting once.
+    for legend in ("综合指数：各项指标的权重", "参与排名和红黑榜", "三种测评方式的占比",
+                   "三年测评周期"):
+        assert legend in page
+    for name in ("w_ontime", "min_items", "top_n", "method_field", "cycle_start_year"):
+        assert page.count(f'name="{name}"') == 1
     data = {"w_ontime": 50, "w_overdue": 20, "w_relapse": 10, "w_ledger_completion": 10,
             "w_ledger_approval": 5, "w_point_pass": 20, "w_satisfaction": 10, "top_n": 2,
             "method_online": 40, "method_field": 40, "method_survey": 20,
