@@ -40,6 +40,7 @@ def test_the_office_links_issues_and_a_document(city, client, settings, tmp_path
     html = client.get(f"/dashboard/units/{city.units.cg.pk}/").content.decode()
     assert f'href="{own.get_absolute_url()}"' in html and f"#{team.pk}" in html
     assert f'href="{doc.url}"' in html and "约谈记录.pdf" in html
+    assert f'href="/dashboard/units/{city.units.cg.pk}/card/">← 返回区城管局成绩单</a>' in html
 
 
 def test_an_issue_of_another_district_is_refused_by_number(city, client):
