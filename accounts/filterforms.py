@@ -142,3 +142,8 @@ class OrderingFilter(django_filters.OrderingFilter):
     which django-filter leaves untranslated."""
 
     descending_fmt = "%s（倒序）"
+
+    def __init__(self, *args, **kwargs):
+        # Not the lists' 全部 (FILTERS_EMPTY_CHOICE_LABEL): an order left alone is the list's own.
+        kwargs.setdefault("empty_label", "默认排序")
+        super().__init__(*args, **kwargs)

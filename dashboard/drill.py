@@ -101,8 +101,8 @@ def figures_and_records(unit, column, period, *, now):
 # How each sub-score is taken from the counts, in words: (numerator, denominator).
 RATE_WORDS = {
     "ontime": ("按期销号", "销号"),
-    "overdue": ("未逾期", "本期办结和期末在办（逾期问题按逾期工作日计 1、2 或 4 件）"),
-    "relapse": ("未反弹", "销号（不少于反弹数）"),
+    "overdue": ("期末未逾期", "本期办结和期末在办"),
+    "relapse": ("未反弹", "销号"),
     "ledger_completion": ("审核通过", "应报台账"),
     "ledger_approval": ("审核通过", "审核通过和退回"),
     "point_pass": ("达标", "督查次数"),
@@ -119,8 +119,16 @@ def rate_sentences(row, labels):
     for key, (good, items) in scoring.rate_counts(row).items():
         top, bottom = RATE_WORDS[key]
         sentences[key] = None if scores[key] is None else \
-            f"{labels[key]} = {top} {good} ÷ {bottom} {items} = {scores[key]}%"
+            f"{labels[key]} = {top} {good} ÷ {bottom} {items}{RATE_NOTES.get(key, '')} " \
+            f"= {scores[key]}%"
     return sentences
+
+
+# Where a rate's items are not a plain count of the list.
+RATE_NOTES = {
+    "overdue": "（逾期问题按逾期工作日计 1、2 或 4 件）",
+    "relapse": "（反弹多于销号时按反弹数计）",
+}
 
 
 def records(unit, column, period, *, now):
@@ -203,19 +211,33 @@ def _held(ids, column, as_of, now):
         issues = Issue.objects.filter(responsible_unit_id__in=ids, status__in=RECTIFYING)
         if limit is not None:
             issues = issues.filter(deadline__lt=limit)
-        issues = issues.select_related("category", "point", "responsible_unit") \
-            .order_by("deadline", "pk")
+        issues = list(issues.select_related("category", "point", "responsible_unit")
+                      .order_by("deadline", "pk"))
+        calendar = _reaching(calendar, [i.deadline for i in issues], as_of)
         return [_issue_row(i, i.created, _deadline_note(i.deadline, as_of=now,
                                                         calendar=calendar)) for i in issues]
     held = figures.held_at(as_of, ids)
     if limit is not None:
         held = held.filter(deadline__lt=limit)
-    held = held.select_related("issue__category", "issue__point", "unit") \
-        .order_by("deadline", "pk")
+    held = list(held.select_related("issue__category", "issue__point", "unit")
+                .order_by("deadline", "pk"))
+    calendar = _reaching(calendar, [e.deadline for e in held], as_of)
     return [_issue_row(e.issue, e.issue.created,
                        _deadline_note(e.deadline, "当时期限", as_of=as_of, calendar=calendar),
                        e.unit)
             for e in held]
+
+
+def _reaching(calendar, deadlines_listed, as_of):
+    """`calendar` (CALENDAR_REACH days back from `as_of`), or one read from the earliest of
+    `deadlines_listed` when that lies further back: the days late of an old deadline count
+    the holidays of its own months (one more query, only then)."""
+    earliest = min((d for d in deadlines_listed if d), default=None)
+    start = deadlines.local_date(as_of) - dt.timedelta(days=figures.CALENDAR_REACH)
+    if earliest is None or deadlines.local_date(earliest) >= start:
+        return calendar
+    return deadlines.WorkCalendar.load(start=deadlines.local_date(earliest),
+                                       end=deadlines.local_date(as_of))
 
 
 def _ledgers_due(ids, period):

@@ -83,9 +83,10 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         red, black = scoring.red_black(rows, data["top_n"])
         watched = {r["id"] for r in red + black}
         query = self.request.GET.copy()
-        # A unit's scorecard opens on the same period as the ranking it was clicked in.
-        period_query = urlencode({key: query[key] for key in ("period", "start", "end")
-                                  if query.get(key)})
+        # A unit's scorecard opens on the same period as the ranking it was clicked in (as
+        # the ranking read it: a refused ?period= is not passed on).
+        period_query = period.query if any(query.get(k) for k in ("period", "start", "end")) \
+            else ""
         ctx.update(
             period=period, compared_note=figures.compared_note(data["compared"]), rows=rows,
             period_query=period_query,

@@ -95,7 +95,8 @@ def check_geojson_crs(crs):
     one: read as WGS 84 degrees, as RFC 7946 says."""
     name = crs.get("properties", {}).get("name", "") if isinstance(crs, dict) and isinstance(
         crs.get("properties"), dict) else ""
-    match = re.search(r"EPSG:+(\d+)", str(name), re.I)
+    # EPSG:4214, urn:ogc:def:crs:EPSG::4214 and the versioned urn:ogc:def:crs:EPSG:6.3:4214
+    match = re.search(r"EPSG:(?:[\d.]*:)?(\d+)", str(name), re.I)
     if match is None:
         return
     code = int(match.group(1))

@@ -465,10 +465,11 @@ class BaseMapView(RoleRequiredMixin, FormView):
         except ValidationError as exc:
             _apply_errors(form, exc)
             return self.form_invalid(form)
-        assumed = "".join(f"（{note}，请在下面的地图上核对位置）" for note in layer.notes)
         messages.success(self.request, f"已保存{layer.region}的{layer.get_kind_display()}，"
-                                       f"共 {layer.feature_count} 个轮廓{assumed}；"
+                                       f"共 {layer.feature_count} 个轮廓；"
                                        "没有地图服务时各地图会画出这些轮廓。")
+        for note in layer.notes:
+            messages.warning(self.request, f"{note}，请在下面的地图上核对位置。")
         return redirect("points:basemap")
 
 

@@ -31,3 +31,5 @@ def test_a_list_filter_left_alone_reads_all(client, city):
         select = re.search(rf'<select name="{name}"[^>]*>\s*<option value="([^"]*)"[^>]*>([^<]*)<',
                            page)
         assert select and select.group(2) == "全部", name
+    # The order left alone is the list's own, not 全部.
+    assert re.search(r'<select name="ordering"[^>]*>\s*<option value=""[^>]*>默认排序<', page)

@@ -102,15 +102,38 @@ def test_the_ranking_links_each_number_to_its_list(city, week, client):
 
 
 @time_machine.travel(NOW, tick=False)
+def test_an_old_deadline_counts_the_holidays_of_its_own_months(city, client):
+    """Due Tuesday 20 January, listed Wednesday 18 November: the weekdays of 21 January –
+    17 November are 215; the Spring Festival week (16–20 February) is off and Saturday 28
+    February worked → 215 − 5 + 1 = 211, though February lies beyond the 90 days the
+    ranking's lateness steps read."""
+    import datetime as dt
+
+    from issues.models import Holiday
+
+    from .factories import at, make_issue
+
+    for day in range(16, 21):
+        Holiday.objects.create(date=dt.date(2026, 2, day), name="春节")
+    Holiday.objects.create(date=dt.date(2026, 2, 28), name="春节调休", is_workday=True)
+    make_issue(unit=city.units.zj, region=city.units.a, created=at(1, 10),
+               deadline=at(1, 20, 18))
+    client.force_login(city.users.leader)
+    html = client.get(f"/dashboard/units/{city.units.zj.pk}/records/overdue/{WEEK}") \
+        .content.decode()
+    assert "期限 2026-01-20 18:00，逾期 211 个工作日" in html
+
+
+@time_machine.travel(NOW, tick=False)
 @pytest.mark.parametrize(("unit", "rate", "column", "sentence"), [
     # 区城管局: 1 of its 2 closes on time (conftest.week).
     ("cg", "ontime", "closed", "按期整改率 = 按期销号 1 ÷ 销号 2 = 50.0%"),
     # 2 closed + 1 held 6 working days late (weighs 2): 2 of 4 not late.
     ("cg", "overdue", "overdue",
-     "逾期情况 = 未逾期 2 ÷ 本期办结和期末在办（逾期问题按逾期工作日计 1、2 或 4 件） 4 = 50.0%"),
+     "逾期情况 = 期末未逾期 2 ÷ 本期办结和期末在办 4（逾期问题按逾期工作日计 1、2 或 4 件） = 50.0%"),
     ("cg", "point_pass", "inspections", "点位达标率 = 达标 1 ÷ 督查次数 2 = 50.0%"),
     # 东街街道: one reopening, nothing closed: 0 of max(0, 1).
-    ("street", "relapse", "relapsed", "反弹控制 = 未反弹 0 ÷ 销号（不少于反弹数） 1 = 0.0%"),
+    ("street", "relapse", "relapsed", "反弹控制 = 未反弹 0 ÷ 销号 1（反弹多于销号时按反弹数计） = 0.0%"),
 ])
 def test_a_rate_opens_its_list_with_the_sum_behind_it(city, week, client, unit, rate, column,
                                                       sentence):

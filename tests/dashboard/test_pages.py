@@ -193,6 +193,9 @@ def test_a_unit_name_opens_its_scorecard_for_the_ranking_s_period(city, week, cl
     assert f'href="{card}?period=custom&amp;start=2026-11-16&amp;end=2026-11-22"' in html
     assert f'href="{card}?period=year"' in client.get("/dashboard/?period=year").content.decode()
     assert f'href="{card}"' in client.get("/dashboard/").content.decode()
+    # A period the ranking refused is not passed on: the scorecard gets the one shown.
+    html = client.get("/dashboard/?period=bogus").content.decode()
+    assert f'href="{card}?period=bogus' not in html and f'href="{card}' in html
 
 
 def test_the_calendar_warning_sends_only_the_city_office_to_the_calendar(client, city,

@@ -309,7 +309,7 @@ def test_a_job_left_in_the_queue_says_so_after_two_minutes(city, client):
     Job.objects.filter(pk=report.job_id).update(
         created=timezone.now() - dt.timedelta(minutes=3))
     page = client.get(url).content.decode()
-    assert "还没有开始：后台任务服务可能没有运行" in page and "马上开始" not in page
+    assert "还没有开始：后台任务服务可能正忙于其他任务，或者没有运行" in page and "马上开始" not in page
 
 
 def test_another_districts_office_gets_404_for_the_report_jobs_pages(city, week, client):

@@ -156,6 +156,7 @@ def test_a_geojson_crs_in_degrees_or_unknown_is_drawn(client, city, name):
 
 @pytest.mark.parametrize("name, message", [
     ("urn:ogc:def:crs:EPSG::4214", "底图坐标系为 EPSG:4214（北京 1954 坐标系，与 WGS84 相差"),
+    ("urn:ogc:def:crs:EPSG:6.3:4214", "底图坐标系为 EPSG:4214（北京 1954 坐标系，"),
     ("EPSG:4610", "底图坐标系为 EPSG:4610（西安 1980 坐标系，"),
     ("urn:ogc:def:crs:EPSG::4545", "底图坐标系为 EPSG:4545（CGCS2000 高斯-克吕格投影，单位米）"),
     ("EPSG:2383", "底图坐标系为 EPSG:2383（西安 1980 高斯-克吕格投影，单位米）"),

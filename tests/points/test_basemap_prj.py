@@ -173,8 +173,8 @@ def test_the_upload_page_answers_400_with_the_reason_and_keeps_the_layer_it_had(
 @pytest.mark.django_db
 @pytest.mark.parametrize("prj, said", [
     (WGS84_PRJ, None),
-    (None, "（压缩包中没有 .prj 坐标系文件，按经纬度读取，请在下面的地图上核对位置）"),
-    (TOKYO_PRJ, "（本平台不认识 .prj 中的坐标系「GCS_Tokyo」，按经纬度读取，请在下面的地图上核对位置）"),
+    (None, "压缩包中没有 .prj 坐标系文件，按经纬度读取，请在下面的地图上核对位置。"),
+    (TOKYO_PRJ, "本平台不认识 .prj 中的坐标系「GCS_Tokyo」，按经纬度读取，请在下面的地图上核对位置。"),
 ], ids=["wgs84", "no-prj", "unknown"])
 def test_a_saved_layer_says_when_it_was_read_as_degrees_by_assumption(client, city, prj, said):
     parts = shapefile_parts(DEGREES)
