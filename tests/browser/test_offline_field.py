@@ -199,6 +199,9 @@ def test_a_bad_draft_shows_the_chinese_reason_and_stays_editable(phone, city, ma
     expect(item.locator(".queue-error")).to_contain_text("照片")
     # 修改: the form comes back filled from the draft; a real photo fixes it.
     item.locator("button[data-action=edit]").tap()
+    # The form is filled from the draft once it is read back (its reason shown again); only
+    # then is the photo replaced, or the draft's own would land over it.
+    expect(phone.locator("[data-draft-status]")).to_contain_text("上次未能提交")
     expect(phone.get_by_label("问题描述")).to_have_value("照片有误")
     phone.get_by_label("问题照片（1–9 张）").set_input_files(
         str(jpeg_file(tmp_path / "ok.jpg", color=(10, 90, 200), seed=4)))
