@@ -53,7 +53,9 @@ class JobDetailView(ScopedDetailView):
         job_type = registry.job_type(job.kind)
         if job_type is not None and job_type.steps:
             ctx["step_text"] = job_type.step_text(job.progress_done)
-        if job_type is not None and job_type.describe is not None:
+        # The subject sits above the polled progress partial: not read again on every poll.
+        if job_type is not None and job_type.describe is not None \
+                and not self.request.headers.get("HX-Request"):
             ctx["subject"], ctx["subject_url"] = job_type.describe(job)
         # Queued past the sweeper's grace: say so, rather than "马上开始" for ever.
         ctx["waiting_long"] = (job.status == Job.Status.QUEUED
